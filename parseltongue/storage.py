@@ -1,0 +1,356 @@
+"""CozoDbStorage: a Parseltongue database on a real Cozo engine (mem, sqlite, rocksdb)."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from pycozo.client import Client, QueryException
+
+from parseltongue.model import CodeEntity, DependencyEdge
+from parseltongue.queries import named_query
+
+SCHEMA_VERSION = "1"
+DEFAULT_DATABASE_SPECIFICATION = "rocksdb:analysis.db"
+
+# The engines Cozo is written for; which of them this build of cozo-embedded has is probed.
+COZO_ENGINE_NAMES = ("mem", "sqlite", "rocksdb", "sled", "tikv")
+_ENGINES_WITHOUT_PATH = ("mem",)
+
+# RocksDB answers two transactions writing one key at once with "Resource busy"; SQLite
+# answers any two writers with "database is locked". Both are retried after a pause.
+_BUSY_ERROR_CODE = "rocksdb::kBusy::kNone"
+_BUSY_MESSAGES = ("Resource busy", "database is locked")
+_BUSY_RETRY_LIMIT = 200
+# SQLite admits one writer at a time, so its writers queue on a lock instead of colliding.
+_SINGLE_WRITER_ENGINES = ("sqlite",)
+
+
+class StorageError(Exception):
+    """A Parseltongue database could not be opened or used."""
+
+
+class DatabaseSpecificationError(StorageError, ValueError):
+    """An `engine:path` database specification is malformed or names an engine we cannot use."""
+
+
+class SchemaVersionError(StorageError):
+    """The database was made by a Parseltongue whose schema this one cannot read."""
+
+
+class CozoQueryError(StorageError):
+    """Cozo refused a script; carries Cozo's own message, error code and rendered diagnostic."""
+
+    def __init__(self, message: str, code: str | None = None, display: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.display = display
+
+
+class DatabaseSpecification(NamedTuple):
+    """A parsed `engine:path` specification."""
+
+    engine: str
+    path: str
+
+    def __str__(self) -> str:
+        return self.engine if not self.path else f"{self.engine}:{self.path}"
+
+
+@cache
+def available_engines() -> tuple[str, ...]:
+    """The Cozo engines this build of cozo-embedded has, found by opening each in a temp folder."""
+    found = []
+    with tempfile.TemporaryDirectory(prefix="parseltongue-engine-probe-") as probe_folder:
+        for engine in COZO_ENGINE_NAMES:
+            try:
+                client = Client(engine, str(Path(probe_folder) / engine), dataframe=False)
+            except Exception:  # noqa: BLE001 - an engine not compiled in raises a bare Exception
+                continue
+            client.close()
+            found.append(engine)
+    return tuple(found)
+
+
+def parse_database_engine_specification(specification: str) -> DatabaseSpecification:
+    """Split `engine:path` at the first colon (the path may hold colons: `rocksdb:C:/a.db`)."""
+    text = (specification or "").strip()
+    if not text:
+        raise DatabaseSpecificationError(
+            "empty database specification; give ENGINE:PATH, e.g. rocksdb:analysis.db, "
+            "sqlite:analysis.sqlite or mem"
+        )
+    engine, _, path = text.partition(":")
+    engine = engine.strip().lower()
+    if engine not in COZO_ENGINE_NAMES:
+        raise DatabaseSpecificationError(
+            f"unknown database engine {engine!r} in {specification!r}; "
+            f"this build of cozo-embedded has: {', '.join(available_engines())} "
+            "(give ENGINE:PATH, e.g. rocksdb:analysis.db)"
+        )
+    if engine in _ENGINES_WITHOUT_PATH:
+        if path:
+            raise DatabaseSpecificationError(
+                f"the {engine} engine keeps nothing on disk and takes no path: "
+                f"use {engine!r} instead of {specification!r}"
+            )
+        return DatabaseSpecification(engine, "")
+    if not path.strip():
+        raise DatabaseSpecificationError(
+            f"database specification {specification!r} has no path; "
+            f"give {engine}:PATH, e.g. {engine}:analysis.db"
+        )
+    return DatabaseSpecification(engine, path)
+
+
+def ensure_engine_available(specification: DatabaseSpecification) -> None:
+    """Fail with the engines this build has when the specification names one it lacks."""
+    if specification.engine not in available_engines():
+        raise DatabaseSpecificationError(
+            f"this build of the Cozo engine (cozo-embedded) lacks {specification.engine!r}: "
+            f"it was not compiled in. The engines it has are: {', '.join(available_engines())}. "
+            f"Use e.g. rocksdb:{specification.path or 'analysis.db'}"
+        )
+
+
+def create_database_instance_from_spec(specification: DatabaseSpecification) -> Client:
+    """Open the Cozo engine a specification names, with errors a user can act on."""
+    ensure_engine_available(specification)
+    if specification.engine == "sqlite":
+        # SQLite will not create the folder its file lives in.
+        Path(specification.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return Client(specification.engine, specification.path, dataframe=False)
+    except Exception as error:  # noqa: BLE001 - cozo-embedded raises a bare Exception
+        # Strip the box-drawing of Cozo's rendered diagnostic down to its words.
+        detail = " ".join(re.sub(r"[│×╭╰─▶·]", " ", str(error)).split())
+        if "LOCK" in detail and "temporarily unavailable" in detail:
+            raise StorageError(
+                f"database {specification} is in use by another process (a RocksDB folder "
+                "admits one process at a time); stop that process, or query it through "
+                "its HTTP server"
+            ) from None
+        raise StorageError(f"cannot open database {specification}: {detail}") from None
+
+
+@dataclass
+class StorageStats:
+    """Totals and breakdowns of what a database holds."""
+
+    total_entities: int = 0
+    test_entities: int = 0
+    total_edges: int = 0
+    unresolved_references: int = 0
+    total_files: int = 0
+    entities_by_language: dict[str, int] = field(default_factory=dict)
+    entities_by_type: dict[str, int] = field(default_factory=dict)
+    edges_by_type: dict[str, int] = field(default_factory=dict)
+    files_by_status: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The statistics as plain JSON-ready values."""
+        return asdict(self)
+
+
+_BREAKDOWN_FIELDS = {
+    "language": "entities_by_language",
+    "entity_type": "entities_by_type",
+    "edge_type": "edges_by_type",
+    "file_status": "files_by_status",
+}
+
+
+def _is_busy_conflict(error: QueryException) -> bool:
+    response = error.resp if isinstance(error.resp, Mapping) else {}
+    if response.get("code") == _BUSY_ERROR_CODE:
+        return True
+    texts = [str(response.get("message", "")), *map(str, response.get("causes", ()))]
+    return any(busy in text for text in texts for busy in _BUSY_MESSAGES)
+
+
+def _as_query_error(error: QueryException) -> CozoQueryError:
+    response = error.resp if isinstance(error.resp, Mapping) else {"message": str(error.resp)}
+    message = response.get("message") or str(response)
+    causes = [str(cause) for cause in response.get("causes", ()) if cause]
+    if causes:
+        message = f"{message}: {'; '.join(causes)}"
+    return CozoQueryError(message, response.get("code"), response.get("display") or message)
+
+
+class CozoDbStorage:
+    """A Parseltongue database: schema, batched writes, queries and statistics.
+
+    Example:
+        storage = CozoDbStorage("rocksdb:analysis.db")
+        storage.run_named("reverse_callers", entity="rust:fn:main:__src_main:T1")
+    """
+
+    def __init__(self, specification: str | DatabaseSpecification) -> None:
+        if not isinstance(specification, DatabaseSpecification):
+            specification = parse_database_engine_specification(specification)
+        self.specification = specification
+        self._client = create_database_instance_from_spec(specification)
+        self._closed = False
+        self._close_lock = threading.Lock()
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock()
+            if specification.engine in _SINGLE_WRITER_ENGINES
+            else contextlib.nullcontext()
+        )
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    @classmethod
+    def new_rocksdb(cls, path: str | Path) -> CozoDbStorage:
+        """Open (or create) a RocksDB database in the folder `path`."""
+        return cls(DatabaseSpecification("rocksdb", str(path)))
+
+    @classmethod
+    def new_sqlite(cls, path: str | Path) -> CozoDbStorage:
+        """Open (or create) a SQLite database in the file `path`."""
+        return cls(DatabaseSpecification("sqlite", str(path)))
+
+    @classmethod
+    def new_sled(cls, path: str | Path) -> CozoDbStorage:
+        """Open a sled database; fails clearly where cozo-embedded was built without sled."""
+        return cls(DatabaseSpecification("sled", str(path)))
+
+    @classmethod
+    def new_mem(cls) -> CozoDbStorage:
+        """A database in memory, gone when closed."""
+        return cls(DatabaseSpecification("mem", ""))
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the engine (and a RocksDB folder's lock); the storage is unusable after."""
+        with self._close_lock:
+            if not self._closed:
+                self._closed = True
+                self._client.close()
+
+    def __enter__(self) -> CozoDbStorage:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"CozoDbStorage({str(self.specification)!r})"
+
+    def _ensure_schema(self) -> None:
+        names = self.relation_names()
+        if not names:
+            self._execute(named_query("schema").script, {"version": SCHEMA_VERSION})
+            return
+        if "parseltongue_meta" not in names:
+            raise SchemaVersionError(
+                f"database {self.specification} holds relations that are not Parseltongue's "
+                f"({', '.join(sorted(names)[:5])}); give a new path for a Parseltongue database"
+            )
+        rows = self.query_read_only(
+            "?[value] := *parseltongue_meta{key: 'schema_version', value}"
+        )
+        found = rows[0]["value"] if rows else "unknown"
+        if found != SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"database {self.specification} was made with schema version {found}, and this "
+                f"Parseltongue reads version {SCHEMA_VERSION}; re-ingest into a new database "
+                "(nothing was changed in this one)"
+            )
+
+    # -- running Datalog -----------------------------------------------------------------
+
+    def _execute(
+        self, script: str, params: Mapping[str, Any] | None = None, read_only: bool = False
+    ) -> dict[str, Any]:
+        if self._closed:
+            raise StorageError(f"database {self.specification} is closed")
+        for attempt in range(_BUSY_RETRY_LIMIT):
+            try:
+                if read_only:
+                    return self._client.run(script, dict(params or {}), immutable=True)
+                with self._write_lock:
+                    return self._client.run(script, dict(params or {}), immutable=False)
+            except QueryException as error:
+                if not _is_busy_conflict(error) or attempt == _BUSY_RETRY_LIMIT - 1:
+                    raise _as_query_error(error) from None
+            # Another transaction holds the same key: back off with jitter, then retry.
+            time.sleep(random.uniform(0, min(0.05, 0.0005 * 2 ** min(attempt, 7))))
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _rows_as_dicts(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+        headers = result["headers"]
+        return [dict(zip(headers, row, strict=True)) for row in result["rows"]]
+
+    def query(self, datalog: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run Datalog (which may write) and return the rows as dicts keyed by column."""
+        return self._rows_as_dicts(self._execute(datalog, params))
+
+    def query_read_only(
+        self, datalog: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run Datalog that must not write; a write is refused by Cozo with an error."""
+        return self._rows_as_dicts(self._execute(datalog, params, read_only=True))
+
+    def run_named(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run the named read-only query `queries/NAME.cozo` with its declared parameters."""
+        query = named_query(name)
+        missing = [parameter for parameter in query.parameters if parameter not in params]
+        unknown = [parameter for parameter in params if parameter not in query.parameters]
+        if missing or unknown:
+            raise ValueError(
+                f"query {name!r} takes parameters ({', '.join(query.parameters) or 'none'}); "
+                + (f"missing: {', '.join(missing)}" if missing else "")
+                + ("; " if missing and unknown else "")
+                + (f"unknown: {', '.join(unknown)}" if unknown else "")
+            )
+        return self.query_read_only(query.script, params)
+
+    def relation_names(self) -> list[str]:
+        """The names of the stored relations."""
+        return [row[0] for row in self._execute("::relations", read_only=True)["rows"]]
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _put_rows(self, query_name: str, rows_by_key: dict[tuple, list]) -> int:
+        if not rows_by_key:
+            return 0
+        self._execute(named_query(query_name).script, {"rows": list(rows_by_key.values())})
+        return len(rows_by_key)
+
+    def insert_entities_batch(self, entities: Iterable[CodeEntity]) -> int:
+        """Upsert entities with one `:put`; returns how many distinct keys were written."""
+        # One key once per batch: the last occurrence wins, as a sequence of upserts would.
+        rows = {(entity.key,): entity.as_row() for entity in entities}
+        return self._put_rows("put_entities", rows)
+
+    def insert_edges_batch(self, edges: Iterable[DependencyEdge]) -> int:
+        """Upsert dependency edges with one `:put`; returns how many distinct edges were written."""
+        rows = {(edge.from_key, edge.to_key, edge.edge_type): edge.as_row() for edge in edges}
+        return self._put_rows("put_edges", rows)
+
+    # -- statistics ----------------------------------------------------------------------
+
+    def get_stats(self) -> StorageStats:
+        """Totals, and counts by language, entity type, edge type and file status."""
+        totals = self.run_named("stats_totals")[0]
+        stats = StorageStats(**totals)
+        for row in self.run_named("stats_breakdown"):
+            getattr(stats, _BREAKDOWN_FIELDS[row["category"]])[row["value"]] = row["count"]
+        return stats
