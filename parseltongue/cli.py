@@ -101,7 +101,8 @@ def stats(
     if as_json:
         print_json(statistics)
         return
-    totals = Table(title=f"Parseltongue database {db}", show_header=False)
+    stdout_console.print(f"Parseltongue database [bold]{db}[/]", highlight=False)
+    totals = Table(show_header=False)
     for label, field_name in (
         ("entities", "total_entities"),
         ("test entities", "test_entities"),
@@ -111,19 +112,20 @@ def stats(
     ):
         totals.add_row(label, f"{statistics[field_name]:,}")
     stdout_console.print(totals)
-    for title, field_name in (
-        ("Entities by language", "entities_by_language"),
-        ("Entities by type", "entities_by_type"),
-        ("Edges by type", "edges_by_type"),
-        ("Files by status", "files_by_status"),
+    for heading, field_name in (
+        ("entities by language", "entities_by_language"),
+        ("entities by type", "entities_by_type"),
+        ("edges by type", "edges_by_type"),
+        ("files by status", "files_by_status"),
     ):
-        breakdown = Table(title=title)
-        breakdown.add_column("value")
+        if not statistics[field_name]:
+            continue
+        breakdown = Table()
+        breakdown.add_column(heading)
         breakdown.add_column("count", justify="right")
         for value, count in statistics[field_name].items():
             breakdown.add_row(value, f"{count:,}")
-        if statistics[field_name]:
-            stdout_console.print(breakdown)
+        stdout_console.print(breakdown)
 
 
 def main() -> None:
