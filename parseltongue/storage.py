@@ -8,7 +8,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -333,6 +333,20 @@ class CozoDbStorage:
             return 0
         self._execute(named_query(query_name).script, {"rows": list(rows_by_key.values())})
         return len(rows_by_key)
+
+    def write_rows(self, query_name: str, rows: list[Sequence[Any]]) -> int:
+        """Run the named write query `queries/NAME.cozo` with `$rows` in one transaction.
+
+        The caller keeps one key once per batch (RocksDB rejects a batch racing itself).
+        """
+        if not rows:
+            return 0
+        self._execute(named_query(query_name).script, {"rows": rows})
+        return len(rows)
+
+    def run_named_write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a named query that writes (schema changes, clearing, resolution)."""
+        return self.query(named_query(name).script, params)
 
     def insert_entities_batch(self, entities: Iterable[CodeEntity]) -> int:
         """Upsert entities with one `:put`; returns how many distinct keys were written."""

@@ -1,0 +1,665 @@
+"""Parse one source file and turn its query captures into entities and raw references.
+
+One generic extractor serves every language: it runs the language's combined tree-sitter query
+(`parseltongue/languages/<name>.scm`) once per file and interprets the capture names documented
+in `parseltongue/languages/README.md`. Results are named tuples of plain values, so parse
+workers can pickle them cheaply back to the process that writes the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from typing import NamedTuple
+
+from tree_sitter import Language, Node, Parser, Query, QueryCursor
+from tree_sitter_language_pack import get_language
+
+from parseltongue.languages import LanguageSpec, path_test_reason
+from parseltongue.model import (
+    CodeEntity,
+    EntityClass,
+    content_hash_of,
+    sanitize_key_component,
+    semantic_path_for_file,
+    stable_entity_hash,
+)
+
+DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+# Minified or generated files: big, with lines far longer than anyone writes by hand.
+DEFAULT_MAX_AVERAGE_LINE_LENGTH = 500
+MINIFIED_CHECK_MIN_BYTES = 32 * 1024
+# Receivers and qualifiers are names or short expressions; a long one is a chained call.
+MAX_CONTEXT_TEXT = 200
+MAX_SIGNATURE_TEXT = 1000
+
+STATUS_INGESTED = "ingested"
+STATUS_SKIPPED = "skipped"
+
+# `@definition.<kind>` -> the short entity type of ARCHITECTURE.md
+ENTITY_TYPE_FOR_KIND = {
+    "function": "fn",
+    "method": "method",
+    "class": "class",
+    "struct": "struct",
+    "interface": "interface",
+    "protocol": "interface",
+    "enum": "enum",
+    "trait": "trait",
+    "module": "module",
+    "namespace": "module",
+    "impl": "impl",
+    "macro": "macro",
+    "const": "const",
+    "constant": "const",
+    "type": "type",
+    "table": "table",
+    "view": "view",
+}
+# A function defined directly inside one of these is a method.
+METHOD_CONTAINER_TYPES = frozenset({"class", "struct", "interface", "enum", "trait", "impl"})
+
+_ROLE_DEFINITION = 0
+_ROLE_REFERENCE = 1
+_ROLE_BINDING = 2
+_ROLE_MARKER = 3
+_ROLE_PREFIXES = (
+    ("definition.", _ROLE_DEFINITION),
+    ("reference.", _ROLE_REFERENCE),
+    ("binding", _ROLE_BINDING),
+    ("marker.", _ROLE_MARKER),
+)
+
+
+@dataclass(frozen=True)
+class ExtractionLimits:
+    """Bounds that keep one file from costing too much (size, minified content)."""
+
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_average_line_length: int = DEFAULT_MAX_AVERAGE_LINE_LENGTH
+    minified_check_min_bytes: int = MINIFIED_CHECK_MIN_BYTES
+
+
+DEFAULT_LIMITS = ExtractionLimits()
+
+
+class EntityRecord(NamedTuple):
+    """One definition. The first 12 fields are a `code_entities` row in column order."""
+
+    key: str
+    file_path: str
+    entity_type: str
+    entity_class: str
+    language: str
+    name: str
+    qualified_name: str
+    start_line: int
+    end_line: int
+    signature: str
+    code: str
+    content_hash: str
+    parent_key: str
+    """The enclosing entity (the file's module entity for top-level ones; "" for that one)."""
+    test_reason: str
+    """Why the entity is TEST ("" when it is CODE)."""
+
+    def to_code_entity(self) -> CodeEntity:
+        """The record as the model's `CodeEntity`."""
+        return CodeEntity(*self[:3], EntityClass(self.entity_class), *self[4:12])
+
+
+class ReferenceRecord(NamedTuple):
+    """One raw reference: a name used at a line, with what resolution needs to pin it.
+
+    kind: call, macro, import, extends, implements, type (the `@reference.<kind>` capture).
+    receiver: for method calls, the receiver expression (`self`, `g`, `nx`, `self.graph`).
+    receiver_type: the receiver's type when a binding in the same entity gives it
+      (`g = Graph()` or `g: Graph` -> `Graph`; `let x = Foo::new()` -> `Foo`).
+    scope: the qualifier (`Type` in `Type::f()`, `mod` in `mod.Base`); for imports, the module
+      path as written (`..a.b`, `std::fmt`), leading dots giving a Python import's level.
+    alias: the local name an import binds with `as`.
+    """
+
+    from_key: str
+    kind: str
+    name: str
+    line: int
+    receiver: str
+    receiver_type: str
+    scope: str
+    alias: str
+
+
+class FileExtraction(NamedTuple):
+    """Everything extracted from one file, or why it was skipped."""
+
+    file_path: str
+    language: str
+    status: str
+    reason: str
+    syntax_error_count: int
+    replaced_undecodable_bytes: bool
+    content_hash: str
+    size_bytes: int
+    line_count: int
+    entities: tuple[EntityRecord, ...]
+    references: tuple[ReferenceRecord, ...]
+
+    def module_key(self) -> str:
+        """The key of the file's module entity (the `from_key` of top-level references)."""
+        return self.entities[0].key if self.entities else ""
+
+    def containment_pairs(self) -> list[tuple[str, str]]:
+        """(parent key, child key) for every entity inside another: module -> class -> method."""
+        return [(entity.parent_key, entity.key) for entity in self.entities if entity.parent_key]
+
+
+class _Definition(NamedTuple):
+    start_byte: int
+    end_byte: int
+    header_end_byte: int
+    kind: str
+    name: str
+    node: Node
+    pattern_index: int
+
+
+@dataclass(frozen=True)
+class CompiledLanguage:
+    """A language's grammar and compiled query, made once per process."""
+
+    spec: LanguageSpec
+    language: Language
+    query: Query
+    # pattern index -> (role, main capture name), learnt from the first match of each pattern
+    pattern_roles: dict[int, tuple[int, str, str]] = field(default_factory=dict, compare=False)
+
+    def new_parser(self) -> Parser:
+        """A parser for this grammar (cannot be pickled: make one per process and reuse it)."""
+        return Parser(self.language)
+
+
+@cache
+def compile_language(spec: LanguageSpec) -> CompiledLanguage | None:
+    """The compiled grammar and query of a language, or None while it has no query file."""
+    query_text = spec.query_text()
+    if query_text is None:
+        return None
+    language = get_language(spec.grammar)
+    return CompiledLanguage(spec, language, Query(language, query_text))
+
+
+def new_parser(spec: LanguageSpec) -> Parser:
+    """A tree-sitter parser for the language's grammar."""
+    return Parser(get_language(spec.grammar))
+
+
+def extract_file(
+    relative_path: str,
+    absolute_path: str,
+    spec: LanguageSpec,
+    parser: Parser | None = None,
+    limits: ExtractionLimits = DEFAULT_LIMITS,
+) -> FileExtraction:
+    """Read a file (refusing to read more than the size limit) and extract it."""
+    with open(absolute_path, "rb") as handle:
+        source = handle.read(limits.max_file_bytes + 1)
+    return extract_source(relative_path, source, spec, parser, limits)
+
+
+def extract_source(
+    relative_path: str,
+    source: bytes,
+    spec: LanguageSpec,
+    parser: Parser | None = None,
+    limits: ExtractionLimits = DEFAULT_LIMITS,
+) -> FileExtraction:
+    """Extract entities and raw references from one file's bytes; never raises on bad input.
+
+    `relative_path` is the path under the ingested root (it goes into keys); pass a `parser`
+    made by `CompiledLanguage.new_parser()` to reuse it across files.
+    """
+    relative_path = relative_path.replace("\\", "/")
+    skip_reason = _skip_reason(source, spec, limits)
+    if skip_reason:
+        return _skipped(relative_path, spec, source, skip_reason)
+    compiled = compile_language(spec)
+    if compiled is None:
+        reason = f"no query file {spec.query_file!r} for language {spec.name} yet"
+        return _skipped(relative_path, spec, source, reason)
+    source, replaced = _valid_utf8(source)
+    tree = (parser or compiled.new_parser()).parse(source)
+    return _FileExtractor(relative_path, source, compiled, tree.root_node).run(replaced)
+
+
+def extraction_entities(extraction: FileExtraction) -> list[CodeEntity]:
+    """The extraction's entities as the model's `CodeEntity` objects."""
+    return [record.to_code_entity() for record in extraction.entities]
+
+
+def _skip_reason(source: bytes, spec: LanguageSpec, limits: ExtractionLimits) -> str:
+    size = len(source)
+    if size > limits.max_file_bytes:
+        return f"file larger than the {limits.max_file_bytes}-byte limit"
+    if size >= limits.minified_check_min_bytes:
+        average = size / (source.count(b"\n") + 1)
+        if average > limits.max_average_line_length:
+            return (
+                f"looks minified or generated: average line length {average:.0f} characters "
+                f"(limit {limits.max_average_line_length})"
+            )
+    return ""
+
+
+def _valid_utf8(source: bytes) -> tuple[bytes, bool]:
+    """The source as valid UTF-8 (undecodable bytes replaced) and whether any were replaced."""
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError:
+        return source.decode("utf-8", "replace").encode("utf-8"), True
+    return source, False
+
+
+def _skipped(relative_path: str, spec: LanguageSpec, source: bytes, reason: str) -> FileExtraction:
+    return FileExtraction(
+        relative_path,
+        spec.name,
+        STATUS_SKIPPED,
+        reason,
+        0,
+        False,
+        hashlib.blake2b(source, digest_size=16).hexdigest(),
+        len(source),
+        source.count(b"\n") + (0 if source.endswith(b"\n") or not source else 1),
+        (),
+        (),
+    )
+
+
+def module_qualified_name(relative_path: str, spec: LanguageSpec) -> str:
+    """`networkx/algorithms/dag.py` -> `networkx.algorithms.dag` (index files name their folder)."""
+    path = relative_path.rsplit("src/", 1)[-1] if "src/" in relative_path else relative_path
+    parts = [part for part in path.split("/") if part]
+    if parts:
+        stem = parts[-1]
+        parts[-1] = stem.rsplit(".", 1)[0] if "." in stem.lstrip(".") else stem
+        if len(parts) > 1 and parts[-1] in spec.module_index_stems:
+            parts.pop()
+    return spec.scope_separator.join(parts)
+
+
+def _text(node: Node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+def _short_text(node: Node) -> str:
+    """A node's text on one line, cut at MAX_CONTEXT_TEXT (receivers can be whole call chains)."""
+    raw = node.text
+    if len(raw) > MAX_CONTEXT_TEXT or b"\n" in raw:
+        return " ".join(raw.decode("utf-8", "replace").split())[:MAX_CONTEXT_TEXT]
+    return raw.decode("utf-8", "replace")
+
+
+# What ends a header before its body: `def f():`, `fn f() {`, `class A:`.
+_BODY_OPENERS = " \t\r\n:{="
+
+
+class _FileExtractor:
+    """Turns one file's query matches into records (one instance per file)."""
+
+    def __init__(self, path: str, source: bytes, compiled: CompiledLanguage, root: Node) -> None:
+        self.path = path
+        self.source = source
+        self.compiled = compiled
+        self.spec = compiled.spec
+        self.root = root
+        self.keys = _KeyBuilder(compiled.spec.name, path)
+        self.definitions: dict[tuple[int, int], _Definition] = {}
+        # (start byte, kind, name, line, receiver, scope, alias, import node or None)
+        self.references: list[tuple[int, str, str, int, str, str, str, Node | None]] = []
+        self.bindings: list[tuple[int, str, int, str]] = []
+        self.markers: list[Node] = []
+
+    def run(self, replaced: bool) -> FileExtraction:
+        self._collect_matches()
+        ordered = sorted(self.definitions.values(), key=lambda d: (d.start_byte, -d.end_byte))
+        parents = _parent_indexes(ordered)
+        module_record = self._module_record()
+        records = self._entity_records(ordered, parents, module_record)
+        references = self._reference_records(ordered, parents, records, module_record.key)
+        return FileExtraction(
+            self.path,
+            self.spec.name,
+            STATUS_INGESTED,
+            "",
+            _syntax_error_count(self.root),
+            replaced,
+            hashlib.blake2b(self.source, digest_size=16).hexdigest(),
+            len(self.source),
+            module_record.end_line,
+            (module_record, *records),
+            tuple(references),
+        )
+
+    # ---- matches ------------------------------------------------------------------------
+
+    def _collect_matches(self) -> None:
+        """Sort every match of the one combined query pass by the role of its main capture.
+
+        This loop runs once per match (tens of thousands per MB), so it stays flat and lean.
+        """
+        roles = self.compiled.pattern_roles
+        add_reference = self.references.append
+        separator = self.spec.scope_separator
+        for pattern_index, captures in QueryCursor(self.compiled.query).matches(self.root):
+            pattern_role = roles.get(pattern_index)
+            if pattern_role is None:
+                pattern_role = roles[pattern_index] = _main_capture(captures)
+            role, main_name, kind = pattern_role
+            main_node = captures[main_name][0]
+            if role == _ROLE_REFERENCE:
+                name_nodes = captures.get("name")
+                if kind == "import":
+                    add_reference(_raw_import(main_node, name_nodes, captures, separator))
+                    continue
+                name_node = name_nodes[0] if name_nodes else main_node
+                receiver = captures.get("receiver")
+                scope = captures.get("scope")
+                add_reference((
+                    main_node.start_byte, kind,
+                    name_node.text.decode() if name_nodes else "",
+                    name_node.start_point[0] + 1,
+                    _short_text(receiver[0]) if receiver else "",
+                    _short_text(scope[0]) if scope else "",
+                    "", None,
+                ))
+            elif role == _ROLE_DEFINITION:
+                self._add_definition(pattern_index, kind, main_node, captures)
+            elif role == _ROLE_BINDING:
+                name_node = captures["name"][0]
+                self.bindings.append((
+                    main_node.start_byte, name_node.text.decode(),
+                    name_node.start_point[0] + 1, _short_text(captures["type"][0]),
+                ))
+            else:
+                self.markers.append(main_node)
+
+    def _add_definition(
+        self, pattern_index: int, kind: str, node: Node, captures: dict[str, list[Node]]
+    ) -> None:
+        span = (node.start_byte, node.end_byte)
+        known = self.definitions.get(span)
+        # For one node, the earliest pattern of the query file wins (specific before fallback).
+        if known is not None and known.pattern_index <= pattern_index:
+            return
+        body = captures.get("body")
+        name_nodes = captures.get("name")
+        name = " ".join(_text(name_nodes[0]).split()) if name_nodes else ""
+        header_end = body[0].start_byte if body else node.end_byte
+        self.definitions[span] = _Definition(
+            node.start_byte, node.end_byte, header_end, kind, name, node, pattern_index
+        )
+
+    # ---- entities -----------------------------------------------------------------------
+
+    def _module_record(self) -> EntityRecord:
+        """The file's own module entity: the `from_key` of top-level references."""
+        qualified = module_qualified_name(self.path, self.spec)
+        name = qualified.rsplit(self.spec.scope_separator, 1)[-1]
+        line_count = self.root.end_point[0] + (1 if self.root.end_point[1] else 0)
+        # An empty qualified name in the key hash cannot collide with any definition's.
+        key = self.keys.key("module", name, "", 0)
+        reason = path_test_reason(self.spec, self.path) or ""
+        return EntityRecord(
+            key, self.path, "module", _entity_class(reason), self.spec.name, name, qualified,
+            1, max(line_count, 1), self.path, "", content_hash_of(""), "", reason,
+        )
+
+    def _entity_records(
+        self, ordered: list[_Definition], parents: list[int], module: EntityRecord
+    ) -> list[EntityRecord]:
+        marker_reasons = self._marker_reasons(ordered, parents)
+        separator = self.spec.scope_separator
+        ordinals: Counter[tuple[str, str]] = Counter()
+        records: list[EntityRecord] = []
+        for index, definition in enumerate(ordered):
+            parent = records[parents[index]] if parents[index] >= 0 else None
+            entity_type = ENTITY_TYPE_FOR_KIND.get(definition.kind, definition.kind)
+            if entity_type == "fn" and parent and parent.entity_type in METHOD_CONTAINER_TYPES:
+                entity_type = "method"
+            qualified = (
+                f"{parent.qualified_name}{separator}{definition.name}" if parent
+                else definition.name
+            )
+            ordinal = ordinals[(entity_type, qualified)]
+            ordinals[(entity_type, qualified)] += 1
+            reason = module.test_reason or marker_reasons.get(index, "")
+            if not reason and parent and parent.test_reason:
+                reason = f"inside test {parent.qualified_name}"
+            records.append(self._entity_record(definition, entity_type, qualified, ordinal,
+                                               parent.key if parent else module.key, reason))
+        return records
+
+    def _entity_record(
+        self, definition: _Definition, entity_type: str, qualified: str, ordinal: int,
+        parent_key: str, reason: str,
+    ) -> EntityRecord:
+        node = definition.node
+        code_bytes = self.source[definition.start_byte:definition.end_byte]
+        code = code_bytes.decode("utf-8")
+        return EntityRecord(
+            self.keys.key(entity_type, definition.name, qualified, ordinal),
+            self.path, entity_type, _entity_class(reason), self.spec.name, definition.name,
+            qualified, node.start_point[0] + 1, node.end_point[0] + 1,
+            self._signature(definition, code),
+            code,
+            # The same digest as `content_hash_of(code)`: the bytes are already valid UTF-8.
+            hashlib.blake2b(code_bytes, digest_size=16).hexdigest(),
+            parent_key, reason,
+        )
+
+    def _signature(self, definition: _Definition, code: str) -> str:
+        """The declaration without its body: up to the body, or the first line when bodiless."""
+        if definition.header_end_byte < definition.end_byte:
+            header = self.source[definition.start_byte:definition.header_end_byte].decode("utf-8")
+            signature = header.rstrip(_BODY_OPENERS)
+        else:
+            signature = code.split("\n", 1)[0].rstrip()
+        return signature[:MAX_SIGNATURE_TEXT]
+
+    def _marker_reasons(self, ordered: list[_Definition], parents: list[int]) -> dict[int, str]:
+        """Which definitions a test marker marks, with the marker text as the reason.
+
+        A marker marks the definition it is attached to (the next sibling after attributes,
+        decorators and comments), else the innermost definition whose header holds it.
+        """
+        if not self.markers:
+            return {}
+        index_by_span = {(d.start_byte, d.end_byte): i for i, d in enumerate(ordered)}
+        starts = [d.start_byte for d in ordered]
+        reasons: dict[int, str] = {}
+        for marker in self.markers:
+            index = _attached_definition(marker, index_by_span)
+            if index < 0:
+                index = _innermost(starts, ordered, parents, marker.start_byte)
+                if index >= 0 and marker.start_byte >= ordered[index].header_end_byte:
+                    index = -1
+            if index >= 0:
+                reasons.setdefault(index, f"test marker {_short_text(marker)}")
+        return reasons
+
+    # ---- references ---------------------------------------------------------------------
+
+    def _reference_records(
+        self, ordered: list[_Definition], parents: list[int], records: list[EntityRecord],
+        module_key: str,
+    ) -> list[ReferenceRecord]:
+        starts = [d.start_byte for d in ordered]
+        ends = [d.end_byte for d in ordered]
+        binding_types = self._binding_types(starts, ordered, parents)
+        owner_keys = [record.key for record in records]
+        make_record = tuple.__new__  # a NamedTuple's own constructor is Python code, 3x slower
+        results: list[ReferenceRecord] = []
+        for start_byte, kind, name, line, receiver, scope, alias, node in self.references:
+            owner = bisect_right(starts, start_byte) - 1
+            while owner >= 0 and ends[owner] <= start_byte:
+                owner = parents[owner]
+            receiver_type = ""
+            if receiver and binding_types:
+                receiver_type = _type_at(binding_types.get((owner, receiver)), line)
+            if node is not None:
+                scope = self._import_module(node, scope)
+            results.append(make_record(ReferenceRecord, (
+                owner_keys[owner] if owner >= 0 else module_key, kind, name, line, receiver,
+                receiver_type, scope, alias,
+            )))
+        # Matches arrive roughly in document order; a stable sort by line makes it exact.
+        results.sort(key=_line_of)
+        return results
+
+    def _import_module(self, node: Node, module: str) -> str:
+        """The full module path of an import, prefixed by enclosing nested-import paths."""
+        nesting = self.spec.import_nesting_types
+        if not nesting:
+            return module
+        parts = [module] if module else []
+        ancestor = node.parent
+        while ancestor is not None and ancestor.type in nesting:
+            prefix = ancestor.child_by_field_name("path")
+            if prefix is not None:
+                parts.insert(0, _short_text(prefix))
+            ancestor = ancestor.parent
+        return self.spec.scope_separator.join(parts)
+
+    def _binding_types(
+        self, starts: list[int], ordered: list[_Definition], parents: list[int]
+    ) -> dict[tuple[int, str], list[tuple[int, str]]]:
+        """(owning definition, local name) -> [(line, type text)] in line order."""
+        table: dict[tuple[int, str], list[tuple[int, str]]] = {}
+        for start_byte, name, line, type_text in sorted(self.bindings):
+            owner = _innermost(starts, ordered, parents, start_byte)
+            table.setdefault((owner, name), []).append((line, type_text))
+        return table
+
+
+class _KeyBuilder:
+    """`model.build_entity_key` for one file, with the file's semantic path computed once."""
+
+    def __init__(self, language: str, file_path: str) -> None:
+        self.prefix = language
+        self.file_path = file_path
+        self.semantic_path = semantic_path_for_file(file_path)
+
+    def key(self, entity_type: str, name: str, qualified_name: str, ordinal: int) -> str:
+        safe_name = name if name.isidentifier() else sanitize_key_component(name)
+        hash_value = stable_entity_hash(self.file_path, qualified_name, ordinal)
+        return (
+            f"{self.prefix}:{entity_type}:{safe_name or '_anonymous'}:"
+            f"{self.semantic_path}:T{hash_value}"
+        )
+
+
+def _raw_import(
+    main_node: Node, name_nodes: list[Node] | None, captures: dict[str, list[Node]],
+    separator: str,
+) -> tuple[int, str, str, int, str, str, str, Node | None]:
+    """An import's plain values: the module path goes where other references keep a scope."""
+    name_node = name_nodes[0] if name_nodes else main_node
+    module = captures.get("module")
+    scope = captures.get("scope")
+    alias = captures.get("alias")
+    module_path = separator.join(
+        _short_text(nodes[0]) for nodes in (module, scope) if nodes
+    )
+    return (
+        main_node.start_byte, "import", name_node.text.decode() if name_nodes else "",
+        name_node.start_point[0] + 1, "", module_path, _short_text(alias[0]) if alias else "",
+        main_node,
+    )
+
+
+def _main_capture(captures: dict[str, list[Node]]) -> tuple[int, str, str]:
+    """(role, main capture name, kind) of a pattern: `reference.call` -> reference, call."""
+    for capture_name in captures:
+        for prefix, role in _ROLE_PREFIXES:
+            if capture_name.startswith(prefix):
+                return role, capture_name, capture_name[len(prefix):]
+    raise ValueError(f"a query pattern has no role capture among {sorted(captures)}")
+
+
+def _line_of(reference: ReferenceRecord) -> int:
+    return reference[3]
+
+
+def _type_at(bindings: list[tuple[int, str]] | None, line: int) -> str:
+    """The type of the last binding at or before `line`."""
+    found = ""
+    for binding_line, type_text in bindings or ():
+        if binding_line > line:
+            break
+        found = type_text
+    return found
+
+
+def _entity_class(test_reason: str) -> str:
+    return EntityClass.TEST.value if test_reason else EntityClass.CODE.value
+
+
+def _parent_indexes(ordered: list[_Definition]) -> list[int]:
+    """For definitions sorted by (start, -end), the index of each one's innermost container."""
+    parents: list[int] = []
+    stack: list[int] = []
+    for index, definition in enumerate(ordered):
+        while stack and ordered[stack[-1]].end_byte <= definition.start_byte:
+            stack.pop()
+        parents.append(stack[-1] if stack else -1)
+        stack.append(index)
+    return parents
+
+
+def _innermost(
+    starts: list[int], ordered: list[_Definition], parents: list[int], position: int
+) -> int:
+    """The innermost definition containing a byte position, or -1.
+
+    Definitions nest, so it is the last one starting at or before the position, or the first
+    of that one's ancestors still open there.
+    """
+    index = bisect_right(starts, position) - 1
+    while index >= 0 and ordered[index].end_byte <= position:
+        index = parents[index]
+    return index
+
+
+def _attached_definition(marker: Node, index_by_span: dict[tuple[int, int], int]) -> int:
+    """The definition a marker (attribute, decorator) is attached to, or -1."""
+    sibling = marker.next_named_sibling
+    while sibling is not None and (sibling.type == marker.type or "comment" in sibling.type):
+        sibling = sibling.next_named_sibling
+    if sibling is None:
+        return -1
+    return index_by_span.get((sibling.start_byte, sibling.end_byte), -1)
+
+
+def _syntax_error_count(root: Node) -> int:
+    """How many ERROR and MISSING nodes the parse produced (0 without walking a clean tree)."""
+    if not root.has_error:
+        return 0
+    count = 0
+    cursor = root.walk()
+    reached_root = False
+    while not reached_root:
+        node = cursor.node
+        if node is not None and (node.is_error or node.is_missing):
+            count += 1
+        # Only descend into subtrees that contain an error.
+        if node is not None and node.has_error and not node.is_error and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                reached_root = True
+                break
+    return count

@@ -1,0 +1,54 @@
+"""Peak memory of the whole process tree (the parent and its parse workers), sampled."""
+
+from __future__ import annotations
+
+import threading
+
+import psutil
+
+SAMPLE_SECONDS = 0.1
+
+
+class ProcessTreeMemorySampler:
+    """Samples the resident memory of this process plus all its descendants while open.
+
+    Workers live in a pool that outlives one task, so `getrusage(RUSAGE_CHILDREN)` (which
+    counts only reaped children) would miss them; sampling sees them while they work.
+    """
+
+    def __init__(self, interval_seconds: float = SAMPLE_SECONDS) -> None:
+        self._interval = interval_seconds
+        self._process = psutil.Process()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
+        self.peak_bytes = 0
+
+    def sample(self) -> int:
+        """Resident bytes of the tree now, and update the peak."""
+        total = 0
+        for process in [self._process, *self._process.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue  # a worker that exited between listing and reading
+        self.peak_bytes = max(self.peak_bytes, total)
+        return total
+
+    @property
+    def peak_megabytes(self) -> float:
+        """The peak seen so far, in MiB."""
+        return self.peak_bytes / (1024 * 1024)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.sample()
+
+    def __enter__(self) -> ProcessTreeMemorySampler:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()

@@ -1,0 +1,103 @@
+"""Module paths: the names a file answers to as a module, and where an import points.
+
+Both sides use one canonical form, the `/`-joined path of the module under the ingested root
+without extension (`networkx/algorithms/dag`, index files naming their folder). A file answers
+to every suffix of its path (`algorithms/dag`, `dag`), so an absolute import resolves whatever
+folder the ingestion started at; queries/resolve.cozo uses a suffix only where it names one
+module unit.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from parseltongue.languages import LanguageSpec
+
+# Languages whose module unit is the folder (a Go package, a Java package), not the file.
+_FOLDER_MODULE_LANGUAGES = frozenset({"go", "java", "kotlin", "csharp", "swift"})
+_SOURCE_EXTENSION = re.compile(r"\.(?:[cm]?[jt]sx?|py|pyi|rs|go|java|kt|kts|cs|rb|php|swift|"
+                               r"c|h|cc|cpp|cxx|hpp|hh|hxx|sql)$")
+
+
+def _strip_extension(path: str) -> str:
+    return _SOURCE_EXTENSION.sub("", path)
+
+
+def module_unit_of_file(file_path: str, spec: LanguageSpec | None) -> str:
+    """The module a file belongs to, as a path: the file itself, or its folder where the
+    language groups a folder's files into one package (Go, Java)."""
+    if spec is not None and spec.name in _FOLDER_MODULE_LANGUAGES:
+        return posixpath.dirname(file_path)
+    path = _strip_extension(file_path)
+    folder, _, stem = path.rpartition("/")
+    if spec is not None and stem in spec.module_index_stems:
+        return folder
+    return path
+
+
+def module_paths_for_file(
+    file_path: str, spec: LanguageSpec | None
+) -> list[tuple[str, int, str]]:
+    """(suffix, depth in segments, module unit) for every suffix of the file's module path."""
+    unit = module_unit_of_file(file_path, spec)
+    segments = [segment for segment in unit.split("/") if segment]
+    return [
+        ("/".join(segments[start:]), len(segments) - start, unit)
+        for start in range(len(segments))
+    ]
+
+
+def normalise_import_module(written: str, file_path: str, spec: LanguageSpec | None) -> str:
+    """The canonical module path an import names, relative imports made absolute; "" if none."""
+    written = written.strip().strip("\"'<>`")
+    if not written or spec is None:
+        return ""
+    if spec.name == "python":
+        return _python_module(written, file_path)
+    if spec.name == "rust":
+        return _rust_module(written, file_path, spec)
+    if written.startswith(("./", "../")):
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(file_path), written))
+        return "" if joined.startswith("..") else _strip_index(_strip_extension(joined), spec)
+    separator = spec.scope_separator if spec.scope_separator in written else "."
+    if spec.name in ("php", "csharp"):
+        separator = "\\" if "\\" in written else "."
+    if spec.name in ("c", "cpp", "go", "javascript", "typescript", "ruby"):
+        separator = "/"
+    return _strip_extension(written.replace(separator, "/")).strip("/")
+
+
+def _strip_index(path: str, spec: LanguageSpec) -> str:
+    folder, _, stem = path.rpartition("/")
+    return folder if stem in spec.module_index_stems else path
+
+
+def _python_module(written: str, file_path: str) -> str:
+    level = len(written) - len(written.lstrip("."))
+    dotted = written[level:]
+    rest = dotted.replace(".", "/")
+    if level == 0:
+        return rest
+    # `from . import x` in pkg/a.py names pkg; each further dot climbs one folder.
+    base = posixpath.dirname(file_path)
+    for _ in range(level - 1):
+        base = posixpath.dirname(base)
+    return "/".join(part for part in (base, rest) if part)
+
+
+def _rust_module(written: str, file_path: str, spec: LanguageSpec) -> str:
+    segments = [segment for segment in written.split("::") if segment]
+    if not segments:
+        return ""
+    here = module_unit_of_file(file_path, spec)
+    if segments[0] == "crate":
+        # The crate root is the folder holding lib.rs/main.rs; its modules are suffixes there.
+        return "/".join(segments[1:])
+    if segments[0] in ("self", "super"):
+        base = here
+        while segments and segments[0] in ("self", "super"):
+            if segments.pop(0) == "super":
+                base = posixpath.dirname(base)
+        return "/".join(part for part in (base, *segments) if part)
+    return "/".join(segments)

@@ -1,0 +1,226 @@
+"""Collect the files to ingest, and say why every other file or folder was left out.
+
+Collecting comes first and is cheap (names and `stat` only): reading, binary detection and
+parsing happen later, in the parse workers, so the parent never reads a file twice.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from parseltongue.languages import language_for_path
+
+DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+
+# Folders that hold version control, dependencies, caches or build output, never sources of
+# the project itself; pruned whole, with one row saying why. (`build/`, `dist/` are left to
+# .gitignore: some projects keep real source under those names, e.g. a package named `build`.)
+SKIPPED_FOLDER_REASONS: dict[str, str] = {
+    ".git": "version control folder",
+    ".hg": "version control folder",
+    ".svn": "version control folder",
+    "node_modules": "dependency folder (node_modules)",
+    "bower_components": "dependency folder (bower_components)",
+    "vendor": "vendored dependencies",
+    "target": "build output (target)",
+    ".next": "build output (.next)",
+    ".gradle": "build cache (.gradle)",
+    "__pycache__": "bytecode cache",
+    ".mypy_cache": "tool cache",
+    ".pytest_cache": "tool cache",
+    ".ruff_cache": "tool cache",
+    ".tox": "virtual environments (tox)",
+    ".nox": "virtual environments (nox)",
+    ".venv": "virtual environment",
+    "venv": "virtual environment",
+    ".idea": "editor settings",
+    ".vscode": "editor settings",
+}
+
+
+@dataclass(frozen=True)
+class CollectedFile:
+    """A file to parse: where it is, how big, and which language it is."""
+
+    relative_path: str
+    absolute_path: str
+    size_bytes: int
+    language: str
+
+
+@dataclass(frozen=True)
+class SkippedPath:
+    """A file or folder left out, with the reason a user can read (folders end with `/`)."""
+
+    relative_path: str
+    reason: str
+    size_bytes: int = 0
+    language: str = ""
+
+
+@dataclass
+class FileCollection:
+    """What a walk found under `root`: the files to parse and everything left out."""
+
+    root: Path
+    files: list[CollectedFile] = field(default_factory=list)
+    skipped: list[SkippedPath] = field(default_factory=list)
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes of source to parse."""
+        return sum(collected.size_bytes for collected in self.files)
+
+
+@dataclass(frozen=True)
+class _IgnoreRules:
+    """The patterns of one `.gitignore`, which apply to paths below its folder."""
+
+    folder: str  # relative to the root, "" for the root itself
+    spec: pathspec.GitIgnoreSpec
+
+
+def _load_gitignore(folder: Path, relative_folder: str) -> _IgnoreRules | None:
+    gitignore = folder / ".gitignore"
+    try:
+        lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return _IgnoreRules(relative_folder, pathspec.GitIgnoreSpec.from_lines(lines))
+
+
+def _ignored_by(rules: list[_IgnoreRules], relative_path: str, is_folder: bool) -> str | None:
+    """The `.gitignore` that excludes a path, or None; deeper files override shallower ones."""
+    for rule in reversed(rules):
+        below = relative_path[len(rule.folder) + 1 :] if rule.folder else relative_path
+        result = rule.spec.check_file(below + "/" if is_folder else below)
+        if result.include is True:
+            return f"{rule.folder}/.gitignore" if rule.folder else ".gitignore"
+        if result.include is False:  # a `!pattern` re-includes it
+            return None
+    return None
+
+
+def _is_virtual_environment(folder: Path) -> bool:
+    return (folder / "pyvenv.cfg").is_file()
+
+
+def collect_files_for_parallel_processing(
+    root: str | Path,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    respect_gitignore: bool = True,
+) -> FileCollection:
+    """Walk `root` and list the source files to parse, sorted, and every path left out.
+
+    Honours nested `.gitignore` files, prunes dependency/build/VCS folders and virtual
+    environments, never follows symbolic links to folders (so link loops cannot trap it), and
+    leaves out files over `max_file_bytes` or in no supported language.
+    """
+    root_path = Path(root)
+    if not root_path.exists():
+        raise FileNotFoundError(f"no such folder: {root}")
+    if not root_path.is_dir():
+        raise NotADirectoryError(f"not a folder: {root}")
+    collection = FileCollection(root=root_path.resolve())
+    _walk_folder(collection, collection.root, "", [], max_file_bytes, respect_gitignore)
+    collection.files.sort(key=lambda collected: collected.relative_path)
+    collection.skipped.sort(key=lambda skipped: skipped.relative_path)
+    return collection
+
+
+def _walk_folder(
+    collection: FileCollection,
+    folder: Path,
+    relative_folder: str,
+    inherited_rules: list[_IgnoreRules],
+    max_file_bytes: int,
+    respect_gitignore: bool,
+) -> None:
+    rules = inherited_rules
+    if respect_gitignore:
+        own_rules = _load_gitignore(folder, relative_folder)
+        if own_rules is not None:
+            rules = [*inherited_rules, own_rules]
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        collection.skipped.append(
+            SkippedPath(
+                f"{relative_folder}/" if relative_folder else "./",
+                f"unreadable folder: {error.strerror}",
+            )
+        )
+        return
+    for entry in entries:
+        relative_path = f"{relative_folder}/{entry.name}" if relative_folder else entry.name
+        reason = _folder_skip_reason(entry, relative_path, rules)
+        if reason == "":
+            _walk_folder(
+                collection, Path(entry.path), relative_path, rules, max_file_bytes,
+                respect_gitignore,
+            )
+        elif reason is not None:
+            collection.skipped.append(SkippedPath(relative_path + "/", reason))
+        else:
+            _consider_file(collection, entry, relative_path, rules, max_file_bytes)
+
+
+def _folder_skip_reason(
+    entry: os.DirEntry[str], relative_path: str, rules: list[_IgnoreRules]
+) -> str | None:
+    """None for a non-folder, "" for a folder to enter, else why the folder is pruned."""
+    try:
+        if not entry.is_dir(follow_symlinks=True):
+            return None
+    except OSError:
+        return None
+    if entry.is_symlink():
+        return "symbolic link to a folder, not followed"
+    if entry.name in SKIPPED_FOLDER_REASONS:
+        return SKIPPED_FOLDER_REASONS[entry.name]
+    if _is_virtual_environment(Path(entry.path)):
+        return "virtual environment (has pyvenv.cfg)"
+    ignored_by = _ignored_by(rules, relative_path, is_folder=True)
+    if ignored_by:
+        return f"ignored by {ignored_by}"
+    return ""
+
+
+def _consider_file(
+    collection: FileCollection,
+    entry: os.DirEntry[str],
+    relative_path: str,
+    rules: list[_IgnoreRules],
+    max_file_bytes: int,
+) -> None:
+    language = language_for_path(relative_path)
+    language_name = language.name if language else ""
+    try:
+        status = entry.stat(follow_symlinks=True)
+    except OSError as error:
+        reason = "broken symbolic link" if entry.is_symlink() else f"cannot stat: {error.strerror}"
+        collection.skipped.append(SkippedPath(relative_path, reason, 0, language_name))
+        return
+    if not entry.is_file(follow_symlinks=True):
+        collection.skipped.append(SkippedPath(relative_path, "not a regular file"))
+        return
+    reason = None
+    ignored_by = _ignored_by(rules, relative_path, is_folder=False)
+    if ignored_by:
+        reason = f"ignored by {ignored_by}"
+    elif language is None:
+        reason = "not a supported source language"
+    elif status.st_size > max_file_bytes:
+        reason = f"larger than the {max_file_bytes:,}-byte limit ({status.st_size:,} bytes)"
+    if reason:
+        collection.skipped.append(
+            SkippedPath(relative_path, reason, status.st_size, language_name)
+        )
+        return
+    collection.files.append(
+        CollectedFile(relative_path, entry.path, status.st_size, language_name)
+    )
