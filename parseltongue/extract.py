@@ -9,6 +9,8 @@ workers can pickle them cheaply back to the process that writes the database.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -163,6 +165,7 @@ class _Definition(NamedTuple):
     header_end_byte: int
     kind: str
     name: str
+    scope: str
     node: Node
     pattern_index: int
 
@@ -188,6 +191,11 @@ def compile_language(spec: LanguageSpec) -> CompiledLanguage | None:
     query_text = spec.query_text()
     if query_text is None:
         return None
+    return compile_query(spec, query_text)
+
+
+def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
+    """Compile query text for a language's grammar (to try a query before it has a file)."""
     language = get_language(spec.grammar)
     return CompiledLanguage(spec, language, Query(language, query_text))
 
@@ -204,9 +212,16 @@ def extract_file(
     parser: Parser | None = None,
     limits: ExtractionLimits = DEFAULT_LIMITS,
 ) -> FileExtraction:
-    """Read a file (refusing to read more than the size limit) and extract it."""
+    """Read a file and extract it; a file over the size limit is skipped without being read."""
+    size = os.stat(absolute_path).st_size
+    if size > limits.max_file_bytes:
+        reason = f"file larger than the {limits.max_file_bytes}-byte limit"
+        return FileExtraction(
+            relative_path.replace("\\", "/"), spec.name, STATUS_SKIPPED, reason, 0, False, "",
+            size, 0, (), (),
+        )
     with open(absolute_path, "rb") as handle:
-        source = handle.read(limits.max_file_bytes + 1)
+        source = handle.read()
     return extract_source(relative_path, source, spec, parser, limits)
 
 
@@ -230,6 +245,21 @@ def extract_source(
     if compiled is None:
         reason = f"no query file {spec.query_file!r} for language {spec.name} yet"
         return _skipped(relative_path, spec, source, reason)
+    return extract_compiled(relative_path, source, compiled, parser, limits)
+
+
+def extract_compiled(
+    relative_path: str,
+    source: bytes,
+    compiled: CompiledLanguage,
+    parser: Parser | None = None,
+    limits: ExtractionLimits = DEFAULT_LIMITS,
+) -> FileExtraction:
+    """`extract_source` with an already compiled query (see `compile_query`)."""
+    relative_path = relative_path.replace("\\", "/")
+    skip_reason = _skip_reason(source, compiled.spec, limits)
+    if skip_reason:
+        return _skipped(relative_path, compiled.spec, source, skip_reason)
     source, replaced = _valid_utf8(source)
     tree = (parser or compiled.new_parser()).parse(source)
     return _FileExtractor(relative_path, source, compiled, tree.root_node).run(replaced)
@@ -279,9 +309,13 @@ def _skipped(relative_path: str, spec: LanguageSpec, source: bytes, reason: str)
     )
 
 
+_SOURCE_ROOT = re.compile(r"(?:^|/)src/")
+
+
 def module_qualified_name(relative_path: str, spec: LanguageSpec) -> str:
     """`networkx/algorithms/dag.py` -> `networkx.algorithms.dag` (index files name their folder)."""
-    path = relative_path.rsplit("src/", 1)[-1] if "src/" in relative_path else relative_path
+    # A `src/` layout folder is not part of module names (`src/pkg/a.py` is `pkg.a`).
+    path = _SOURCE_ROOT.split(relative_path)[-1]
     parts = [part for part in path.split("/") if part]
     if parts:
         stem = parts[-1]
@@ -399,8 +433,10 @@ class _FileExtractor:
         name_nodes = captures.get("name")
         name = " ".join(_text(name_nodes[0]).split()) if name_nodes else ""
         header_end = body[0].start_byte if body else node.end_byte
+        scope = captures.get("scope")
         self.definitions[span] = _Definition(
-            node.start_byte, node.end_byte, header_end, kind, name, node, pattern_index
+            node.start_byte, node.end_byte, header_end, kind, name,
+            _short_text(scope[0]) if scope else "", node, pattern_index,
         )
 
     # ---- entities -----------------------------------------------------------------------
@@ -428,11 +464,18 @@ class _FileExtractor:
         for index, definition in enumerate(ordered):
             parent = records[parents[index]] if parents[index] >= 0 else None
             entity_type = ENTITY_TYPE_FOR_KIND.get(definition.kind, definition.kind)
-            if entity_type == "fn" and parent and parent.entity_type in METHOD_CONTAINER_TYPES:
+            if entity_type == "fn" and (definition.scope or (
+                parent and parent.entity_type in METHOD_CONTAINER_TYPES
+            )):
                 entity_type = "method"
-            qualified = (
-                f"{parent.qualified_name}{separator}{definition.name}" if parent
+            # `@scope` names the container of an out-of-line definition (Go `func (t *T) M()`,
+            # C++ `void Foo::bar()`): it comes between the enclosing names and the name.
+            local_name = (
+                f"{definition.scope}{separator}{definition.name}" if definition.scope
                 else definition.name
+            )
+            qualified = (
+                f"{parent.qualified_name}{separator}{local_name}" if parent else local_name
             )
             ordinal = ordinals[(entity_type, qualified)]
             ordinals[(entity_type, qualified)] += 1

@@ -238,4 +238,4 @@ def path_test_reason(spec: LanguageSpec, relative_path: str) -> str | None:
     """Why a path is test code (`path matches tests/`), or None when it is not."""
     posix_path = relative_path.replace("\\", "/")
     match = spec.test_path_regex.search(posix_path)
-    return f"path matches {match.group(0).strip('/')!r}" if match else None
+    return f"path matches {match.group(0).lstrip('/')!r}" if match else None

@@ -109,7 +109,12 @@
   (generic_type type: (scoped_type_identifier path: (_) @scope name: (type_identifier) @name))
   (type_arguments (type_identifier) @name)
   (type_arguments (scoped_type_identifier path: (_) @scope name: (type_identifier) @name))
-  (trait_bounds (type_identifier) @name)
+  (type_parameter bounds: (trait_bounds (type_identifier) @name))
+  (where_predicate bounds: (trait_bounds (type_identifier) @name))
+  (dynamic_type trait: (type_identifier) @name)
+  (dynamic_type trait: (scoped_type_identifier path: (_) @scope name: (type_identifier) @name))
+  (abstract_type trait: (type_identifier) @name)
+  (array_type element: (type_identifier) @name)
   (ordered_field_declaration_list type: (type_identifier) @name)
 ] @reference.type)
 

@@ -1,0 +1,1 @@
+"""Benchmark suites and the builder of the pinned real-code corpora they run on."""
