@@ -92,8 +92,15 @@ def _rust_module(written: str, file_path: str, spec: LanguageSpec) -> str:
         return ""
     here = module_unit_of_file(file_path, spec)
     if segments[0] == "crate":
-        # The crate root is the folder holding lib.rs/main.rs; its modules are suffixes there.
-        return "/".join(segments[1:])
+        # The crate's modules live under its `src/` folder (the innermost one on the path).
+        parts = file_path.split("/")
+        folders = parts[:-1]
+        source_root = (
+            "/".join(folders[: len(folders) - folders[::-1].index("src")])
+            if "src" in folders
+            else ""
+        )
+        return "/".join(part for part in (source_root, *segments[1:]) if part)
     if segments[0] in ("self", "super"):
         base = here
         while segments and segments[0] in ("self", "super"):

@@ -1,0 +1,59 @@
+"""Call edges judged by Jedi on a real library we did not write (networkx, 500+ files)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import networkx
+import pytest
+
+from parseltongue.storage import CozoDbStorage
+from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+from tests.jedi_oracle import OracleScore, sample_call_sites, score_against_jedi
+
+SAMPLED_CALL_SITES = 1000
+SEED = 20261125
+REQUIRED_PRECISION = 0.95
+REQUIRED_RECALL = 0.75
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def networkx_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("jedi-oracle")
+    shutil.copytree(Path(networkx.__file__).parent, root / "networkx",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def score(networkx_copy: Path) -> OracleScore:
+    with CodebaseStreamer(StreamerConfig(database="mem", jobs=2)) as streamer:
+        summary = streamer.stream_directory(networkx_copy)
+        assert summary.files_ingested >= 300
+        storage: CozoDbStorage = streamer.storage()
+        sites = sample_call_sites(networkx_copy, SAMPLED_CALL_SITES, SEED)
+        return score_against_jedi(storage, networkx_copy, sites)
+
+
+def test_enough_call_sites_were_judged(score: OracleScore) -> None:
+    assert score.sites_sampled == SAMPLED_CALL_SITES
+    assert score.sites_jedi_pins_in_library >= 300
+    assert score.our_edges_on_pinned_lines >= 200
+
+
+def test_call_edges_go_where_jedi_says(score: OracleScore) -> None:
+    assert score.precision >= REQUIRED_PRECISION, (
+        f"precision {score.precision:.3f} "
+        f"({score.our_edges_jedi_agrees}/{score.our_edges_on_pinned_lines}); "
+        f"wrong edges: {score.wrong_edges[:10]}"
+    )
+
+
+def test_most_calls_jedi_resolves_have_our_edge(score: OracleScore) -> None:
+    assert score.recall >= REQUIRED_RECALL, (
+        f"recall {score.recall:.3f} ({score.sites_we_match}/{score.sites_jedi_pins_in_library});"
+        f" first misses: {score.misses[:10]}"
+    )
