@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,13 +13,35 @@ from rich.console import Console
 from rich.table import Table
 
 from parseltongue import __version__
+from parseltongue.ingest_report import (
+    IngestionProgress,
+    problems_table,
+    summary_as_json,
+    summary_table,
+)
+from parseltongue.queries import named_query
+from parseltongue.remote import RemoteQueryClient
+from parseltongue.repl import run_shell
+from parseltongue.results import (
+    OutputFormat,
+    parse_parameters,
+    result_csv,
+    result_json,
+    result_table,
+    strip_ansi,
+    wide_console_unless_terminal,
+)
 from parseltongue.storage import (
     DEFAULT_DATABASE_SPECIFICATION,
     CozoDbStorage,
+    CozoQueryError,
+    QueryResult,
     StorageError,
     ensure_engine_available,
     parse_database_engine_specification,
 )
+from parseltongue.streamer import CodebaseStreamer, IngestionInterrupted, StreamerConfig
+from parseltongue.walk import DEFAULT_MAX_FILE_BYTES
 
 app = typer.Typer(
     name="parseltongue",
@@ -126,6 +149,209 @@ def stats(
         for value, count in statistics[field_name].items():
             breakdown.add_row(value, f"{count:,}")
         stdout_console.print(breakdown)
+
+
+@app.command()
+def pt01(
+    folder: Annotated[Path, typer.Argument(help="The folder to ingest.", show_default=False)],
+    db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
+    parallel: Annotated[
+        bool,
+        typer.Option(
+            "--parallel/--sequential", help="Parse in worker processes, or in this one only."
+        ),
+    ] = True,
+    jobs: Annotated[
+        int, typer.Option("--jobs", min=0, help="Parse processes; 0 means one per core.")
+    ] = 0,
+    max_file_bytes: Annotated[
+        int,
+        typer.Option("--max-file-bytes", min=1, help="Files bigger than this are skipped."),
+    ] = DEFAULT_MAX_FILE_BYTES,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest a folder into a database: parse every source file, store entities and edges.
+
+    Re-ingesting into the same database replaces what it held.
+
+    Example: parseltongue pt01 ./my-project --db rocksdb:analysis.db --jobs 2
+    """
+    if not folder.exists():
+        raise fail(f"no such folder: {folder}; give the folder of the codebase to ingest")
+    if not folder.is_dir():
+        raise fail(f"not a folder: {folder}; give the folder of the codebase to ingest")
+    config = StreamerConfig(
+        database=db, parallel=parallel, jobs=jobs, max_file_bytes=max_file_bytes
+    )
+    storage = open_storage(db, must_exist=False)
+    try:
+        with IngestionProgress(stderr_console) as shown:
+            summary = CodebaseStreamer(config, storage).stream_directory(
+                folder, shown.files_done, shown.phase_started
+            )
+    except KeyboardInterrupt as interrupt:
+        # A second Ctrl-C must not cut the database's close short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        storage.close()
+        stopped = (
+            f"while {interrupt.phase}, with {interrupt.summary.files_written:,} of "
+            f"{interrupt.summary.files_collected:,} files written"
+            if isinstance(interrupt, IngestionInterrupted)
+            else "before any file was written"
+        )
+        raise fail(
+            f"interrupted: stopped the ingestion of {folder} {stopped}. The database {db} "
+            "opens, but is incomplete: run pt01 again.",
+            exit_code=130,
+        ) from None
+    except (StorageError, OSError) as error:
+        storage.close()
+        raise fail(str(error)) from None
+    storage.close()
+    if as_json:
+        print_json(summary_as_json(summary))
+        return
+    stdout_console.print(summary_table(summary))
+    problems = problems_table(summary)
+    if problems is not None:
+        stdout_console.print(problems)
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", help="How to print rows: table, json or csv.", case_sensitive=False),
+]
+
+
+def _read_query_source(datalog: str | None, file: Path | None, name: str | None) -> str:
+    """The one Datalog source a `query` command names (text, file, or named query)."""
+    given = [source for source in (datalog, file, name) if source is not None]
+    if len(given) != 1:
+        raise fail("give exactly one of: DATALOG, --file F.cozo, --name NAME")
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except OSError as error:
+            raise fail(f"cannot read {file}: {error.strerror}") from None
+    return datalog or ""
+
+
+def _print_result(result: QueryResult, output_format: OutputFormat) -> None:
+    if output_format is OutputFormat.JSON:
+        sys.stdout.write(result_json(result) + "\n")
+    elif output_format is OutputFormat.CSV:
+        sys.stdout.write(result_csv(result))
+    else:
+        wide_console_unless_terminal(stdout_console).print(result_table(result))
+
+
+@app.command()
+def query(
+    datalog: Annotated[
+        str | None, typer.Argument(help="Datalog to run.", show_default=False)
+    ] = None,
+    db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Run the Datalog in this .cozo file.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Run this named query (see `queries/`).")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="A parameter NAME=VALUE; VALUE is JSON when it parses."),
+    ] = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Run a read-only Datalog query and print its rows; a query that writes is refused.
+
+    Example: parseltongue query --db rocksdb:analysis.db --name reverse_callers
+    --param entity=rust:fn:main:__src_main:T1 --format json
+    """
+    source = _read_query_source(datalog, file, name)
+    try:
+        params = parse_parameters(param or [])
+        if name is not None:
+            named = named_query(name)
+            if named.writes:
+                raise ValueError(f"{name!r} writes to the database; `query` only reads")
+            source, params = named.script, named.bind(params)
+    except (KeyError, ValueError) as error:
+        raise fail(error.args[0]) from None
+    with open_storage(db) as storage:
+        try:
+            result = storage.query_table(source, params)
+        except CozoQueryError as error:
+            diagnostic = error.display or error.message
+            if not sys.stderr.isatty():
+                diagnostic = strip_ansi(diagnostic)
+            sys.stderr.write(diagnostic.rstrip() + "\n")
+            if "read-only" in error.message:
+                # Cozo's words ("write lock required for read-only query") do not say why.
+                sys.stderr.write("refused: `parseltongue query` only reads; nothing was written\n")
+            raise typer.Exit(1) from None
+        except StorageError as error:
+            raise fail(str(error)) from None
+    _print_result(result, output_format)
+
+
+@app.command()
+def repl(
+    db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
+    output_format: FormatOption = OutputFormat.TABLE,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            help="Query a running `parseltongue pt08` at this URL instead of opening --db.",
+        ),
+    ] = None,
+) -> None:
+    """An interactive Datalog shell on a database (reads a script when stdin is piped).
+
+    Example: parseltongue repl --db rocksdb:analysis.db
+    (or, while pt08 holds the database: parseltongue repl --server http://127.0.0.1:7777)
+    """
+    if server is not None:
+        try:
+            with RemoteQueryClient(server) as client:
+                client.relation_names()  # fail now, not at the first statement, if unreachable
+                run_shell(client, output_format)
+        except StorageError as error:
+            raise fail(str(error)) from None
+        return
+    with open_storage(db) as storage:
+        run_shell(storage, output_format)
+
+
+@app.command()
+def pt08(
+    db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")
+    ] = 7777,
+) -> None:
+    """Serve the code graph over HTTP (the Rust Parseltongue's endpoints), read-only.
+
+    The server holds the database while it runs; query it from elsewhere with the endpoints,
+    `parseltongue repl --server URL`, or pycozo's Client('http', ...). API docs at /docs.
+
+    Example: parseltongue pt08 --db rocksdb:analysis.db --port 7777
+    """
+    # Imported here: FastAPI and uvicorn would add 0.3 s to every other command's start.
+    from parseltongue.server.serve import PortUnavailableError, serve_database
+
+    with open_storage(db) as storage:
+        try:
+            serve_database(storage, host, port, db, announce=stdout_console.print)
+        except PortUnavailableError as error:
+            raise fail(str(error)) from None
+
+
+app.command("serve", help="Alias of pt08: serve the code graph over HTTP.")(pt08)
 
 
 def main() -> None:

@@ -404,10 +404,10 @@ class _FileExtractor:
                 scope = captures.get("scope")
                 add_reference((
                     main_node.start_byte, kind,
-                    name_node.text.decode() if name_nodes else "",
+                    _unquoted(name_node.text.decode()) if name_nodes else "",
                     name_node.start_point[0] + 1,
                     _short_text(receiver[0]) if receiver else "",
-                    _short_text(scope[0]) if scope else "",
+                    _unquoted(_short_text(scope[0])) if scope else "",
                     "", None,
                 ))
             elif role == _ROLE_DEFINITION:
@@ -431,12 +431,25 @@ class _FileExtractor:
             return
         body = captures.get("body")
         name_nodes = captures.get("name")
-        name = " ".join(_text(name_nodes[0]).split()) if name_nodes else ""
+        if name_nodes:
+            name = _unquoted(" ".join(_text(name_nodes[0]).split()))
+        else:
+            # A pattern may name what has no name node: `(#set! name "Companion")`.
+            name = self.compiled.query.pattern_settings(pattern_index).get("name") or ""
         header_end = body[0].start_byte if body else node.end_byte
+        end_byte = node.end_byte
+        if not body and self.compiled.query.pattern_settings(pattern_index).get(
+            "extent"
+        ) == "following":
+            # `namespace A\B;` (PHP, C#) holds what follows it, up to the next one of its kind.
+            sibling = node.next_sibling
+            while sibling is not None and sibling.type != node.type:
+                end_byte = sibling.end_byte
+                sibling = sibling.next_sibling
         scope = captures.get("scope")
         self.definitions[span] = _Definition(
-            node.start_byte, node.end_byte, header_end, kind, name,
-            _short_text(scope[0]) if scope else "", node, pattern_index,
+            node.start_byte, end_byte, header_end, kind, name,
+            _unquoted(_short_text(scope[0])) if scope else "", node, pattern_index,
         )
 
     # ---- entities -----------------------------------------------------------------------
@@ -491,23 +504,26 @@ class _FileExtractor:
         parent_key: str, reason: str,
     ) -> EntityRecord:
         node = definition.node
-        code_bytes = self.source[definition.start_byte:definition.end_byte]
+        start_byte, start_row = _declaration_start(node)
+        code_bytes = self.source[start_byte:definition.end_byte]
         code = code_bytes.decode("utf-8")
         return EntityRecord(
             self.keys.key(entity_type, definition.name, qualified, ordinal),
             self.path, entity_type, _entity_class(reason), self.spec.name, definition.name,
-            qualified, node.start_point[0] + 1, node.end_point[0] + 1,
-            self._signature(definition, code),
+            qualified, start_row + 1,
+            _end_line(node) if definition.end_byte == node.end_byte
+            else self.source.count(b"\n", 0, definition.end_byte - 1) + 1,
+            self._signature(definition, start_byte, code),
             code,
             # The same digest as `content_hash_of(code)`: the bytes are already valid UTF-8.
             hashlib.blake2b(code_bytes, digest_size=16).hexdigest(),
             parent_key, reason,
         )
 
-    def _signature(self, definition: _Definition, code: str) -> str:
+    def _signature(self, definition: _Definition, start_byte: int, code: str) -> str:
         """The declaration without its body: up to the body, or the first line when bodiless."""
         if definition.header_end_byte < definition.end_byte:
-            header = self.source[definition.start_byte:definition.header_end_byte].decode("utf-8")
+            header = self.source[start_byte:definition.header_end_byte].decode("utf-8")
             signature = header.rstrip(_BODY_OPENERS)
         else:
             signature = code.split("\n", 1)[0].rstrip()
@@ -614,9 +630,13 @@ def _raw_import(
     module = captures.get("module")
     scope = captures.get("scope")
     alias = captures.get("alias")
-    module_path = separator.join(
-        _short_text(nodes[0]) for nodes in (module, scope) if nodes
-    )
+    parts = [_short_text(nodes[0]) for nodes in (module, scope) if nodes]
+    if module and name_nodes and module[0].start_byte < name_node.start_byte < module[0].end_byte:
+        # `@module` spans the whole path and `@name` ends it (Kotlin `a.b.C`, whose grammar has
+        # no node for `a.b`): the module is the text before the name.
+        head = module[0].text[:name_node.start_byte - module[0].start_byte]
+        parts[0] = "".join(head.decode("utf-8", "replace").split()).rstrip(".:\\/")
+    module_path = separator.join(part for part in parts if part)
     return (
         main_node.start_byte, "import", name_node.text.decode() if name_nodes else "",
         name_node.start_point[0] + 1, "", module_path, _short_text(alias[0]) if alias else "",
@@ -638,13 +658,28 @@ def _line_of(reference: ReferenceRecord) -> int:
 
 
 def _type_at(bindings: list[tuple[int, str]] | None, line: int) -> str:
-    """The type of the last binding at or before `line`."""
+    """The type of the last binding before `line` (in `g = Graph(g.copy())` the call on the
+    right still sees the old `g`)."""
     found = ""
     for binding_line, type_text in bindings or ():
-        if binding_line > line:
+        if binding_line >= line:
             break
         found = type_text
     return found
+
+
+def _unquoted(name: str) -> str:
+    """A quoted identifier's name without its quotes (SQL `"users"`, MySQL/Kotlin backticks)."""
+    if len(name) > 1 and name[0] in "\"`" and name[-1] == name[0]:
+        return name[1:-1]
+    return name
+
+
+def _end_line(node: Node) -> int:
+    """The 1-based last line of a node; one that ends with its newline (a C `#define`)
+    ends on the line before."""
+    row, column = node.end_point
+    return row if column == 0 and row > node.start_point[0] else row + 1
 
 
 def _entity_class(test_reason: str) -> str:
@@ -685,6 +720,35 @@ def _attached_definition(marker: Node, index_by_span: dict[tuple[int, int], int]
     if sibling is None:
         return -1
     return index_by_span.get((sibling.start_byte, sibling.end_byte), -1)
+
+
+# Annotations, attributes and decorators that a grammar puts inside the definition's own node
+# (Java/Kotlin `@Test` in `modifiers`, C# `[Fact]`, TypeScript `@Component`): an entity starts
+# after them, at its own keyword line, like those whose decorators are siblings (Rust, Python).
+_LEADING_ANNOTATION_TYPES = frozenset({
+    "annotation", "marker_annotation", "attribute_list", "decorator",
+})
+_LEADING_MODIFIER_LISTS = frozenset({"modifiers"})
+
+
+def _declaration_start(node: Node) -> tuple[int, int]:
+    """(start byte, start row) of a definition, past its leading annotations and comments."""
+    child = node.child(0) if node.child_count else None
+    if child is None or (
+        child.type not in _LEADING_ANNOTATION_TYPES and child.type not in _LEADING_MODIFIER_LISTS
+    ):
+        return node.start_byte, node.start_point[0]
+    while child is not None and (
+        child.type in _LEADING_ANNOTATION_TYPES or child.type in _LEADING_MODIFIER_LISTS
+        or "comment" in child.type
+    ):
+        if child.type in _LEADING_MODIFIER_LISTS:
+            for part in child.children:
+                if part.type not in _LEADING_ANNOTATION_TYPES and "comment" not in part.type:
+                    return part.start_byte, part.start_point[0]
+        child = child.next_sibling
+    start = child or node
+    return start.start_byte, start.start_point[0]
 
 
 def _syntax_error_count(root: Node) -> int:

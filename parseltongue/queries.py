@@ -3,19 +3,30 @@
 Each file opens with comment lines that declare it:
 
     # NAME: what the query answers.
-    # params: $a (what it is), $b (...)      -- or "none"
-    # columns: x, y, z                        -- or "none"
+    # params: $a (what it is), $b (...; default 20)   -- or "none"
+    # columns: x, y, z                                 -- or "none"
+
+A parameter whose description ends with `default VALUE` (VALUE in JSON: 20, "", ["calls"]) may
+be left out; `run_named` then passes VALUE.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 _PARAMETER_NAME = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+# `$name (description)`: the description runs to the parenthesis that closes it.
+_PARAMETER_DECLARATION = re.compile(
+    r"\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(((?:[^()]|\([^()]*\))*)\))?"
+)
+_DEFAULT_VALUE = re.compile(r"(?:^|;\s*)default\s+(.+?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,28 @@ class NamedQuery:
     columns: tuple[str, ...]
     script: str
     path: Path
+    parameter_descriptions: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def writes(self) -> bool:
+        """Whether the query changes the database (it returns no columns)."""
+        return not self.columns
+
+    def bind(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters given, with declared defaults for those left out; a ValueError
+        names the missing and unknown ones."""
+        bound = {**self.defaults, **params}
+        missing = [parameter for parameter in self.parameters if parameter not in bound]
+        unknown = [parameter for parameter in bound if parameter not in self.parameters]
+        if missing or unknown:
+            problems = [f"missing: {', '.join(missing)}"] if missing else []
+            problems += [f"unknown: {', '.join(unknown)}"] if unknown else []
+            raise ValueError(
+                f"query {self.name!r} takes parameters "
+                f"({', '.join(self.parameters) or 'none'}); {'; '.join(problems)}"
+            )
+        return bound
 
 
 def queries_directory() -> Path:
@@ -48,6 +81,17 @@ def _header_value(header: dict[str, str], field: str) -> tuple[str, ...]:
     return tuple(column.strip() for column in value.split(",") if column.strip())
 
 
+def _parameter_declarations(value: str) -> tuple[dict[str, str], dict[str, Any]]:
+    descriptions: dict[str, str] = {}
+    defaults: dict[str, Any] = {}
+    for name, description in _PARAMETER_DECLARATION.findall(value):
+        descriptions[name] = description.strip()
+        default = _DEFAULT_VALUE.search(description.strip())
+        if default:
+            defaults[name] = json.loads(default.group(1))
+    return descriptions, defaults
+
+
 def parse_named_query(path: Path) -> NamedQuery:
     """Read one `.cozo` file and its declaration header."""
     script = path.read_text(encoding="utf-8")
@@ -56,12 +100,13 @@ def parse_named_query(path: Path) -> NamedQuery:
     for line in script.splitlines():
         if not line.startswith("#"):
             break
-        field, _, value = line.lstrip("# ").partition(":")
-        field = field.strip()
-        if field == path.stem:
+        name, _, value = line.lstrip("# ").partition(":")
+        name = name.strip()
+        if name == path.stem:
             description = value.strip()
-        elif field in ("params", "columns"):
-            header[field] = value
+        elif name in ("params", "columns"):
+            header[name] = value
+    descriptions, defaults = _parameter_declarations(header.get("params", ""))
     return NamedQuery(
         name=path.stem,
         description=description,
@@ -69,6 +114,8 @@ def parse_named_query(path: Path) -> NamedQuery:
         columns=_header_value(header, "columns"),
         script=script,
         path=path,
+        parameter_descriptions=descriptions,
+        defaults=defaults,
     )
 
 

@@ -163,6 +163,19 @@ class StorageStats:
         return asdict(self)
 
 
+@dataclass
+class QueryResult:
+    """A read-only query's answer: column headers, rows as lists, and how long it took."""
+
+    headers: list[str]
+    rows: list[list[Any]]
+    milliseconds: float = 0.0
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """The rows as dicts keyed by column."""
+        return [dict(zip(self.headers, row, strict=True)) for row in self.rows]
+
+
 _BREAKDOWN_FIELDS = {
     "language": "entities_by_language",
     "entity_type": "entities_by_type",
@@ -308,19 +321,28 @@ class CozoDbStorage:
         """Run Datalog that must not write; a write is refused by Cozo with an error."""
         return self._rows_as_dicts(self._execute(datalog, params, read_only=True))
 
-    def run_named(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        """Run the named read-only query `queries/NAME.cozo` with its declared parameters."""
+    def query_table(self, datalog: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run read-only Datalog and return its headers and rows (kept even when no row came)."""
+        started = time.perf_counter()
+        result = self._execute(datalog, params, read_only=True)
+        return QueryResult(
+            list(result["headers"]), result["rows"], (time.perf_counter() - started) * 1000
+        )
+
+    def run_named_table(self, name: str, **params: Any) -> QueryResult:
+        """Run the named read-only query `name`, returning headers and rows."""
         query = named_query(name)
-        missing = [parameter for parameter in query.parameters if parameter not in params]
-        unknown = [parameter for parameter in params if parameter not in query.parameters]
-        if missing or unknown:
-            raise ValueError(
-                f"query {name!r} takes parameters ({', '.join(query.parameters) or 'none'}); "
-                + (f"missing: {', '.join(missing)}" if missing else "")
-                + ("; " if missing and unknown else "")
-                + (f"unknown: {', '.join(unknown)}" if unknown else "")
-            )
-        return self.query_read_only(query.script, params)
+        return self.query_table(query.script, query.bind(params))
+
+    def run_named(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run the named read-only query `queries/NAME.cozo` with its declared parameters.
+
+        A parameter the query declares with a default may be left out. The rows are dicts
+        with the columns the query's header declares, e.g.
+        `storage.run_named("reverse_callers", entity=key, limit=10)`.
+        """
+        query = named_query(name)
+        return self.query_read_only(query.script, query.bind(params))
 
     def relation_names(self) -> list[str]:
         """The names of the stored relations."""
@@ -358,6 +380,15 @@ class CozoDbStorage:
         """Upsert dependency edges with one `:put`; returns how many distinct edges were written."""
         rows = {(edge.from_key, edge.to_key, edge.edge_type): edge.as_row() for edge in edges}
         return self._put_rows("put_edges", rows)
+
+    def refresh_derived_relations(self) -> None:
+        """Rebuild the search tokens and coupling degrees from the entities and edges.
+
+        Run once after ingestion (and after any change to entities or edges): search_entities,
+        hotspots and file_hotspots read these narrow relations instead of scanning the graph.
+        """
+        for query_name in ("build_search_index", "build_coupling"):
+            self._execute(named_query(query_name).script)
 
     # -- statistics ----------------------------------------------------------------------
 

@@ -2,21 +2,24 @@
 
 One pipeline serves both modes: sequential is the parallel path with one job. Parse workers
 are loky processes (tree-sitter holds the GIL while parsing, so threads would not help), each
-with one parser per grammar made once and reused; they return compact tuples. The parent is
-the only writer — a RocksDB folder admits one process — and hands batches to one writer
-thread, so writing overlaps parsing (Cozo releases the GIL while it writes).
+with one parser per grammar made once and reused; they return each chunk's rows as tuples,
+ready to write. The parent is the only writer — a RocksDB folder admits one process — and
+hands batches to one writer thread, so writing overlaps receiving results. Profiles show the
+writer is the critical path (turning Python rows into Cozo values, then RocksDB), so
+everything that can happen in the workers does.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from joblib import Parallel, delayed
 
@@ -29,7 +32,7 @@ from parseltongue.extract import (
     compile_language,
     extract_file,
 )
-from parseltongue.languages import language_named
+from parseltongue.languages import LanguageSpec, language_for_path
 from parseltongue.memory import ProcessTreeMemorySampler
 from parseltongue.modules import module_paths_for_file, normalise_import_module
 from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, CozoDbStorage
@@ -46,6 +49,12 @@ BINARY_SNIFF_BYTES = 8192
 
 ProgressCallback = Callable[[int, int, int], None]
 """Called with (files done, files in all, bytes done) as results arrive."""
+PhaseCallback = Callable[[str], None]
+"""Called with the name of each phase as it starts."""
+PHASE_COLLECTING = "collecting files"
+PHASE_PARSING = "parsing"
+PHASE_RESOLVING = "resolving references"
+PHASE_DONE = "done"
 
 
 @dataclass
@@ -64,6 +73,8 @@ class StreamerConfig:
     """Rows gathered before one `:put`; 0 writes every file's rows at once (the PRD's T1)."""
     overlap_writes: bool = True
     """Write from a separate thread while parsing goes on."""
+    writer_threads: int = 1
+    """Writer threads when overlapping; with 2, raw references (the most rows) get their own."""
 
     @classmethod
     def new(cls, engine: str, path: str | Path) -> StreamerConfig:
@@ -100,6 +111,11 @@ class IngestionSummary:
     files_ingested: int = 0
     files_skipped: int = 0
     files_failed: int = 0
+    files_collected: int = 0
+    """Files the walk handed to the parsers."""
+    files_written: int = 0
+    """Files whose rows reached the writer (all of them, unless interrupted)."""
+    bytes_collected: int = 0
     bytes_parsed: int = 0
     entities: int = 0
     edges: int = 0
@@ -107,6 +123,8 @@ class IngestionSummary:
     syntax_errors: int = 0
     parsers_created: int = 0
     elapsed_seconds: float = 0.0
+    parse_seconds: float = 0.0
+    """Collecting, parsing and writing rows: the wall time before resolution starts."""
     resolve_seconds: float = 0.0
     peak_memory_mb: float = 0.0
     problems: list[FileProblem] = field(default_factory=list)
@@ -116,11 +134,18 @@ class IngestionSummary:
         """Entities written per second of wall time."""
         return self.entities / self.elapsed_seconds if self.elapsed_seconds else 0.0
 
+    @property
+    def megabytes_per_second(self) -> float:
+        """Source parsed per second of wall time, in MB (10^6 bytes)."""
+        return self.bytes_parsed / 1e6 / self.elapsed_seconds if self.elapsed_seconds else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready values."""
         summary = asdict(self)
         summary["entities_per_second"] = round(self.entities_per_second, 1)
+        summary["megabytes_per_second"] = round(self.megabytes_per_second, 2)
         summary["elapsed_seconds"] = round(self.elapsed_seconds, 3)
+        summary["parse_seconds"] = round(self.parse_seconds, 3)
         summary["resolve_seconds"] = round(self.resolve_seconds, 3)
         summary["peak_memory_mb"] = round(self.peak_memory_mb, 1)
         return summary
@@ -129,26 +154,24 @@ class IngestionSummary:
 # -- the worker side: runs in each loky process -------------------------------------------
 
 _PARSERS_BY_GRAMMAR: dict[str, Any] = {}
+_INTERRUPTS_IGNORED = False
 
 
-def create_thread_local_parser_instance(language_name: str) -> Any:
+def create_thread_local_parser_instance(spec: LanguageSpec) -> Any:
     """This process's parser for a language's grammar, made on first use and reused.
 
     (Named as in the PRD; in Python the parser is per worker *process*, since parsing holds
-    the GIL and parsers cannot be pickled.)
+    the GIL and parsers cannot be pickled.) None while the language has no query file.
     """
-    spec = language_named(language_name)
-    parser = _PARSERS_BY_GRAMMAR.get(spec.grammar)
-    if parser is None:
+    if spec.grammar not in _PARSERS_BY_GRAMMAR:
         compiled = compile_language(spec)
-        parser = compiled.new_parser() if compiled else None
-        _PARSERS_BY_GRAMMAR[spec.grammar] = parser
-    return parser
+        _PARSERS_BY_GRAMMAR[spec.grammar] = compiled.new_parser() if compiled else None
+    return _PARSERS_BY_GRAMMAR[spec.grammar]
 
 
 def parsers_created_in_this_process() -> int:
     """How many parsers this process has made (the test of one parser per worker reads it)."""
-    return len(_PARSERS_BY_GRAMMAR)
+    return sum(parser is not None for parser in _PARSERS_BY_GRAMMAR.values())
 
 
 def _failed(collected: tuple[str, str, str, int], reason: str) -> FileExtraction:
@@ -162,8 +185,11 @@ def process_file_with_thread_parser(
     collected: tuple[str, str, str, int], limits: ExtractionLimits = DEFAULT_LIMITS
 ) -> FileExtraction:
     """Read, sniff and extract one file with this process's parser; never raises."""
-    relative_path, absolute_path, language_name, _ = collected
-    spec = language_named(language_name)
+    relative_path, absolute_path, _, _ = collected
+    # By path, not by language name: `.ts` and `.tsx` are one language with two grammars.
+    spec = language_for_path(relative_path)
+    if spec is None:
+        return _failed(collected, "not a supported source language")
     try:
         with open(absolute_path, "rb") as handle:
             head = handle.read(BINARY_SNIFF_BYTES)
@@ -173,7 +199,7 @@ def process_file_with_thread_parser(
         skipped = _failed(collected, "binary content (NUL bytes) in a source-named file")
         return skipped._replace(status=STATUS_SKIPPED)
     try:
-        parser = create_thread_local_parser_instance(language_name)
+        parser = create_thread_local_parser_instance(spec)
         return extract_file(relative_path, absolute_path, spec, parser, limits)
     except OSError as error:
         return _failed(collected, f"cannot read: {error.strerror or error}")
@@ -181,12 +207,97 @@ def process_file_with_thread_parser(
         return _failed(collected, f"extraction failed: {type(error).__name__}: {error}")
 
 
+def _ignore_interrupts_in_worker() -> None:
+    """Leave Ctrl-C to the parent: a terminal sends SIGINT to every process of the group,
+    and workers dying mid-task would only add tracebacks; the parent stops the pool."""
+    global _INTERRUPTS_IGNORED
+    if not _INTERRUPTS_IGNORED:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _INTERRUPTS_IGNORED = True
+
+
+class FileOutcome(NamedTuple):
+    """What happened to one file, for the summary (its rows travel separately)."""
+
+    file_path: str
+    status: str
+    note: str
+    size_bytes: int
+    syntax_errors: int
+
+
+class ChunkResult(NamedTuple):
+    """A worker's answer for one task: who parsed it, how it went, and the rows to write."""
+
+    worker_pid: int
+    parsers_created: int
+    outcomes: list[FileOutcome]
+    rows: dict[str, list[tuple]]
+    """Write query name -> the rows of every file of the chunk, ready for one `:put`."""
+
+
+WRITE_QUERY_NAMES = (
+    "put_source_files",
+    "put_entities",
+    "put_test_reasons",
+    "put_raw_references",
+    "put_module_paths",
+    "put_edges",
+)
+
+
 def process_file_chunk(
-    chunk: list[tuple[str, str, str, int]], limits: ExtractionLimits
-) -> tuple[int, int, list[FileExtraction]]:
-    """A worker task: extract a chunk of files; returns (pid, parsers made here, results)."""
-    results = [process_file_with_thread_parser(collected, limits) for collected in chunk]
-    return os.getpid(), parsers_created_in_this_process(), results
+    chunk: list[tuple[str, str, str, int]], limits: ExtractionLimits, in_worker: bool = False
+) -> ChunkResult:
+    """A worker task: extract a chunk of files and turn them into database rows.
+
+    Rows are built here, in the workers, not in the parent: the parent is the one writer and
+    its time is the pipeline's bottleneck, so it should only concatenate and write.
+    """
+    if in_worker:
+        _ignore_interrupts_in_worker()
+    rows: dict[str, list[tuple]] = {name: [] for name in WRITE_QUERY_NAMES}
+    outcomes = [
+        extraction_rows(process_file_with_thread_parser(collected, limits), rows)
+        for collected in chunk
+    ]
+    return ChunkResult(os.getpid(), parsers_created_in_this_process(), outcomes, rows)
+
+
+def extraction_rows(extraction: FileExtraction, rows: dict[str, list[tuple]]) -> FileOutcome:
+    """Append one file's rows to `rows` (by write query) and say how the file went."""
+    status = extraction.status
+    file_path = extraction.file_path
+    note = extraction.reason
+    if extraction.syntax_error_count:
+        note = f"{extraction.syntax_error_count} syntax error(s); recovered what parsed"
+    if extraction.replaced_undecodable_bytes:
+        note = "; ".join(filter(None, (note, "undecodable bytes replaced")))
+    rows["put_source_files"].append(
+        (file_path, extraction.language, extraction.content_hash, extraction.size_bytes,
+         extraction.line_count, status, note)
+    )
+    outcome = FileOutcome(
+        file_path, status, note, extraction.size_bytes, extraction.syntax_error_count
+    )
+    if status != STATUS_INGESTED:
+        return outcome
+    entities = extraction.entities
+    rows["put_entities"].extend(entity[:12] for entity in entities)
+    rows["put_test_reasons"].extend(
+        (entity.key, entity.test_reason) for entity in entities if entity.test_reason
+    )
+    rows["put_edges"].extend(
+        (parent, child, "contains", file_path, 0, "syntax")
+        for parent, child in extraction.containment_pairs()
+    )
+    language = language_for_path(file_path)
+    rows["put_raw_references"].extend(_reference_rows(extraction, language))
+    rows["put_module_paths"].extend(
+        (module, file_path, depth, unit)
+        for module, depth, unit in module_paths_for_file(file_path, language)
+    )
+    return outcome
 
 
 # -- the parent side ----------------------------------------------------------------------
@@ -210,31 +321,30 @@ def _chunks(files: list[CollectedFile], files_per_task: int, jobs: int) -> list[
 class _RowBatches:
     """Rows per write query, flushed to the writer when a batch is full."""
 
-    QUERY_NAMES = (
-        "put_source_files",
-        "put_entities",
-        "put_test_reasons",
-        "put_raw_references",
-        "put_module_paths",
-        "put_edges",
-    )
-
     def __init__(self, flush: Callable[[str, list], None], batch_rows: int) -> None:
         self._flush = flush
         self._batch_rows = batch_rows
-        self._rows: dict[str, list] = {name: [] for name in self.QUERY_NAMES}
+        self._rows: dict[str, list] = {name: [] for name in WRITE_QUERY_NAMES}
         self._pending = 0
 
     def add(self, query_name: str, rows: list) -> None:
         self._rows[query_name].extend(rows)
         self._pending += len(rows)
 
-    def file_done(self) -> None:
+    def add_chunk(self, rows_by_query: dict[str, list]) -> None:
+        """Add a whole chunk's rows (whole files, so a flush never splits a file)."""
+        for query_name, rows in rows_by_query.items():
+            self.add(query_name, rows)
+
+    def flush_if_full(self) -> bool:
+        """Flush when the batch is full; True when it did."""
         if self._pending >= self._batch_rows:
             self.flush_all()
+            return True
+        return False
 
     def flush_all(self) -> None:
-        for name in self.QUERY_NAMES:
+        for name in WRITE_QUERY_NAMES:
             if self._rows[name]:
                 self._flush(name, self._rows[name])
                 self._rows[name] = []
@@ -267,10 +377,21 @@ class _WriterThread:
         if self._error is not None:
             raise self._error
 
-    def finish(self) -> None:
+    def finish(self, raise_error: bool = True) -> None:
+        """Write what is queued, stop; re-raise a write error unless already unwinding."""
         self._queue.put(None)
         self._thread.join()
-        self.raise_if_failed()
+        if raise_error:
+            self.raise_if_failed()
+
+
+class IngestionInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped an ingestion; the database holds whole files, unresolved."""
+
+    def __init__(self, summary: IngestionSummary, phase: str) -> None:
+        super().__init__(f"interrupted while {phase}")
+        self.summary = summary
+        self.phase = phase
 
 
 class CodebaseStreamer:
@@ -300,31 +421,72 @@ class CodebaseStreamer:
         self.close()
 
     def stream_directory(
-        self, path: str | Path, progress: ProgressCallback | None = None
+        self,
+        path: str | Path,
+        progress: ProgressCallback | None = None,
+        phase: PhaseCallback | None = None,
     ) -> IngestionSummary:
         """Ingest `path` with as many jobs as the configuration says (one when sequential)."""
-        return self._ingest(Path(path), self.config.effective_jobs(), progress)
+        return self._ingest(Path(path), self.config.effective_jobs(), progress, phase)
 
     def stream_directory_parallel(
-        self, path: str | Path, progress: ProgressCallback | None = None
+        self,
+        path: str | Path,
+        progress: ProgressCallback | None = None,
+        phase: PhaseCallback | None = None,
     ) -> IngestionSummary:
         """Ingest `path` with parallel parse workers, whatever the configuration's mode."""
-        return self._ingest(Path(path), self.config.with_parallel(True).effective_jobs(), progress)
+        jobs = self.config.with_parallel(True).effective_jobs()
+        return self._ingest(Path(path), jobs, progress, phase)
 
     def _ingest(
-        self, root: Path, jobs: int, progress: ProgressCallback | None
+        self,
+        root: Path,
+        jobs: int,
+        progress: ProgressCallback | None,
+        phase: PhaseCallback | None,
     ) -> IngestionSummary:
         started = time.perf_counter()
+        announce = phase or (lambda _name: None)
         with ProcessTreeMemorySampler() as memory:
+            announce(PHASE_COLLECTING)
+            database_path = self._storage.specification.path
             collection = collect_files_for_parallel_processing(
-                root, self.config.max_file_bytes, self.config.respect_gitignore
+                root,
+                self.config.max_file_bytes,
+                self.config.respect_gitignore,
+                # A database inside the tree is not part of the codebase.
+                excluded_paths=(Path(database_path).expanduser(),) if database_path else (),
             )
             summary = IngestionSummary(str(collection.root), str(self._storage.specification), jobs)
+            summary.files_collected = len(collection.files)
+            summary.bytes_collected = collection.total_bytes
+            # Re-ingesting replaces the database's rows: nothing of an earlier run survives.
             self._storage.run_named_write("clear_codebase")
-            self._write_everything(collection, jobs, summary, progress)
-            resolve_started = time.perf_counter()
-            self._storage.run_named_write("resolve")
-            summary.resolve_seconds = time.perf_counter() - resolve_started
+            self._set_status(f"running: ingesting {collection.root}")
+            current_phase = PHASE_PARSING
+            try:
+                announce(PHASE_PARSING)
+                if progress:
+                    progress(0, len(collection.files), 0)
+                self._write_everything(collection, jobs, summary, progress)
+                current_phase = PHASE_RESOLVING
+                announce(PHASE_RESOLVING)
+                resolve_started = time.perf_counter()
+                summary.parse_seconds = resolve_started - started
+                # One transaction each: Cozo cannot cut a running script short from Python, so
+                # an interrupt lands between them and the database is never half resolved.
+                self._storage.run_named_write("resolve")
+                # Search tokens and coupling degrees are derived from entities and edges.
+                self._storage.refresh_derived_relations()
+                summary.resolve_seconds = time.perf_counter() - resolve_started
+                self._set_status("complete")
+            except KeyboardInterrupt:
+                self._set_status(
+                    f"interrupted: {summary.files_written} of {len(collection.files)} files "
+                    f"written, stopped while {current_phase}; run pt01 again"
+                )
+                raise IngestionInterrupted(summary, current_phase) from None
             totals = self._storage.get_stats()
         summary.entities = totals.total_entities
         summary.edges = totals.total_edges
@@ -332,7 +494,11 @@ class CodebaseStreamer:
         summary.peak_memory_mb = memory.peak_megabytes
         summary.elapsed_seconds = time.perf_counter() - started
         summary.problems.sort(key=lambda problem: problem.file_path)
+        announce(PHASE_DONE)
         return summary
+
+    def _set_status(self, status: str) -> None:
+        self._storage.run_named_write("put_ingestion_status", status=status)
 
     def _write_everything(
         self,
@@ -341,89 +507,73 @@ class CodebaseStreamer:
         summary: IngestionSummary,
         progress: ProgressCallback | None,
     ) -> None:
-        writer = _WriterThread(self._storage) if self.config.overlap_writes else None
-        flush = writer.submit if writer else self._storage.write_rows
+        writers = []
+        if self.config.overlap_writes:
+            writers = [_WriterThread(self._storage) for _ in range(max(1, self.config.writer_threads))]
+
+        def flush(query_name: str, rows: list) -> None:
+            if not writers:
+                self._storage.write_rows(query_name, rows)
+            elif query_name == "put_raw_references":
+                writers[-1].submit(query_name, rows)
+            else:
+                writers[0].submit(query_name, rows)
+
         batches = _RowBatches(flush, self.config.write_batch_rows)
         batches.add("put_source_files", _skipped_path_rows(collection, summary))
         parsers_by_worker: dict[int, int] = {}
         files_done = bytes_done = 0
+        tasks = self._parse(collection, jobs)
+        finished = False
         try:
-            for worker, parsers, results in self._parse(collection, jobs):
+            for worker, parsers, outcomes, rows in tasks:
                 parsers_by_worker[worker] = max(parsers, parsers_by_worker.get(worker, 0))
-                for extraction in results:
-                    self._add_extraction(batches, extraction, summary)
-                    files_done += 1
-                    bytes_done += extraction.size_bytes
-                    batches.file_done()
+                for outcome in outcomes:
+                    _count_outcome(outcome, summary)
+                    bytes_done += outcome.size_bytes
+                files_done += len(outcomes)
+                batches.add_chunk(rows)
+                if batches.flush_if_full():
+                    summary.files_written = files_done
                 if progress:
                     progress(files_done, len(collection.files), bytes_done)
             batches.flush_all()
+            finished = True
         finally:
-            if writer:
-                writer.finish()
+            # Closing the generator stops the pool: no worker keeps parsing after an interrupt.
+            tasks.close()
+            # Rows already queued are written either way, so what is there is whole files.
+            for writer in writers:
+                writer.finish(raise_error=finished)
+        summary.files_written = files_done
         summary.parsers_created = sum(parsers_by_worker.values())
 
     def _parse(
         self, collection: FileCollection, jobs: int
-    ) -> Iterator[tuple[int, int, list[FileExtraction]]]:
+    ) -> Generator[ChunkResult, None, None]:
         limits = ExtractionLimits(max_file_bytes=self.config.max_file_bytes)
         chunks = _chunks(collection.files, self.config.files_per_task, jobs)
         if jobs == 1:
             # The same tasks in this process: the sequential baseline, no pool to start.
             return (process_file_chunk(chunk, limits) for chunk in chunks)
         pool = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
-        return pool(delayed(process_file_chunk)(chunk, limits) for chunk in chunks)
-
-    def _add_extraction(
-        self, batches: _RowBatches, extraction: FileExtraction, summary: IngestionSummary
-    ) -> None:
-        status = extraction.status
-        if status == STATUS_INGESTED:
-            summary.files_ingested += 1
-            summary.bytes_parsed += extraction.size_bytes
-            summary.syntax_errors += extraction.syntax_error_count
-        elif status == STATUS_FAILED:
-            summary.files_failed += 1
-        else:
-            summary.files_skipped += 1
-        note = extraction.reason
-        if extraction.syntax_error_count:
-            note = f"{extraction.syntax_error_count} syntax error(s); recovered what parsed"
-        if extraction.replaced_undecodable_bytes:
-            note = "; ".join(filter(None, (note, "undecodable bytes replaced")))
-        if status != STATUS_INGESTED or note:
-            summary.problems.append(FileProblem(extraction.file_path, status, note))
-        batches.add(
-            "put_source_files",
-            [[extraction.file_path, extraction.language, extraction.content_hash,
-              extraction.size_bytes, extraction.line_count, status, note]],
-        )
-        if status != STATUS_INGESTED:
-            return
-        entities = extraction.entities
-        batches.add("put_entities", [list(entity[:12]) for entity in entities])
-        batches.add(
-            "put_test_reasons",
-            [[entity.key, entity.test_reason] for entity in entities if entity.test_reason],
-        )
-        batches.add(
-            "put_edges",
-            [[parent, child, "contains", extraction.file_path, 0, "syntax"]
-             for parent, child in extraction.containment_pairs()],
-        )
-        language = language_named(extraction.language)
-        batches.add(
-            "put_raw_references",
-            _reference_rows(extraction, language),
-        )
-        batches.add(
-            "put_module_paths",
-            [[module, extraction.file_path, depth, unit]
-             for module, depth, unit in module_paths_for_file(extraction.file_path, language)],
-        )
+        return pool(delayed(process_file_chunk)(chunk, limits, True) for chunk in chunks)
 
 
-def _reference_rows(extraction: FileExtraction, language: Any) -> list[list]:
+def _count_outcome(outcome: FileOutcome, summary: IngestionSummary) -> None:
+    if outcome.status == STATUS_INGESTED:
+        summary.files_ingested += 1
+        summary.bytes_parsed += outcome.size_bytes
+        summary.syntax_errors += outcome.syntax_errors
+    elif outcome.status == STATUS_FAILED:
+        summary.files_failed += 1
+    else:
+        summary.files_skipped += 1
+    if outcome.status != STATUS_INGESTED or outcome.note:
+        summary.problems.append(FileProblem(outcome.file_path, outcome.status, outcome.note))
+
+
+def _reference_rows(extraction: FileExtraction, language: Any) -> list[tuple]:
     rows = {}
     for reference in extraction.references:
         module_path = ""
@@ -431,7 +581,7 @@ def _reference_rows(extraction: FileExtraction, language: Any) -> list[list]:
             module_path = normalise_import_module(reference.scope, extraction.file_path, language)
         identity = (reference.from_key, reference.kind, reference.name, reference.line,
                     reference.receiver, reference.scope, reference.alias)
-        rows[identity] = [*identity, extraction.file_path, reference.receiver_type, module_path]
+        rows[identity] = (*identity, extraction.file_path, reference.receiver_type, module_path)
     return list(rows.values())
 
 

@@ -6,7 +6,9 @@ parsing happen later, in the parse workers, so the parent never reads a file twi
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,12 +115,14 @@ def collect_files_for_parallel_processing(
     root: str | Path,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     respect_gitignore: bool = True,
+    excluded_paths: tuple[str | Path, ...] = (),
 ) -> FileCollection:
     """Walk `root` and list the source files to parse, sorted, and every path left out.
 
     Honours nested `.gitignore` files, prunes dependency/build/VCS folders and virtual
     environments, never follows symbolic links to folders (so link loops cannot trap it), and
-    leaves out files over `max_file_bytes` or in no supported language.
+    leaves out files over `max_file_bytes` or in no supported language. `excluded_paths`
+    (the database being written, when it lives inside `root`) are left out as well.
     """
     root_path = Path(root)
     if not root_path.exists():
@@ -126,47 +130,103 @@ def collect_files_for_parallel_processing(
     if not root_path.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     collection = FileCollection(root=root_path.resolve())
-    _walk_folder(collection, collection.root, "", [], max_file_bytes, respect_gitignore)
+    excluded = frozenset(str(Path(path).resolve()) for path in excluded_paths)
+    walk = _Walk(collection, max_file_bytes, respect_gitignore, excluded)
+    walk.folder(collection.root, "", [])
     collection.files.sort(key=lambda collected: collected.relative_path)
     collection.skipped.sort(key=lambda skipped: skipped.relative_path)
     return collection
 
 
-def _walk_folder(
-    collection: FileCollection,
-    folder: Path,
-    relative_folder: str,
-    inherited_rules: list[_IgnoreRules],
-    max_file_bytes: int,
-    respect_gitignore: bool,
-) -> None:
-    rules = inherited_rules
-    if respect_gitignore:
-        own_rules = _load_gitignore(folder, relative_folder)
-        if own_rules is not None:
-            rules = [*inherited_rules, own_rules]
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as error:
-        collection.skipped.append(
-            SkippedPath(
-                f"{relative_folder}/" if relative_folder else "./",
-                f"unreadable folder: {error.strerror}",
+EXCLUDED_PATH_REASON = "the database being written"
+
+
+@dataclass
+class _Walk:
+    """One walk's settings and findings; `folder` recurses through the tree."""
+
+    collection: FileCollection
+    max_file_bytes: int
+    respect_gitignore: bool
+    excluded: frozenset[str]
+
+    def folder(
+        self, folder: Path, relative_folder: str, inherited_rules: list[_IgnoreRules]
+    ) -> None:
+        """Record a folder's files and left-out paths, and recurse into its sub-folders."""
+        rules = inherited_rules
+        if self.respect_gitignore:
+            own_rules = _load_gitignore(folder, relative_folder)
+            if own_rules is not None:
+                rules = [*inherited_rules, own_rules]
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            self.collection.skipped.append(
+                SkippedPath(
+                    f"{relative_folder}/" if relative_folder else "./",
+                    f"unreadable folder: {error.strerror}",
+                )
             )
-        )
-        return
-    for entry in entries:
-        relative_path = f"{relative_folder}/{entry.name}" if relative_folder else entry.name
-        reason = _folder_skip_reason(entry, relative_path, rules)
-        if reason == "":
-            _walk_folder(
-                collection, Path(entry.path), relative_path, rules, max_file_bytes,
-                respect_gitignore,
+            return
+        for entry in entries:
+            relative_path = f"{relative_folder}/{entry.name}" if relative_folder else entry.name
+            if self.excluded and entry.path in self.excluded:
+                suffix = "/" if entry.is_dir(follow_symlinks=False) else ""
+                self.collection.skipped.append(
+                    SkippedPath(relative_path + suffix, EXCLUDED_PATH_REASON)
+                )
+                continue
+            reason = _folder_skip_reason(entry, relative_path, rules)
+            if reason == "":
+                self.folder(Path(entry.path), relative_path, rules)
+            elif reason is not None:
+                self.collection.skipped.append(SkippedPath(relative_path + "/", reason))
+            else:
+                self.file(entry, relative_path, rules)
+
+    def file(
+        self, entry: os.DirEntry[str], relative_path: str, rules: list[_IgnoreRules]
+    ) -> None:
+        """Collect a file, or record why it is left out."""
+        language = language_for_path(relative_path)
+        language_name = language.name if language else ""
+
+        def skip(reason: str, size_bytes: int = 0) -> None:
+            self.collection.skipped.append(
+                SkippedPath(relative_path, reason, size_bytes, language_name)
             )
-        elif reason is not None:
-            collection.skipped.append(SkippedPath(relative_path + "/", reason))
+
+        # .gitignore first: an ignored file is reported as ignored, whatever else is wrong.
+        ignored_by = _ignored_by(rules, relative_path, is_folder=False)
+        if ignored_by:
+            skip(f"ignored by {ignored_by}", _size_or_zero(entry))
+            return
+        try:
+            status = entry.stat(follow_symlinks=True)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                skip("symbolic link loop")
+            elif entry.is_symlink():
+                skip("broken symbolic link (its target does not exist)")
+            else:
+                skip(f"cannot stat: {error.strerror}")
+            return
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO or a device named like source would block or stream forever if read.
+            skip("not a regular file (a pipe, socket or device)")
+        elif language is None:
+            skip("not a supported source language", status.st_size)
+        elif status.st_size > self.max_file_bytes:
+            skip(
+                f"larger than the {self.max_file_bytes:,}-byte limit "
+                f"({status.st_size:,} bytes)",
+                status.st_size,
+            )
         else:
-            _consider_file(collection, entry, relative_path, rules, max_file_bytes)
+            self.collection.files.append(
+                CollectedFile(relative_path, entry.path, status.st_size, language_name)
+            )
 
 
 def _folder_skip_reason(
@@ -190,37 +250,8 @@ def _folder_skip_reason(
     return ""
 
 
-def _consider_file(
-    collection: FileCollection,
-    entry: os.DirEntry[str],
-    relative_path: str,
-    rules: list[_IgnoreRules],
-    max_file_bytes: int,
-) -> None:
-    language = language_for_path(relative_path)
-    language_name = language.name if language else ""
+def _size_or_zero(entry: os.DirEntry[str]) -> int:
     try:
-        status = entry.stat(follow_symlinks=True)
-    except OSError as error:
-        reason = "broken symbolic link" if entry.is_symlink() else f"cannot stat: {error.strerror}"
-        collection.skipped.append(SkippedPath(relative_path, reason, 0, language_name))
-        return
-    if not entry.is_file(follow_symlinks=True):
-        collection.skipped.append(SkippedPath(relative_path, "not a regular file"))
-        return
-    reason = None
-    ignored_by = _ignored_by(rules, relative_path, is_folder=False)
-    if ignored_by:
-        reason = f"ignored by {ignored_by}"
-    elif language is None:
-        reason = "not a supported source language"
-    elif status.st_size > max_file_bytes:
-        reason = f"larger than the {max_file_bytes:,}-byte limit ({status.st_size:,} bytes)"
-    if reason:
-        collection.skipped.append(
-            SkippedPath(relative_path, reason, status.st_size, language_name)
-        )
-        return
-    collection.files.append(
-        CollectedFile(relative_path, entry.path, status.st_size, language_name)
-    )
+        return entry.stat(follow_symlinks=True).st_size
+    except OSError:
+        return 0

@@ -116,6 +116,13 @@ def test_opening_creates_every_relation_and_index(engine: str, tmp_path: Path) -
             "unresolved_references",
             "source_files",
             "entity_test_reasons",
+            "raw_references",
+            "module_paths",
+            # Derived for search and hotspots (build_search_index.cozo, build_coupling.cozo).
+            "entity_name_tokens",
+            "name_vocabulary",
+            "entity_coupling",
+            "file_coupling",
         }
         version = storage.query("?[v] := *parseltongue_meta{key: 'schema_version', value: v}")
         assert version == [{"v": SCHEMA_VERSION}]

@@ -44,6 +44,10 @@ class LanguageSpec:
     (Rust `use a::{b::{c}}` gives `c` the module `a::b`)."""
     extra_names: tuple[str, ...] = field(default=())
     """Whole file names (no extension match needed) that belong to this language."""
+    extra_query_files: tuple[str, ...] = ()
+    """Query files appended after `query_file`: patterns that several grammars share (JSX in
+    JavaScript and TSX, what JavaScript and TypeScript spell alike). For one node, patterns of
+    `query_file` come first and so win."""
 
     @property
     def test_path_regex(self) -> re.Pattern[str]:
@@ -52,7 +56,11 @@ class LanguageSpec:
 
     def query_text(self) -> str | None:
         """The language's query source, or None while its `.scm` file is not written yet."""
-        return _query_text(self.query_file)
+        main = _query_text(self.query_file)
+        if main is None or not self.extra_query_files:
+            return main
+        extras = [_query_text(name) for name in self.extra_query_files]
+        return "\n".join([main, *(text for text in extras if text is not None)])
 
 
 @cache
@@ -100,6 +108,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         grammar="javascript",
         extensions=(".js", ".jsx", ".mjs", ".cjs"),
         query_file="javascript.scm",
+        extra_query_files=("ecmascript.scm", "jsx.scm"),
         test_path_patterns=(*_COMMON_TEST_PATHS, r"\.(test|spec)\.[cm]?jsx?$"),
         module_index_stems=("index",),
     ),
@@ -108,15 +117,18 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         grammar="typescript",
         extensions=(".ts", ".mts", ".cts"),
         query_file="typescript.scm",
+        extra_query_files=("ecmascript.scm",),
         test_path_patterns=(*_COMMON_TEST_PATHS, r"\.(test|spec)\.[cm]?ts$"),
         module_index_stems=("index",),
     ),
-    # TSX is TypeScript with JSX: the same language and query file, a superset grammar.
+    # TSX is TypeScript with JSX: the same language and query files, a superset grammar, plus
+    # jsx.scm (the `typescript` grammar has no JSX nodes, so a JSX pattern would not compile).
     LanguageSpec(
         name="typescript",
         grammar="tsx",
         extensions=(".tsx",),
         query_file="typescript.scm",
+        extra_query_files=("ecmascript.scm", "jsx.scm"),
         test_path_patterns=(*_COMMON_TEST_PATHS, r"\.(test|spec)\.tsx$"),
         module_index_stems=("index",),
     ),
@@ -134,7 +146,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         query_file="java.scm",
         test_path_patterns=(
             *_COMMON_TEST_PATHS,
-            r"(^|/)src/test/",
+            r"(^|/)src/(test|androidTest)/",
             r"(^|/)[^/]*Tests?\.java$",
         ),
     ),
@@ -194,7 +206,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         grammar="kotlin",
         extensions=(".kt", ".kts"),
         query_file="kotlin.scm",
-        test_path_patterns=(*_COMMON_TEST_PATHS, r"(^|/)src/test/", r"Tests?\.kts?$"),
+        test_path_patterns=(
+            *_COMMON_TEST_PATHS, r"(^|/)src/(test|androidTest)/", r"Tests?\.kts?$",
+        ),
     ),
     LanguageSpec(
         name="sql",

@@ -1,0 +1,176 @@
+"""What `parseltongue pt01` shows while it works and when it is done.
+
+A terminal gets a live progress bar (files, files/s, ETA); a log file or a CI console gets a
+quiet line every tenth of the files or every few seconds, whichever comes first, so a long run
+shows it is alive without flooding the log. The summary is a table, or one JSON object.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from parseltongue.streamer import PHASE_PARSING, IngestionSummary
+
+# Problem files listed in the table summary, and in the JSON one, before "and N more".
+PROBLEMS_SHOWN = 20
+PROBLEMS_IN_JSON = 200
+QUIET_LINE_SECONDS = 5.0
+QUIET_LINE_FRACTION = 0.10
+
+
+class _FilesPerSecondColumn(ProgressColumn):
+    """Files per second, as rich measures the task's speed."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} files/s" if speed else "– files/s", style="cyan")
+
+
+class IngestionProgress:
+    """Progress and phase callbacks for `CodebaseStreamer`, drawn on stderr.
+
+    Example:
+        with IngestionProgress(stderr_console) as shown:
+            streamer.stream_directory(root, shown.files_done, shown.phase_started)
+    """
+
+    def __init__(self, console: Console, interactive: bool | None = None) -> None:
+        self._console = console
+        self._interactive = console.is_terminal if interactive is None else interactive
+        self._progress: Progress | None = None
+        self._task_id: Any = None
+        self._started = time.monotonic()
+        self._last_line_at = 0.0
+        self._last_line_fraction = 0.0
+        self._phase_started_at = self._started
+
+    def __enter__(self) -> IngestionProgress:
+        if self._interactive:
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("files"),
+                _FilesPerSecondColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TimeElapsedColumn(),
+                console=self._console,
+                transient=False,
+            )
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def phase_started(self, phase: str) -> None:
+        """A new phase: the bar's label changes, or a quiet line says so."""
+        now = time.monotonic()
+        if self._progress is not None:
+            if self._task_id is not None:
+                self._progress.update(self._task_id, description=phase)
+            return
+        if phase != PHASE_PARSING:
+            self._line(f"{phase} ({now - self._started:.1f}s)")
+        self._phase_started_at = now
+
+    def files_done(self, files_done: int, files_total: int, bytes_done: int) -> None:
+        """Parse results arrived: move the bar, or print a line at each tenth / few seconds."""
+        if self._progress is not None:
+            if self._task_id is None:
+                self._task_id = self._progress.add_task(PHASE_PARSING, total=files_total)
+            self._progress.update(self._task_id, completed=files_done, total=files_total)
+            return
+        now = time.monotonic()
+        fraction = files_done / files_total if files_total else 1.0
+        first = files_done == 0
+        due = (
+            now - self._last_line_at >= QUIET_LINE_SECONDS
+            or fraction - self._last_line_fraction >= QUIET_LINE_FRACTION
+            or files_done == files_total
+        )
+        if not (first or due):
+            return
+        self._last_line_at = now
+        self._last_line_fraction = fraction
+        if first:
+            self._line(f"parsing {files_total:,} files")
+            return
+        elapsed = max(now - self._phase_started_at, 1e-9)
+        rate = files_done / elapsed
+        remaining = (files_total - files_done) / rate if rate else 0.0
+        self._line(
+            f"parsed {files_done:,}/{files_total:,} files ({fraction:.0%}), "
+            f"{bytes_done / 1e6:,.1f} MB, {rate:,.0f} files/s, ETA {remaining:,.0f}s"
+        )
+
+    def _line(self, text: str) -> None:
+        self._console.print(text, highlight=False, soft_wrap=True)
+
+
+def summary_as_json(summary: IngestionSummary) -> dict[str, Any]:
+    """The summary for `--json`: every figure, and the problem files bounded."""
+    document = summary.to_dict()
+    document["problems_total"] = len(summary.problems)
+    document["problems"] = document["problems"][:PROBLEMS_IN_JSON]
+    document["problems_not_shown"] = max(0, len(summary.problems) - PROBLEMS_IN_JSON)
+    return document
+
+
+def summary_table(summary: IngestionSummary) -> Table:
+    """The figures a person reads after an ingestion, one per row."""
+    table = Table(show_header=False, title="Ingestion summary", title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("folder", summary.root),
+        ("database", summary.database),
+        ("parse jobs", f"{summary.jobs}"),
+        ("files ingested", f"{summary.files_ingested:,}"),
+        ("files skipped", f"{summary.files_skipped:,}"),
+        ("files failed", f"{summary.files_failed:,}"),
+        ("entities", f"{summary.entities:,}"),
+        ("dependency edges", f"{summary.edges:,}"),
+        ("unresolved references", f"{summary.unresolved_references:,}"),
+        ("elapsed", f"{summary.elapsed_seconds:,.2f} s"),
+        ("  parsing and writing", f"{summary.parse_seconds:,.2f} s"),
+        ("  resolving references", f"{summary.resolve_seconds:,.2f} s"),
+        ("entities/s", f"{summary.entities_per_second:,.0f}"),
+        ("MB/s parsed", f"{summary.megabytes_per_second:,.2f}"),
+        ("peak memory", f"{summary.peak_memory_mb:,.0f} MB"),
+    ]
+    for label, value in rows:
+        table.add_row(label, value)
+    return table
+
+
+def problems_table(summary: IngestionSummary, shown: int = PROBLEMS_SHOWN) -> Table | None:
+    """The files that were skipped, failed or parsed with errors, bounded; None if none."""
+    if not summary.problems:
+        return None
+    table = Table(title=f"Problem files ({len(summary.problems):,})", title_justify="left")
+    table.add_column("file")
+    table.add_column("status")
+    table.add_column("reason")
+    for problem in summary.problems[:shown]:
+        table.add_row(problem.file_path, problem.status, problem.reason)
+    if len(summary.problems) > shown:
+        table.caption = f"and {len(summary.problems) - shown:,} more (see source_files)"
+    return table

@@ -1,0 +1,131 @@
+; Go: functions, methods (qualified by their receiver type), types, interfaces' methods,
+; calls, composite literals, imports, embedding, type uses, typed locals, test functions.
+; Capture names are explained in README.md beside this file.
+
+; ---- definitions (for one node, the earliest pattern wins) --------------------------------
+(package_clause (package_identifier) @name) @definition.namespace
+(function_declaration name: (identifier) @name body: (block)? @body) @definition.function
+(method_declaration
+  receiver: (parameter_list (parameter_declaration type: [
+    (type_identifier) @scope
+    (pointer_type (type_identifier) @scope)
+    (generic_type type: (type_identifier) @scope)
+    (pointer_type (generic_type type: (type_identifier) @scope))
+  ]))
+  name: (field_identifier) @name
+  body: (block)? @body) @definition.function
+(method_elem name: (field_identifier) @name) @definition.function
+
+; `type T struct {...}` is the whole declaration (its signature starts with `type`); in a
+; `type ( ... )` group each spec is one definition.
+((type_declaration . (type_spec
+    name: (type_identifier) @name type: (struct_type (field_declaration_list) @body)) .)
+  @definition.struct (#not-match? @definition.struct "^type\\s*\\("))
+((type_declaration . (type_spec
+    name: (type_identifier) @name type: (interface_type "{" @body)) .)
+  @definition.interface (#not-match? @definition.interface "^type\\s*\\("))
+((type_declaration . [(type_spec name: (type_identifier) @name) (type_alias name: (type_identifier) @name)] .)
+  @definition.type (#not-match? @definition.type "^type\\s*\\("))
+(type_declaration "("
+  (type_spec name: (type_identifier) @name
+    type: (struct_type (field_declaration_list) @body)) @definition.struct)
+(type_declaration "("
+  (type_spec name: (type_identifier) @name type: (interface_type "{" @body)) @definition.interface)
+(type_declaration "("
+  [(type_spec name: (type_identifier) @name) (type_alias name: (type_identifier) @name)]
+  @definition.type)
+(source_file (const_declaration (const_spec name: (identifier) @name) @definition.const))
+
+; ---- calls: free `f()`, `x.f()` / `pkg.F()` (receiver), generic `F[T](x)`, literals `T{}` -
+(call_expression function: (identifier) @name) @reference.call
+(call_expression
+  function: (selector_expression operand: (_) @receiver field: (field_identifier) @name)) @reference.call
+(type_conversion_expression type: (generic_type type: [
+  (type_identifier) @name
+  (qualified_type package: (_) @scope name: (type_identifier) @name)])) @reference.call
+(composite_literal type: [
+  (type_identifier) @name
+  (qualified_type package: (_) @scope name: (type_identifier) @name)
+  (generic_type type: (type_identifier) @name)
+  (generic_type type: (qualified_type package: (_) @scope name: (type_identifier) @name))
+]) @reference.call
+
+; ---- imports: @module is the import path, @alias the local name (`str`, `_`, `.`) ---------
+(import_spec
+  name: (_)? @alias
+  path: (interpreted_string_literal (interpreted_string_literal_content) @module)) @reference.import
+
+; ---- embedding: a struct's anonymous fields, an interface's embedded interfaces -----------
+(field_declaration_list (field_declaration !name type: [
+  (type_identifier) @name
+  (qualified_type package: (_) @scope name: (type_identifier) @name)
+  (generic_type type: (type_identifier) @name)
+]) @reference.extends)
+(interface_type (type_elem . [
+  (type_identifier) @name
+  (qualified_type package: (_) @scope name: (type_identifier) @name)
+] .) @reference.extends)
+
+; ---- type uses: parameters, results, fields, vars, pointers, slices, maps, generics ---------
+(([
+  (parameter_declaration type: (type_identifier) @name)
+  (parameter_declaration type: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (variadic_parameter_declaration type: (type_identifier) @name)
+  (variadic_parameter_declaration
+    type: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (function_declaration result: (type_identifier) @name)
+  (function_declaration result: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (method_declaration result: (type_identifier) @name)
+  (method_declaration result: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (method_elem result: (type_identifier) @name)
+  (method_elem result: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (field_declaration name: (_) type: (type_identifier) @name)
+  (field_declaration name: (_) type: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (var_spec type: (type_identifier) @name)
+  (var_spec type: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (pointer_type (type_identifier) @name)
+  (pointer_type (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (slice_type element: (type_identifier) @name)
+  (slice_type element: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (array_type element: (type_identifier) @name)
+  (map_type value: (type_identifier) @name)
+  (map_type value: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (channel_type value: (type_identifier) @name)
+  (type_arguments (type_elem . (type_identifier) @name .))
+  (type_arguments (type_elem . (qualified_type package: (_) @scope name: (type_identifier) @name) .))
+] @reference.type)
+  ; predeclared types are not worth an edge (`#not-any-of?` does not filter in py-tree-sitter)
+  (#not-match? @name
+    "^(bool|byte|complex64|complex128|error|float32|float64|u?int(8|16|32|64)?|rune|string|uintptr|any|comparable)$"))
+
+; ---- local bindings that give a receiver its type: `var g Graph`, `(s *Server)`, `&T{}` ----
+(var_spec
+  name: (identifier) @name
+  type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]) @binding
+(var_spec
+  name: (identifier) @name
+  type: (pointer_type [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])) @binding
+(parameter_declaration
+  name: (identifier) @name
+  type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]) @binding
+(parameter_declaration
+  name: (identifier) @name
+  type: (pointer_type [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])) @binding
+(short_var_declaration
+  left: (expression_list . (identifier) @name .)
+  right: (expression_list . [
+    (composite_literal
+      type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])
+    (unary_expression operand: (composite_literal
+      type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]))
+  ] .)) @binding
+
+; ---- test markers: `func TestX(t *testing.T)`, benchmarks, fuzz tests, `TestMain` ---------
+(function_declaration
+  name: (identifier) @_name
+  parameters: (parameter_list . (parameter_declaration
+    type: (pointer_type (qualified_type
+      package: (package_identifier) @_testing name: (type_identifier) @_kind))) @marker.test .)
+  (#match? @_name "^(Test|Benchmark|Fuzz)")
+  (#eq? @_testing "testing")
+  (#any-of? @_kind "T" "B" "F" "M"))

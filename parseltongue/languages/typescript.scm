@@ -1,0 +1,124 @@
+; TypeScript (.ts with the `typescript` grammar, .tsx with `tsx`): what only TypeScript has or
+; spells differently. The registry rows append ecmascript.scm (shared with JavaScript) and, for
+; TSX, jsx.scm. Capture names are explained in README.md beside this file.
+
+; ---- definitions (for one node, the earliest pattern wins) --------------------------------
+(abstract_class_declaration
+  name: (type_identifier) @name body: (class_body) @body) @definition.class
+(interface_declaration
+  name: (type_identifier) @name body: (interface_body) @body) @definition.interface
+(enum_declaration name: (identifier) @name body: (enum_body) @body) @definition.enum
+(type_alias_declaration name: (type_identifier) @name) @definition.type
+; `namespace A.B {}` is named `A.B`; `declare module 'x' {}` is named `x`.
+(internal_module
+  name: [(identifier) (nested_identifier)] @name
+  body: (statement_block) @body) @definition.namespace
+(module
+  name: [(identifier) @name (nested_identifier) @name (string (string_fragment) @name)]
+  body: (statement_block) @body) @definition.module
+; Bodiless declarations: overloads, `declare function`, interface and abstract members.
+(function_signature name: (identifier) @name) @definition.function
+(method_signature
+  name: [
+    (string (string_fragment) @name)
+    (property_identifier) @name
+    (private_property_identifier) @name
+    (computed_property_name) @name
+  ]) @definition.function
+(abstract_method_signature
+  name: [
+    (string (string_fragment) @name)
+    (property_identifier) @name
+    (computed_property_name) @name
+  ]) @definition.function
+; Interface members that are functions by type (`then: (cb: F) => P`) or constructors
+; (`new (message: string): AjaxError`).
+(property_signature
+  name: [(property_identifier) @name (string (string_fragment) @name)]
+  type: (type_annotation (function_type))) @definition.function
+(construct_signature "new" @name) @definition.function
+; Class fields holding functions: `handle = () => {}`, `static make = function () {}`.
+(public_field_definition
+  name: (_) @name
+  value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]
+) @definition.function
+
+; ---- `class A extends B<T> implements C, ns.D`; `interface I extends J, K<T>` -------------
+(extends_clause value: [
+  (identifier) @name
+  (member_expression object: (_) @scope property: (property_identifier) @name)
+  (call_expression function: (identifier) @name)
+] @reference.extends)
+(implements_clause [
+  (type_identifier) @name
+  (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+  (generic_type name: [
+    (type_identifier) @name
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)])
+] @reference.implements)
+(extends_type_clause type: [
+  (type_identifier) @name
+  (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+  (generic_type name: [
+    (type_identifier) @name
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)])
+] @reference.extends)
+
+; ---- imports only TypeScript has: `import fs = require('fs')`, `import A = NS.A` ----------
+(import_statement
+  (import_require_clause
+    (identifier) @alias source: (string (string_fragment) @module))) @reference.import
+
+; ---- type uses: annotations (parameters, returns, fields, variables), generic arguments,
+; unions, arrays, constraints, aliases. A type in `implements`/`extends` is that reference.
+([
+  (type_annotation (type_identifier) @name)
+  (type_annotation (nested_type_identifier module: (_) @scope name: (type_identifier) @name))
+  (type_annotation (generic_type name: (type_identifier) @name))
+  (type_annotation (generic_type
+    name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name)))
+  (type_arguments (type_identifier) @name)
+  (type_arguments (nested_type_identifier module: (_) @scope name: (type_identifier) @name))
+  (type_arguments (generic_type name: (type_identifier) @name))
+  (array_type (type_identifier) @name)
+  (array_type (generic_type name: (type_identifier) @name))
+  (union_type (type_identifier) @name)
+  (union_type (nested_type_identifier module: (_) @scope name: (type_identifier) @name))
+  (union_type (generic_type name: (type_identifier) @name))
+  (intersection_type (type_identifier) @name)
+  (intersection_type (generic_type name: (type_identifier) @name))
+  (constraint (type_identifier) @name)
+  (constraint (generic_type name: (type_identifier) @name))
+  (default_type (type_identifier) @name)
+  (function_type return_type: (type_identifier) @name)
+  (function_type return_type: (generic_type name: (type_identifier) @name))
+  (type_alias_declaration value: (type_identifier) @name)
+  (type_alias_declaration value: (generic_type name: (type_identifier) @name))
+  (tuple_type (type_identifier) @name)
+  (parenthesized_type (type_identifier) @name)
+  (readonly_type (type_identifier) @name)
+  (as_expression (type_identifier) @name)
+  (as_expression (generic_type name: (type_identifier) @name))
+] @reference.type)
+
+; ---- local bindings that give a receiver its type: `let g: Graph`, `(g: Graph) => ...` ---
+(variable_declarator
+  name: (identifier) @name
+  type: (type_annotation [
+    (type_identifier) @type
+    (nested_type_identifier) @type
+    (generic_type name: (_) @type)
+  ])) @binding
+([(required_parameter pattern: (identifier) @name
+    type: (type_annotation [
+      (type_identifier) @type
+      (nested_type_identifier) @type
+      (generic_type name: (_) @type)
+    ]))
+  (optional_parameter pattern: (identifier) @name
+    type: (type_annotation [
+      (type_identifier) @type
+      (nested_type_identifier) @type
+      (generic_type name: (_) @type)
+    ]))
+] @binding)

@@ -1,0 +1,95 @@
+"""RemoteQueryClient: run read-only Datalog on a `parseltongue pt08` server over HTTP.
+
+It speaks Cozo's `/text-query` protocol (the one pycozo's HTTP client speaks) with the standard
+library only, and offers the methods the REPL and the named queries use on CozoDbStorage, so
+`parseltongue repl --server http://127.0.0.1:7777` works while the server holds the database.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+from parseltongue.storage import CozoQueryError, QueryResult, StorageError
+
+DEFAULT_TIMEOUT_SECONDS = 300.0
+
+
+class RemoteQueryClient:
+    """A read-only stand-in for CozoDbStorage that sends Datalog to a server.
+
+    Example:
+        client = RemoteQueryClient("http://127.0.0.1:7777")
+        client.query_read_only("?[n] := *code_entities{name: n} :limit 3")
+    """
+
+    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        self.base_url = base_url.rstrip("/")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise StorageError(
+                f"server address {base_url!r} is not a URL; give e.g. http://127.0.0.1:7777"
+            )
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"RemoteQueryClient({self.base_url!r})"
+
+    def _post(self, script: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        body = json.dumps({"script": script, "params": dict(params or {}), "immutable": True})
+        request = urllib.request.Request(
+            f"{self.base_url}/text-query",
+            data=body.encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            # Cozo's protocol puts a refused query's reason in the body of a 4xx/5xx answer.
+            try:
+                return json.loads(error.read())
+            except ValueError:
+                raise StorageError(
+                    f"server {self.base_url} answered HTTP {error.code} without a Cozo reply"
+                ) from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise StorageError(
+                f"cannot reach the Parseltongue server at {self.base_url} ({reason}); "
+                "is `parseltongue pt08 --db ...` running there?"
+            ) from None
+
+    def query_table(self, datalog: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run read-only Datalog on the server; its headers and rows."""
+        started = time.perf_counter()
+        reply = self._post(datalog, params)
+        if not reply.get("ok"):
+            message = str(reply.get("message", reply))
+            raise CozoQueryError(message, reply.get("code"), str(reply.get("display") or message))
+        return QueryResult(
+            list(reply["headers"]), reply["rows"], (time.perf_counter() - started) * 1000
+        )
+
+    def query_read_only(
+        self, datalog: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run read-only Datalog on the server; rows as dicts keyed by column."""
+        return self.query_table(datalog, params).as_dicts()
+
+    def relation_names(self) -> list[str]:
+        """The names of the relations the server's database holds."""
+        return [row[0] for row in self.query_table("::relations").rows]
+
+    def close(self) -> None:
+        """Nothing to release: each query is one HTTP request."""
+
+    def __enter__(self) -> RemoteQueryClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,108 @@
+"""Render a query's answer as a table, JSON or CSV: one place for every command and the REPL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from parseltongue.storage import QueryResult
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class OutputFormat(StrEnum):
+    """How rows are printed."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str)
+
+
+def result_table(result: QueryResult, caption: str | None = None) -> Table:
+    """The rows as a rich table, captioned with the row count unless told otherwise."""
+    table = Table(
+        caption=row_count(result) if caption is None else caption or None, caption_justify="left"
+    )
+    for header in result.headers:
+        table.add_column(header, overflow="fold")
+    for row in result.rows:
+        table.add_row(*(_cell_text(value) for value in row))
+    return table
+
+
+def row_count(result: QueryResult) -> str:
+    """`1 row`, `3 rows`."""
+    return f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
+
+
+def result_json(result: QueryResult) -> str:
+    """The rows as a JSON list of objects keyed by column."""
+    return json.dumps(result.as_dicts(), indent=2, default=str)
+
+
+def result_csv(result: QueryResult) -> str:
+    """The rows as CSV with a header line; lists and maps are written as JSON."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.headers)
+    for row in result.rows:
+        writer.writerow(_cell_text(value) if value is not None else "" for value in row)
+    return buffer.getvalue()
+
+
+def wide_console_unless_terminal(console: Console) -> Console:
+    """`console` on a terminal; off one, a console that never wraps or colours, so a pipe
+    gets whole lines."""
+    return console if console.is_terminal else Console(width=100_000, no_color=True)
+
+
+def strip_ansi(text: str) -> str:
+    """Text without terminal colour codes (for a pipe or a file)."""
+    return _ANSI_ESCAPE.sub("", text)
+
+
+def parse_parameter_value(text: str) -> Any:
+    """A `k=v` value: JSON when it parses (3 -> 3, [1] -> [1], "3" -> "3"), else the text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_parameters(assignments: list[str]) -> dict[str, Any]:
+    """`["hops=3", "entity=rust:fn:x"]` -> `{"hops": 3, "entity": "rust:fn:x"}`."""
+    params: dict[str, Any] = {}
+    for assignment in assignments:
+        name, equals, value = assignment.partition("=")
+        name = name.strip().lstrip("$")
+        if not equals or not name.isidentifier():
+            raise ValueError(
+                f"parameter {assignment!r} is not NAME=VALUE; write e.g. hops=3 or "
+                "entity=python:fn:main:__app_main:T1"
+            )
+        params[name] = parse_parameter_value(value)
+    return params
+
+
+def describe_parameters(descriptions: Mapping[str, str]) -> str:
+    """`$a (what), $b (what)` for listings."""
+    return (
+        ", ".join(
+            f"${name} ({text})" if text else f"${name}" for name, text in descriptions.items()
+        )
+        or "none"
+    )

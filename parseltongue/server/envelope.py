@@ -1,0 +1,114 @@
+"""The one response shape of every endpoint, and the errors that travel in it.
+
+Success: `{"success": true, "endpoint": "/path", "data": {...}, "tokens": N}`.
+Failure: `{"success": false, "endpoint": "/path", "error": "what was wrong", "data": {...},
+"tokens": N}` with status 400 (bad parameter), 404 (unknown entity or route), 405 or 500.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from parseltongue.storage import CozoQueryError, StorageError
+
+# Bytes per token an LLM tokenizer averages on JSON-ish text; `tokens` is an estimate only.
+CHARACTERS_PER_TOKEN = 4
+
+
+class ApiError(Exception):
+    """An answer that is not a success: its HTTP status, a message a user can act on, details."""
+
+    def __init__(self, status_code: int, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.details = details
+
+
+def bad_parameter(parameter: str, message: str, **details: Any) -> ApiError:
+    """A 400 naming the parameter that was wrong."""
+    return ApiError(400, f"parameter {parameter!r}: {message}", parameter=parameter, **details)
+
+
+def estimate_tokens(data: Any) -> int:
+    """How many LLM tokens `data` takes as compact JSON, about: characters / 4, rounded up."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return -(-len(text) // CHARACTERS_PER_TOKEN)
+
+
+def envelope(endpoint: str, data: Any) -> dict[str, Any]:
+    """The success envelope around `data`."""
+    return {"success": True, "endpoint": endpoint, "data": data, "tokens": estimate_tokens(data)}
+
+
+def error_response(request: Request, error: ApiError) -> JSONResponse:
+    """The failure envelope for `error`."""
+    data = {"status": error.status_code, **error.details}
+    body = {
+        "success": False,
+        "endpoint": request.url.path,
+        "error": error.message,
+        "data": data,
+        "tokens": estimate_tokens({"error": error.message, **data}),
+    }
+    return JSONResponse(body, status_code=error.status_code)
+
+
+def _validation_message(error: dict[str, Any]) -> tuple[str, str]:
+    location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
+    parameter = location[-1] if location else "request"
+    given = error.get("input")
+    shown = "missing" if error.get("type") == "missing" else f"got {given!r}"
+    return parameter, f"{error.get('msg', 'invalid value')} ({shown})"
+
+
+async def handle_api_error(request: Request, error: Exception) -> JSONResponse:
+    """ApiError -> its envelope."""
+    assert isinstance(error, ApiError)
+    return error_response(request, error)
+
+
+async def handle_validation_error(request: Request, error: Exception) -> JSONResponse:
+    """FastAPI's 422 for a missing or malformed parameter -> our 400 envelope, naming it."""
+    assert isinstance(error, RequestValidationError)
+    problems = [_validation_message(dict(problem)) for problem in error.errors()]
+    parameter, message = problems[0]
+    api_error = bad_parameter(
+        parameter, message, problems=[f"{name}: {text}" for name, text in problems]
+    )
+    return error_response(request, api_error)
+
+
+async def handle_http_error(request: Request, error: Exception) -> JSONResponse:
+    """Starlette's 404 (no such route) and 405 (wrong method) -> the envelope."""
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 404:
+        message = (
+            f"no endpoint {request.url.path!r}; the endpoints are listed at "
+            "/api-reference-documentation-help"
+        )
+    elif error.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path!r}"
+    else:
+        message = str(error.detail)
+    return error_response(request, ApiError(error.status_code, message))
+
+
+async def handle_storage_error(request: Request, error: Exception) -> JSONResponse:
+    """A query the database refused: a 500 in the envelope, with Cozo's message."""
+    message = error.message if isinstance(error, CozoQueryError) else str(error)
+    return error_response(request, ApiError(500, f"database query failed: {message}"))
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: handle_api_error,
+    RequestValidationError: handle_validation_error,
+    StarletteHTTPException: handle_http_error,
+    StorageError: handle_storage_error,
+}

@@ -1,0 +1,157 @@
+"""Entities and edges: paged lists, one entity's detail, and ranked fuzzy search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from parseltongue.server.envelope import ApiError, bad_parameter, envelope
+from parseltongue.server.params import (
+    MAX_KEY_LENGTH,
+    MAX_TEXT_LENGTH,
+    ContextDependency,
+    ScopeParameter,
+    folder_prefix,
+    key_parameter,
+    limit_parameter,
+    required_text,
+    scope_folder,
+)
+
+router = APIRouter(tags=["Entity"])
+
+MAX_OFFSET = 10_000_000
+MAX_SEARCH_LIMIT = 200
+# The Rust tool stores long type names; ours are short. A client of either gets an answer.
+ENTITY_TYPE_ALIASES = {"function": "fn", "constant": "const", "mod": "module", "typedef": "type"}
+
+OffsetParameter = Annotated[
+    int, Query(ge=0, le=MAX_OFFSET, description=f"Rows skipped first (0..{MAX_OFFSET}).")
+]
+
+
+def _stored_types(context: ContextDependency) -> dict[str, int]:
+    return context.statistics().entities_by_type
+
+
+def _entity_type(context: ContextDependency, entity_type: str) -> str:
+    wanted = entity_type.strip().lower()
+    wanted = ENTITY_TYPE_ALIASES.get(wanted, wanted)
+    types = _stored_types(context)
+    if wanted and wanted not in types:
+        raise bad_parameter(
+            "entity_type",
+            f"no entity of type {entity_type!r}; the types stored are: {', '.join(sorted(types))}",
+            allowed=sorted(types),
+        )
+    return wanted
+
+
+def _page(total: int, offset: int, returned: int) -> dict[str, Any]:
+    return {"total_count": total, "returned_count": returned, "offset": offset,
+            "truncated": offset + returned < total}
+
+
+@router.get("/code-entities-list-all")
+def code_entities_list_all(
+    context: ContextDependency,
+    entity_type: Annotated[
+        str, Query(max_length=100, description="Only this type: fn, method, class, struct ...")
+    ] = "",
+    limit: Annotated[int, limit_parameter("Most entities returned")] = 100,
+    offset: OffsetParameter = 0,
+    scope: ScopeParameter = "",
+) -> dict[str, Any]:
+    """One page of entities in key order, with the total and whether more remain."""
+    stored_type = _entity_type(context, entity_type)
+    prefix = folder_prefix(context, scope)
+    rows = context.storage.run_named(
+        "http_entities_page", entity_type=stored_type, prefix=prefix, limit=limit, offset=offset
+    )
+    total = context.cached_named("http_entities_count", entity_type=stored_type, prefix=prefix)
+    data = {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "entities": rows}
+    return envelope("/code-entities-list-all", data)
+
+
+def _detail(context: ContextDependency, key: str, endpoint: str) -> dict[str, Any]:
+    entity_key = required_text("key", key)
+    rows = context.storage.run_named("entity_detail", key=entity_key)
+    if not rows:
+        raise ApiError(404, f"no entity with key {entity_key!r}", key=entity_key)
+    return envelope(endpoint, rows[0])
+
+
+@router.get("/code-entity-detail-view")
+def code_entity_detail_view(
+    context: ContextDependency,
+    key: Annotated[str, key_parameter("The entity key, e.g. rust:fn:main:__src_main:T1")],
+) -> dict[str, Any]:
+    """One entity: its code, signature, location, and how many callers and callees it has."""
+    return _detail(context, key, "/code-entity-detail-view")
+
+
+@router.get("/code-entity-detail-view/{key:path}")
+def code_entity_detail_view_by_path(
+    context: ContextDependency,
+    key: Annotated[str, Path(max_length=MAX_KEY_LENGTH, description="The entity key.")],
+) -> dict[str, Any]:
+    """The same as /code-entity-detail-view?key=, with the key in the path."""
+    return _detail(context, key, "/code-entity-detail-view")
+
+
+@router.get("/code-entities-search-fuzzy")
+def code_entities_search_fuzzy(
+    context: ContextDependency,
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=MAX_TEXT_LENGTH, description="Text to find in names."),
+    ],
+    limit: Annotated[int, limit_parameter("Most entities returned", MAX_SEARCH_LIMIT)] = 20,
+    scope: ScopeParameter = "",
+) -> dict[str, Any]:
+    """Entities whose name matches `q`: exact, prefix, word, then one-typo matches, best first.
+
+    Index-backed (entity_name_tokens), case-insensitive; ties are broken by name, then key.
+    """
+    text = required_text("q", q)
+    prefix = folder_prefix(context, scope)
+    rows = context.storage.run_named(
+        "search_entities", query=text, scope=scope_folder(prefix), limit=limit + 1
+    )
+    data = {
+        "query": text,
+        "total_count": len(rows[:limit]),
+        "truncated": len(rows) > limit,
+        "entities": rows[:limit],
+    }
+    return envelope("/code-entities-search-fuzzy", data)
+
+
+@router.get("/dependency-edges-list-all", tags=["Edge"])
+def dependency_edges_list_all(
+    context: ContextDependency,
+    limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
+    offset: OffsetParameter = 0,
+    edge_type: Annotated[
+        str, Query(max_length=100, description="Only this type: calls, uses, contains ...")
+    ] = "",
+    scope: ScopeParameter = "",
+) -> dict[str, Any]:
+    """One page of dependency edges in (from_key, to_key, edge_type) order, with the total."""
+    prefix = folder_prefix(context, scope)
+    wanted = edge_type.strip().lower()
+    edge_types = context.statistics().edges_by_type
+    if wanted and wanted not in edge_types:
+        raise bad_parameter(
+            "edge_type", f"no edge of type {edge_type!r}; the types stored are: "
+            f"{', '.join(sorted(edge_types))}", allowed=sorted(edge_types)
+        )
+    rows = context.storage.run_named(
+        "http_edges_page", edge_type=wanted, prefix=prefix, limit=limit, offset=offset
+    )
+    total = context.cached_named("http_edges_count", edge_type=wanted, prefix=prefix)
+    edges = [{**row, "source_location": f"{row['source_file']}:{row['source_line']}"}
+             for row in rows]
+    data = {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "edges": edges}
+    return envelope("/dependency-edges-list-all", data)

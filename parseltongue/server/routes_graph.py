@@ -1,0 +1,243 @@
+"""Who calls what: callers, callees, blast radius, cycles, hotspots and smart context."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from parseltongue.server import metrics
+from parseltongue.server.context import DEPENDENCY_EDGE_TYPES, ServerContext
+from parseltongue.server.envelope import ApiError, envelope
+from parseltongue.server.params import (
+    ContextDependency,
+    ScopeParameter,
+    folder_prefix,
+    key_parameter,
+    limit_parameter,
+    required_text,
+    scope_folder,
+)
+
+router = APIRouter(tags=["Graph"])
+
+MAX_HOPS = 10
+MAX_BLAST_LIMIT = 10_000
+MAX_TOKEN_BUDGET = 1_000_000
+EntityParameter = Annotated[str, key_parameter("The entity key, e.g. rust:fn:main:__src_main:T1")]
+
+
+def _existing_entity(context: ServerContext, entity: str, prefix: str) -> dict[str, Any]:
+    """The entity's degree row (one point lookup), or a 404."""
+    key = required_text("entity", entity)
+    rows = context.storage.run_named(
+        "http_entity_degree", key=key, edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix
+    )
+    if not rows:
+        raise ApiError(404, f"no entity with key {key!r}", entity=key)
+    return rows[0]
+
+
+EDGE_FIELDS = ("from_key", "to_key", "edge_type", "source_file", "source_line", "resolution")
+
+
+def _edge_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**{name: row[name] for name in EDGE_FIELDS},
+         "source_location": f"{row['source_file']}:{row['source_line']}"}
+        for row in rows
+    ]
+
+
+def _neighbours(
+    context: ServerContext, entity: str, limit: int, scope: str, direction: str
+) -> dict[str, Any]:
+    prefix = folder_prefix(context, scope)
+    degree = _existing_entity(context, entity, prefix)
+    if direction == "in":
+        field, total = "callers", degree["inbound"]
+        rows = context.storage.run_named(
+            "http_reverse_callers", entity=degree["key"], edge_types=DEPENDENCY_EDGE_TYPES,
+            prefix=prefix, limit=limit,
+        )
+    else:
+        field, total = "callees", degree["outbound"]
+        rows = context.storage.run_named(
+            "forward_callees", entity=degree["key"], scope=scope_folder(prefix), limit=limit
+        )
+    return {
+        "entity": degree["key"],
+        "total_count": total,
+        "returned_count": len(rows),
+        "truncated": len(rows) < total,
+        field: _edge_rows(rows),
+    }
+
+
+@router.get("/reverse-callers-query-graph")
+def reverse_callers_query_graph(
+    context: ContextDependency,
+    entity: EntityParameter,
+    limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
+    scope: ScopeParameter = "",
+) -> dict[str, Any]:
+    """The edges into an entity (calls, uses, implements, extends), by caller key.
+
+    An entity nobody calls gives an empty list; an unknown key gives a 404.
+    """
+    data = _neighbours(context, entity, limit, scope, "in")
+    return envelope("/reverse-callers-query-graph", data)
+
+
+@router.get("/forward-callees-query-graph")
+def forward_callees_query_graph(
+    context: ContextDependency,
+    entity: EntityParameter,
+    limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
+    scope: ScopeParameter = "",
+) -> dict[str, Any]:
+    """The edges out of an entity (what it calls, uses, implements, extends), by callee key."""
+    data = _neighbours(context, entity, limit, scope, "out")
+    return envelope("/forward-callees-query-graph", data)
+
+
+@router.get("/blast-radius-impact-analysis")
+def blast_radius_impact_analysis(
+    context: ContextDependency,
+    entity: EntityParameter,
+    hops: Annotated[
+        int, Query(ge=1, le=MAX_HOPS, description=f"Reverse edges followed (1..{MAX_HOPS}).")
+    ] = 3,
+    limit: Annotated[int, limit_parameter("Most entities listed", MAX_BLAST_LIMIT)] = 1000,
+    scope: ScopeParameter = "",
+) -> dict[str, Any]:
+    """What depends on an entity, directly or through others, grouped by nearest hop.
+
+    One recursive Datalog query over the reverse-edge index (no query per frontier node).
+    """
+    prefix = folder_prefix(context, scope)
+    degree = _existing_entity(context, entity, prefix)
+    key = degree["key"]
+    common = {"entity": key, "hops": hops, "edge_types": DEPENDENCY_EDGE_TYPES}
+    counts = context.storage.run_named("http_blast_radius_hops", **common, prefix=prefix)
+    rows = context.storage.run_named(
+        "blast_radius", **common, scope=scope_folder(prefix), limit=limit
+    )
+    listed: dict[int, list[str]] = {}
+    for row in rows:
+        listed.setdefault(row["hop"], []).append(row["key"])
+    total = sum(row["count"] for row in counts)
+    by_hop = [
+        {"hop": row["hop"], "count": row["count"], "entities": listed.get(row["hop"], []),
+         "truncated": len(listed.get(row["hop"], [])) < row["count"]}
+        for row in counts
+    ]
+    data = {
+        "source_entity": key,
+        "hops_requested": hops,
+        "total_affected": total,
+        "returned_count": len(rows),
+        "truncated": len(rows) < total,
+        "by_hop": by_hop,
+    }
+    return envelope("/blast-radius-impact-analysis", data)
+
+
+@router.get("/circular-dependency-detection-scan")
+def circular_dependency_detection_scan(
+    context: ContextDependency,
+    limit: Annotated[int, limit_parameter("Most cycles listed")] = 100,
+    scope: ScopeParameter = "",
+) -> dict[str, Any]:
+    """Dependency cycles: each strongly connected component of 2+ entities, and self-loops.
+
+    Each cycle lists its members and one shortest loop through its smallest key (`path`, the
+    start repeated at the end); `length` counts the loop's edges. Ordered by size, then key.
+    Cozo's StronglyConnectedComponents finds the components.
+    """
+    prefix = folder_prefix(context, scope)
+
+    def compute() -> list[dict[str, Any]]:
+        params = {"edge_types": DEPENDENCY_EDGE_TYPES, "prefix": prefix}
+        # http_scc + http_self_loops answer what cycles.cozo does, 5x faster on 46k entities.
+        components = context.cached_named("http_scc", **params)
+        members = {row["members"][0]: row["members"] for row in components}
+        in_component = {key for keys in members.values() for key in keys}
+        for row in context.storage.run_named("http_self_loops", **params):
+            if row["key"] not in in_component:
+                members[row["key"]] = [row["key"]]
+        every_key = sorted({key for keys in members.values() for key in keys})
+        edges = context.storage.run_named(
+            "http_edges_among", keys=every_key, edge_types=DEPENDENCY_EDGE_TYPES
+        )
+        return metrics.cycles_with_paths(members, edges)
+
+    cycles = context.cache.get_or_compute(("cycles", prefix), compute)
+    data = {
+        "has_cycles": bool(cycles),
+        "cycle_count": len(cycles),
+        "truncated": len(cycles) > limit,
+        "cycles": [{**cycle, **metrics.capped_members(cycle["members"])}
+                   for cycle in cycles[:limit]],
+    }
+    return envelope("/circular-dependency-detection-scan", data)
+
+
+@router.get("/complexity-hotspots-ranking-view")
+def complexity_hotspots_ranking_view(
+    context: ContextDependency,
+    top: Annotated[int, limit_parameter("How many of the most coupled entities")] = 10,
+    scope: ScopeParameter = "",
+) -> dict[str, Any]:
+    """Entities ranked by coupling: distinct entities depending on it plus those it depends on.
+
+    Reads the precomputed entity_coupling relation, most coupled first; ties by key.
+    """
+    prefix = folder_prefix(context, scope)
+    rows = context.storage.run_named("hotspots", scope=scope_folder(prefix), limit=top)
+    analyzed = context.cached_named(
+        "http_entities_count", entity_type="", prefix=prefix
+    )[0]["total"]
+    hotspots = [
+        {
+            "rank": rank,
+            "entity_key": row["key"],
+            "file_path": row["file_path"],
+            "inbound_count": row["inbound"],
+            "outbound_count": row["outbound"],
+            "total_coupling": row["total"],
+        }
+        for rank, row in enumerate(rows, start=1)
+    ]
+    data = {
+        "total_entities_analyzed": analyzed,
+        "top_requested": top,
+        "truncated": len(hotspots) < analyzed,
+        "hotspots": hotspots,
+    }
+    return envelope("/complexity-hotspots-ranking-view", data)
+
+
+@router.get("/smart-context-token-budget")
+def smart_context_token_budget(
+    context: ContextDependency,
+    focus: Annotated[str, key_parameter("The focus entity key")],
+    tokens: Annotated[
+        int,
+        Query(ge=1, le=MAX_TOKEN_BUDGET, description=f"Token budget (1..{MAX_TOKEN_BUDGET})."),
+    ] = 4000,
+    scope: ScopeParameter = "",
+) -> dict[str, Any]:
+    """The entities most relevant to a focus entity that fit a token budget, nearest first.
+
+    Direct callers (1.0), direct callees (0.95), then callees 2, 3 and 4 hops away (0.6, 0.5,
+    0.4); each costs its code's size in tokens (characters / 4) plus a line of metadata.
+    """
+    prefix = folder_prefix(context, scope)
+    degree = _existing_entity(context, focus, prefix)
+    rows = context.storage.run_named(
+        "http_context", focus=degree["key"], depth=metrics.CONTEXT_DEPTH,
+        edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix,
+    )
+    data = metrics.fill_token_budget(degree["key"], rows, tokens)
+    return envelope("/smart-context-token-budget", data)

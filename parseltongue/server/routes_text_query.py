@@ -1,0 +1,88 @@
+"""POST /text-query: Cozo's own HTTP query protocol, read-only, for pycozo's HTTP client.
+
+pycozo's `Client('http', options={'host': URL})` posts `{"script", "params", "immutable"}` and
+reads `{"ok": true, "headers", "rows"}` or `{"ok": false, "message", "display"}`, so this route
+answers in Cozo's shape, not the envelope.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from parseltongue.server.context import server_context
+from parseltongue.storage import CozoQueryError, StorageError
+
+router = APIRouter(tags=["Query"])
+
+# Read-only mode stops writes, but not these: the readers open files and URLs on the server's
+# machine, and ::kill stops other clients' queries.
+_REFUSED_IN_SCRIPTS = re.compile(r"\b(CsvReader|JsonReader)\b|::kill\b")
+MAX_SCRIPT_CHARACTERS = 1_000_000
+READ_ONLY_MESSAGE = (
+    "refused: this server is read-only, so scripts that write (:put, :rm, :create, ::remove, "
+    "...) are refused and nothing was written"
+)
+
+
+def _failure(message: str, display: str = "", status_code: int = 400) -> JSONResponse:
+    return JSONResponse(
+        {"ok": False, "message": message, "display": display or message},
+        status_code=status_code,
+    )
+
+
+def _parse_request(body: bytes) -> tuple[str, dict[str, Any]] | JSONResponse:
+    try:
+        payload = json.loads(body or b"null")
+    except ValueError as error:
+        return _failure(f'the body is not JSON: {error}; send {{"script": ..., "params": {{}}}}')
+    if not isinstance(payload, dict) or not isinstance(payload.get("script"), str):
+        return _failure('send a JSON object with a "script" string (and optional "params")')
+    params = payload.get("params") or {}
+    if not isinstance(params, dict):
+        return _failure('"params" must be a JSON object of named parameters')
+    script = payload["script"]
+    if len(script) > MAX_SCRIPT_CHARACTERS:
+        return _failure(f"the script is over {MAX_SCRIPT_CHARACTERS:,} characters")
+    refused = _REFUSED_IN_SCRIPTS.search(script)
+    if refused:
+        return _failure(f"refused: {refused.group(0)} is not allowed through this server")
+    return script, params
+
+
+@router.post(
+    "/text-query",
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
+        "type": "object", "required": ["script"],
+        "properties": {"script": {"type": "string"}, "params": {"type": "object"},
+                       "immutable": {"type": "boolean"}}}}}}},
+)
+async def text_query(request: Request) -> Any:
+    """Run a Datalog script read-only (whatever `immutable` says) in Cozo's HTTP protocol.
+
+    Body `{"script": "?[k] := *code_entities{key: k} :limit 3", "params": {}}`; answer
+    `{"ok": true, "headers": [...], "rows": [...], "took": seconds}` or `{"ok": false, ...}`.
+    """
+    # The raw body, parsed here: a malformed one gets Cozo's error shape, not the envelope.
+    parsed = _parse_request(await request.body())
+    if isinstance(parsed, JSONResponse):
+        return parsed
+    script, params = parsed
+    storage = server_context(request).storage
+    try:
+        # Off the event loop: Cozo releases the GIL, so other requests go on meanwhile.
+        result = await run_in_threadpool(storage.query_table, script, params)
+    except CozoQueryError as error:
+        refused_write = "read-only" in error.message or "write lock" in error.message
+        message = f"{READ_ONLY_MESSAGE} ({error.message})" if refused_write else error.message
+        return _failure(message, error.display)
+    except StorageError as error:
+        return _failure(str(error), status_code=500)
+    return {"ok": True, "headers": result.headers, "rows": result.rows,
+            "took": round(result.milliseconds / 1000, 6)}

@@ -1,0 +1,205 @@
+"""`parseltongue pt01`, run as a user runs it: a real process, real files, a real database."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+from project_trees import write, write_mixed_project
+
+from parseltongue.storage import CozoDbStorage
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def run_cli(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "parseltongue.cli", *arguments],
+        capture_output=True, text=True, cwd=cwd, timeout=300,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """3 Python modules and __init__.py, 2 Rust files, a README and a file with a syntax error."""
+    root = write_mixed_project(tmp_path / "project", python_files=3, rust_files=2)
+    write(root / "README.md", "# a project\n")
+    write(root / "bad.py", "def broken(:\n    pass\n")
+    return root
+
+
+# Python module: module, class, two methods, function (5); __init__.py: its module (1);
+# bad.py: module and the recovered `broken` (2); Rust file: module, struct, impl, new, bump,
+# drive (6).
+PROJECT_ENTITIES = 3 * 5 + 1 + 2 + 2 * 6
+
+
+def test_pt01_json_reports_exact_counts(project: Path, tmp_path: Path) -> None:
+    spec = f"rocksdb:{tmp_path / 'analysis.db'}"
+    result = run_cli("pt01", str(project), "--db", spec, "--json", "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["database"] == spec
+    assert summary["root"] == str(project)
+    assert summary["jobs"] == 2
+    assert (summary["files_ingested"], summary["files_skipped"], summary["files_failed"]) == (
+        7, 1, 0,
+    )
+    assert summary["entities"] == PROJECT_ENTITIES
+    assert summary["syntax_errors"] == 1
+    assert summary["problems"] == [
+        {"file_path": "bad.py", "status": "ingested",
+         "reason": "1 syntax error(s); recovered what parsed"}
+    ]
+    assert summary["problems_total"] == 1 and summary["problems_not_shown"] == 0
+    assert summary["elapsed_seconds"] > 0 and summary["peak_memory_mb"] > 0
+    # The figures are the database's own.
+    with CozoDbStorage(spec) as storage:
+        stats = storage.get_stats()
+    assert summary["edges"] == stats.total_edges > 0
+    assert summary["unresolved_references"] == stats.unresolved_references
+    assert stats.total_entities == PROJECT_ENTITIES
+    assert stats.files_by_status == {"ingested": 7, "skipped": 1}
+
+
+def test_pt01_sequential_gives_the_same_counts(project: Path, tmp_path: Path) -> None:
+    spec = f"sqlite:{tmp_path / 'analysis.sqlite'}"
+    result = run_cli("pt01", str(project), "--db", spec, "--json", "--sequential")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["jobs"] == 1
+    assert summary["entities"] == PROJECT_ENTITIES
+    assert summary["parsers_created"] == 2
+
+
+def test_pt01_defaults_to_analysis_db_in_the_current_folder(
+    project: Path, tmp_path: Path
+) -> None:
+    result = run_cli("pt01", str(project), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["database"] == "rocksdb:analysis.db"
+    assert (tmp_path / "analysis.db").is_dir()
+
+
+def test_pt01_table_summary_lists_figures_and_problem_files(
+    project: Path, tmp_path: Path
+) -> None:
+    result = run_cli("pt01", str(project), "--db", f"rocksdb:{tmp_path / 'a.db'}")
+    assert result.returncode == 0, result.stderr
+    for label in ("files ingested", "files skipped", "files failed", "entities",
+                  "dependency edges", "unresolved references", "elapsed", "entities/s",
+                  "peak memory", "database"):
+        assert label in result.stdout, label
+    entities = re.search(r"│ entities\s+│\s+([\d,]+) │", result.stdout)
+    assert entities is not None and entities.group(1) == f"{PROJECT_ENTITIES:,}"
+    assert "Problem files (1)" in result.stdout
+    assert "bad.py" in result.stdout
+    # Not a terminal: quiet progress lines on stderr, no bar.
+    assert "parsing 7 files" in result.stderr
+    assert "resolving references" in result.stderr
+
+
+def test_pt01_bounds_the_list_of_problem_files(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    for index in range(25):
+        write(root / f"broken_{index:02}.py", "def broken(:\n    pass\n")
+    result = run_cli("pt01", str(root), "--db", "mem")
+    assert result.returncode == 0, result.stderr
+    assert "Problem files (25)" in result.stdout
+    assert "broken_19.py" in result.stdout and "broken_20.py" not in result.stdout
+    assert "and 5 more (see source_files)" in result.stdout
+
+
+def test_pt01_on_a_missing_folder_fails_with_one_line(tmp_path: Path) -> None:
+    result = run_cli("pt01", str(tmp_path / "nowhere"), "--db", f"rocksdb:{tmp_path / 'a.db'}")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: no such folder: {tmp_path / 'nowhere'}; give the folder of the codebase to "
+        "ingest"
+    ]
+    assert result.stdout == ""
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_pt01_with_a_bad_specification_fails_with_one_line(project: Path) -> None:
+    result = run_cli("pt01", str(project), "--db", "postgres:db")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: unknown database engine 'postgres'")
+
+
+def test_pt01_on_sled_fails_with_one_line_naming_the_engines(
+    project: Path, tmp_path: Path
+) -> None:
+    result = run_cli("pt01", str(project), "--db", f"sled:{tmp_path / 's.db'}")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "lacks 'sled'" in lines[0] and "mem, sqlite, rocksdb" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_pt01_help_has_an_example() -> None:
+    result = run_cli("pt01", "--help")
+    assert result.returncode == 0
+    assert "Example: parseltongue pt01" in result.stdout
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_leaves_a_database_that_opens(tmp_path: Path) -> None:
+    from bench.corpora import build_corpus
+
+    corpus = build_corpus("multi")
+    spec = f"rocksdb:{tmp_path / 'interrupted.db'}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parseltongue.cli", "pt01", str(corpus), "--db", spec,
+         "--jobs", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert process.stderr is not None
+    progress_lines = []
+    # Wait until results are being written: the second progress line comes after >= 10%.
+    while len(progress_lines) < 2:
+        line = process.stderr.readline()
+        assert line, f"pt01 ended before it was interrupted: {process.communicate()}"
+        if line.startswith("parsed "):
+            progress_lines.append(line)
+    workers = psutil.Process(process.pid).children(recursive=True)
+    assert workers, "parallel ingestion should have parse workers"
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert stdout == ""
+    assert stderr.strip().splitlines()[-1].startswith("error: interrupted: stopped the ingestion")
+    assert "Traceback" not in stderr
+    # The workers went with it.
+    _, alive = psutil.wait_procs(workers, timeout=20)
+    assert alive == []
+    # The database opens, holds whole files, and says it is incomplete.
+    with CozoDbStorage(spec) as storage:
+        stats = storage.get_stats()
+        status = storage.query_read_only(
+            "?[value] := *parseltongue_meta{key: 'ingestion_status', value}"
+        )[0]["value"]
+        files_with_entities = {
+            row["file_path"] for row in storage.run_named("rows_code_entities")
+        }
+        ingested = {
+            row["file_path"] for row in storage.run_named("rows_source_files")
+            if row["status"] == "ingested"
+        }
+    assert status.startswith("interrupted: ")
+    assert stats.total_entities > 0
+    assert files_with_entities <= ingested
+    assert stats.files_by_status["ingested"] < 1145  # stopped before the end
+    reopened = run_cli("stats", "--db", spec, "--json")
+    assert reopened.returncode == 0, reopened.stderr

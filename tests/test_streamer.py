@@ -1,0 +1,206 @@
+"""CodebaseStreamer: one parser per worker, bad files reported not fatal, re-ingestion replaces,
+statistics that match the rows, and a run that stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from project_trees import python_module, write, write_mixed_project
+
+from parseltongue.streamer import (
+    PHASE_COLLECTING,
+    PHASE_DONE,
+    PHASE_PARSING,
+    PHASE_RESOLVING,
+    CodebaseStreamer,
+    FileProblem,
+    IngestionInterrupted,
+    StreamerConfig,
+)
+
+
+def ingest(root: Path, database: str = "mem", **config: object) -> CodebaseStreamer:
+    streamer = CodebaseStreamer(StreamerConfig(database=database, **config))  # type: ignore[arg-type]
+    streamer.stream_directory(root)
+    return streamer
+
+
+def count_rows(streamer: CodebaseStreamer, relation: str) -> int:
+    return len(streamer.storage().run_named(f"rows_{relation}"))
+
+
+# -- one parser per worker --------------------------------------------------------------------
+
+
+def test_parallel_workers_make_one_parser_per_grammar_not_per_file(tmp_path: Path) -> None:
+    """The PRD's test_rayon_parallel_respects_thread_local_parser, for loky processes."""
+    root = write_mixed_project(tmp_path / "project", python_files=70, rust_files=60)
+    config = StreamerConfig(database="mem", jobs=2, files_per_task=16)
+    with CodebaseStreamer(config) as streamer:
+        summary = streamer.stream_directory_parallel(root)
+    grammars_used = 2  # python and rust
+    assert summary.jobs == 2
+    assert summary.files_ingested == 131  # 70 modules, __init__.py, 60 Rust files
+    # Each worker made each grammar's parser at most once, however many files it parsed.
+    assert 2 <= summary.parsers_created <= summary.jobs * grammars_used
+    assert summary.parsers_created * 30 < summary.files_ingested
+
+
+def test_sequential_ingestion_makes_exactly_one_parser_per_grammar(tmp_path: Path) -> None:
+    root = write_mixed_project(tmp_path / "project", python_files=20, rust_files=20)
+    with CodebaseStreamer(StreamerConfig(database="mem", parallel=False)) as streamer:
+        summary = streamer.stream_directory(root)
+    assert summary.jobs == 1
+    assert summary.parsers_created == 2
+
+
+# -- broken files -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def broken_tree(tmp_path: Path) -> Path:
+    root = write_mixed_project(tmp_path / "project", python_files=3, rust_files=2)
+    write(root / "bad" / "syntax.py", "def broken(:\n    pass\n\ndef fine():\n    pass\n")
+    write(root / "bad" / "latin1.py", b"# caf\xe9\ndef cafe():\n    return '\xff'\n")
+    write(root / "bad" / "binary.rs", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8)
+    # Unreadable as root too: chmod 000 does not stop root, but /proc/self/mem is a regular
+    # file that fails every read at offset 0 with EIO (nothing is mapped at address 0).
+    os.symlink("/proc/self/mem", root / "bad" / "unreadable.py")
+    os.symlink(root / "bad" / "gone.py", root / "bad" / "dangling.py")  # its target never existed
+    os.mkfifo(root / "bad" / "pipe.py")
+    with open(root / "bad" / "huge.py", "wb") as huge:  # 50 MB: over the 2 MB default limit
+        huge.write(b"value = 12345678\n" * (50 * 1024 * 1024 // 17 + 1))
+    return root
+
+
+def test_broken_files_are_reported_and_everything_else_is_ingested(broken_tree: Path) -> None:
+    with CodebaseStreamer(StreamerConfig(database="mem", jobs=2)) as streamer:
+        summary = streamer.stream_directory(broken_tree)
+        files = {row["file_path"]: row for row in streamer.storage().run_named("rows_source_files")}
+        entity_files = {row["file_path"] for row in streamer.storage().run_named(
+            "rows_code_entities")}
+    huge_size = (50 * 1024 * 1024 // 17 + 1) * 17
+    expected = {
+        "bad/binary.rs": (
+            "skipped", "binary content (NUL bytes) in a source-named file"),
+        "bad/dangling.py": ("skipped", "broken symbolic link (its target does not exist)"),
+        "bad/huge.py": (
+            "skipped", f"larger than the 2,097,152-byte limit ({huge_size:,} bytes)"),
+        "bad/latin1.py": ("ingested", "undecodable bytes replaced"),
+        "bad/pipe.py": ("skipped", "not a regular file (a pipe, socket or device)"),
+        "bad/syntax.py": ("ingested", "1 syntax error(s); recovered what parsed"),
+        "bad/unreadable.py": ("failed", "cannot read: Input/output error"),
+    }
+    assert {path: (row["status"], row["error"]) for path, row in files.items()
+            if path.startswith("bad/")} == expected
+    assert [FileProblem(path, status, reason) for path, (status, reason) in expected.items()] == (
+        summary.problems
+    )
+    # The healthy files and the recoverable ones are all in.
+    assert summary.files_ingested == 3 + 1 + 2 + 2  # modules, __init__, Rust, syntax + latin1
+    assert summary.files_failed == 1
+    assert summary.files_skipped == 4 + 0  # binary, dangling, huge, pipe; no non-source files
+    assert {"pkg/mod_0.py", "src/unit_1.rs", "bad/syntax.py", "bad/latin1.py"} <= entity_files
+
+
+# -- re-ingestion -----------------------------------------------------------------------------
+
+
+def test_re_ingesting_replaces_rows_and_drops_deleted_files(tmp_path: Path) -> None:
+    root = write_mixed_project(tmp_path / "project", python_files=6, rust_files=4)
+    database = f"rocksdb:{tmp_path / 'db'}"
+    with CodebaseStreamer(StreamerConfig(database=database)) as streamer:
+        first = streamer.stream_directory(root)
+    (root / "pkg" / "mod_2.py").unlink()
+    write(root / "pkg" / "mod_3.py", python_module(3).replace("Worker3", "Renamed3"))
+    with CodebaseStreamer(StreamerConfig(database=database)) as streamer:
+        second = streamer.stream_directory(root)
+        entities = streamer.storage().run_named("rows_code_entities")
+        files = [row["file_path"] for row in streamer.storage().run_named("rows_source_files")]
+    names = {row["name"] for row in entities}
+    assert "Worker2" not in names and "entry_2" not in names
+    assert "Worker3" not in names and "Renamed3" in names
+    assert not any(row["file_path"] == "pkg/mod_2.py" for row in entities)
+    assert "pkg/mod_2.py" not in files
+    assert len(entities) == len({row["key"] for row in entities}) == second.entities
+    # One module of 5 entities (module, class, 2 methods, function) fewer.
+    assert second.entities == first.entities - 5
+
+
+def test_re_ingesting_an_unchanged_tree_gives_the_same_rows(tmp_path: Path) -> None:
+    from parseltongue.integrity import verify_parallel_data_integrity_check
+
+    root = write_mixed_project(tmp_path / "project", python_files=5, rust_files=5)
+    once = ingest(root, f"sqlite:{tmp_path / 'once.sqlite'}")
+    twice = ingest(root, f"sqlite:{tmp_path / 'twice.sqlite'}")
+    twice.stream_directory(root)
+    report = verify_parallel_data_integrity_check(once.storage(), twice.storage())
+    once.close()
+    twice.close()
+    assert report.identical, report.describe()
+
+
+# -- statistics -------------------------------------------------------------------------------
+
+
+def test_stats_totals_equal_the_rows_counted_by_query(tmp_path: Path) -> None:
+    root = write_mixed_project(tmp_path / "project", python_files=12, rust_files=8)
+    write(root / "README.md", "# not source\n")
+    with ingest(root, f"rocksdb:{tmp_path / 'db'}", jobs=2) as streamer:
+        stats = streamer.storage().get_stats()
+        entities = count_rows(streamer, "code_entities")
+        edges = count_rows(streamer, "dependency_edges")
+        unresolved = count_rows(streamer, "unresolved_references")
+        files = count_rows(streamer, "source_files")
+        tests = count_rows(streamer, "entity_test_reasons")
+    assert stats.total_entities == entities
+    assert stats.total_edges == edges
+    assert stats.unresolved_references == unresolved
+    assert stats.total_files == files == 12 + 1 + 8 + 1
+    assert stats.test_entities == tests == 0
+    assert sum(stats.entities_by_language.values()) == entities
+    assert sum(stats.edges_by_type.values()) == edges
+    assert stats.files_by_status == {"ingested": 21, "skipped": 1}
+    # 13 Python files: a module entity each, 12 with a class, two methods and a function.
+    assert stats.entities_by_language["python"] == 13 + 12 * 4
+    assert stats.entities_by_language["rust"] == entities - stats.entities_by_language["python"]
+
+
+# -- progress and interruption ----------------------------------------------------------------
+
+
+def test_progress_and_phases_are_reported_in_order(tmp_path: Path) -> None:
+    root = write_mixed_project(tmp_path / "project", python_files=30, rust_files=30)
+    phases: list[str] = []
+    progress: list[tuple[int, int]] = []
+    with CodebaseStreamer(StreamerConfig(database="mem", parallel=False)) as streamer:
+        streamer.stream_directory(
+            root, lambda done, total, _bytes: progress.append((done, total)), phases.append
+        )
+    assert phases == [PHASE_COLLECTING, PHASE_PARSING, PHASE_RESOLVING, PHASE_DONE]
+    assert progress[0] == (0, 61) and progress[-1] == (61, 61)
+    assert [done for done, _ in progress] == sorted(done for done, _ in progress)
+
+
+def test_an_interrupt_leaves_whole_files_and_an_interrupted_status(tmp_path: Path) -> None:
+    root = write_mixed_project(tmp_path / "project", python_files=40, rust_files=0)
+    database = f"rocksdb:{tmp_path / 'db'}"
+
+    def interrupt_at_half(done: int, total: int, _bytes: int) -> None:
+        if done >= total // 2:
+            raise KeyboardInterrupt
+
+    config = StreamerConfig(database=database, parallel=False, files_per_task=4,
+                            write_batch_rows=1)
+    with CodebaseStreamer(config) as streamer:
+        with pytest.raises(IngestionInterrupted) as interrupted:
+            streamer.stream_directory(root, interrupt_at_half)
+        status = streamer.storage().query_read_only(
+            "?[value] := *parseltongue_meta{key: 'ingestion_status', value}"
+        )
+        written = {row["file_path"] for row in streamer.storage().run_named("rows_code_entities")}
+    assert interrupted.value.summary.files_written == 20
+    assert status[0]["value"].startswith("interrupted: 20 of 41 files written")
+    assert len(written) == 20  # every file's entities, or none of them

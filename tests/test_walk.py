@@ -1,0 +1,136 @@
+"""Collecting files: what is parsed, what is left out, and the reason a user sees for each."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+from parseltongue.walk import collect_files_for_parallel_processing
+
+
+def write(path: Path, text: str = "") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A project with every reason to leave something out."""
+    root = tmp_path / "project"
+    write(root / "src" / "main.rs", "fn main() { helper(); }\nfn helper() {}\n")
+    write(root / "src" / "lib.py", "def run():\n    return 1\n")
+    write(root / "README.md", "# project\n")
+    # Root .gitignore, and a nested one that re-includes one file the root one excludes.
+    write(root / ".gitignore", "*.log\nbuild/\ngenerated_*.py\n")
+    write(root / "pkg" / ".gitignore", "!generated_keep.py\nlocal.py\n")
+    write(root / "pkg" / "generated_keep.py", "def kept():\n    pass\n")
+    write(root / "pkg" / "generated_drop.py", "def dropped():\n    pass\n")
+    write(root / "pkg" / "local.py", "def local():\n    pass\n")
+    write(root / "pkg" / "mod.py", "def module_function():\n    pass\n")
+    write(root / "debug.log", "log line\n")
+    write(root / "build" / "out.py", "def built():\n    pass\n")
+    # Version control, dependencies, build output, virtual environments.
+    write(root / ".git" / "hooks" / "pre-commit.py", "print('hook')\n")
+    write(root / "web" / "node_modules" / "left" / "index.js", "module.exports = 1;\n")
+    write(root / "target" / "debug" / "build.rs", "fn main() {}\n")
+    write(root / "myenv" / "pyvenv.cfg", "home = /usr/bin\n")
+    write(root / "myenv" / "lib" / "site.py", "def site():\n    pass\n")
+    # A link back to the root (a loop if followed) and a link to itself.
+    os.symlink(root, root / "src" / "loop")
+    os.symlink("self.py", root / "src" / "self.py")
+    # Too big for the 1,000-byte limit the tests use.
+    write(root / "src" / "huge.py", "x = 1\n" * 400)
+    return root
+
+
+EXPECTED_FILES = ["pkg/generated_keep.py", "pkg/mod.py", "src/lib.py", "src/main.rs"]
+EXPECTED_SKIPPED = {
+    ".git/": "version control folder",
+    ".gitignore": "not a supported source language",
+    "README.md": "not a supported source language",
+    "build/": "ignored by .gitignore",
+    "debug.log": "ignored by .gitignore",
+    "myenv/": "virtual environment (has pyvenv.cfg)",
+    "pkg/.gitignore": "not a supported source language",
+    "pkg/generated_drop.py": "ignored by .gitignore",
+    "pkg/local.py": "ignored by pkg/.gitignore",
+    "src/huge.py": "larger than the 1,000-byte limit (2,400 bytes)",
+    "src/loop/": "symbolic link to a folder, not followed",
+    "src/self.py": "symbolic link loop",
+    "target/": "build output (target)",
+    "web/node_modules/": "dependency folder (node_modules)",
+}
+
+
+def test_collects_source_files_sorted_and_leaves_out_the_rest_with_reasons(tree: Path) -> None:
+    collection = collect_files_for_parallel_processing(tree, max_file_bytes=1000)
+    assert [collected.relative_path for collected in collection.files] == EXPECTED_FILES
+    assert {skipped.relative_path: skipped.reason for skipped in collection.skipped} == (
+        EXPECTED_SKIPPED
+    )
+
+
+def test_a_nested_gitignore_negation_re_includes_a_file_the_root_one_excludes(
+    tree: Path,
+) -> None:
+    collection = collect_files_for_parallel_processing(tree, max_file_bytes=1000)
+    included = {collected.relative_path for collected in collection.files}
+    assert "pkg/generated_keep.py" in included
+    assert "pkg/generated_drop.py" not in included
+
+
+def test_gitignore_can_be_turned_off(tree: Path) -> None:
+    collection = collect_files_for_parallel_processing(
+        tree, max_file_bytes=1000, respect_gitignore=False
+    )
+    included = {collected.relative_path for collected in collection.files}
+    assert {"build/out.py", "pkg/generated_drop.py", "pkg/local.py"} <= included
+
+
+def test_collected_files_carry_size_and_language(tree: Path) -> None:
+    collection = collect_files_for_parallel_processing(tree, max_file_bytes=1000)
+    by_path = {collected.relative_path: collected for collected in collection.files}
+    assert by_path["src/main.rs"].language == "rust"
+    assert by_path["src/main.rs"].size_bytes == len("fn main() { helper(); }\nfn helper() {}\n")
+    assert by_path["src/lib.py"].language == "python"
+    assert collection.total_bytes == sum(collected.size_bytes for collected in collection.files)
+
+
+def test_a_missing_folder_is_an_error_that_names_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no such folder: .*nowhere"):
+        collect_files_for_parallel_processing(tmp_path / "nowhere")
+
+
+def test_a_file_given_as_root_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(NotADirectoryError, match="not a folder"):
+        collect_files_for_parallel_processing(write(tmp_path / "a.py", "x = 1\n"))
+
+
+def test_every_skipped_path_lands_in_source_files_with_its_reason(tree: Path) -> None:
+    config = StreamerConfig(database="mem", parallel=False, max_file_bytes=1000)
+    with CodebaseStreamer(config) as streamer:
+        streamer.stream_directory(tree)
+        rows = streamer.storage().run_named("rows_source_files")
+    by_path = {row["file_path"]: row for row in rows}
+    for path, reason in EXPECTED_SKIPPED.items():
+        assert by_path[path]["status"] == "skipped"
+        assert by_path[path]["error"] == reason
+    assert {path for path, row in by_path.items() if row["status"] == "ingested"} == set(
+        EXPECTED_FILES
+    )
+    assert len(rows) == len(EXPECTED_SKIPPED) + len(EXPECTED_FILES)
+
+
+def test_a_database_inside_the_tree_is_left_out(tree: Path) -> None:
+    config = StreamerConfig(database=f"rocksdb:{tree / 'analysis.db'}", max_file_bytes=1000)
+    with CodebaseStreamer(config) as streamer:
+        streamer.stream_directory(tree)
+        rows = streamer.storage().run_named("rows_source_files")
+    database_rows = [row for row in rows if row["file_path"].startswith("analysis.db")]
+    assert [(row["file_path"], row["error"]) for row in database_rows] == [
+        ("analysis.db/", "the database being written")
+    ]
