@@ -106,7 +106,14 @@ async def handle_storage_error(request: Request, error: Exception) -> JSONRespon
     return error_response(request, ApiError(500, f"database query failed: {message}"))
 
 
-EXCEPTION_HANDLERS = {
+async def handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    """Anything else: a 500 in the envelope, naming the error (the traceback goes to the log)."""
+    message = f"internal error: {type(error).__name__}: {error}"
+    return error_response(request, ApiError(500, message))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    Exception: handle_unexpected_error,
     ApiError: handle_api_error,
     RequestValidationError: handle_validation_error,
     StarletteHTTPException: handle_http_error,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -96,9 +97,10 @@ def folder_prefix(context: ServerContext, scope: str) -> str:
         raise bad_parameter("scope", f"{scope!r} leaves the ingested root; give a folder inside it")
     folders = _folders_of(context)
     if folder not in folders:
-        stem = folder.split("/")[0].lower()
-        near = sorted(name for name in folders if name.lower().startswith(stem[:1]))
-        suggestions = (near or sorted(name for name in folders if "/" not in name))
+        starting = sorted(name for name in folders if name.startswith(folder))
+        close = difflib.get_close_matches(folder, sorted(folders), n=SCOPE_SUGGESTIONS, cutoff=0.6)
+        near = list(dict.fromkeys(starting + close))
+        suggestions = near or sorted(name for name in folders if "/" not in name)
         raise bad_parameter(
             "scope",
             f"no ingested file under folder {folder!r}",
