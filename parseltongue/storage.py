@@ -368,7 +368,8 @@ class CozoDbStorage:
 
     def run_named_write(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run a named query that writes (schema changes, clearing, resolution)."""
-        return self.query(named_query(name).script, params)
+        query = named_query(name)
+        return self.query(query.script, query.bind(params))
 
     def insert_entities_batch(self, entities: Iterable[CodeEntity]) -> int:
         """Upsert entities with one `:put`; returns how many distinct keys were written."""

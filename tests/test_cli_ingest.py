@@ -107,6 +107,22 @@ def test_pt01_table_summary_lists_figures_and_problem_files(
     assert "resolving references" in result.stderr
 
 
+def test_pt01_on_a_terminal_draws_a_progress_bar(project: Path, tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    terminal = pexpect.spawn(
+        sys.executable, ["-m", "parseltongue.cli", "pt01", str(project), "--db", "mem"],
+        dimensions=(40, 160), encoding="utf-8", timeout=120,
+    )
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.before)  # colours, cursor moves
+    assert terminal.exitstatus == 0, screen
+    # The bar's columns: files done of all, files/s, ETA; then the summary table.
+    assert re.search(r"7/7 files\s+[\d,]+ files/s ETA", screen), screen
+    assert "Ingestion summary" in screen
+    assert "parsing 7 files" not in screen  # the quiet lines are for logs, not terminals
+
+
 def test_pt01_bounds_the_list_of_problem_files(tmp_path: Path) -> None:
     root = tmp_path / "project"
     for index in range(25):

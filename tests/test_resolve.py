@@ -183,3 +183,28 @@ def test_rust_associated_and_self_calls_reach_methods_of_every_impl_block(
     geometry = "shapes/src/geometry.rs"
     assert ("origin", f"{geometry}:Point::new", "type_member", 5) in calls
     assert ("Point::norm", f"{geometry}:Point::dot", "self", 8) in calls
+
+
+def test_names_the_language_provides_are_not_pinned_to_a_lookalike(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path / "project",
+        {
+            "helpers/sizes.py": "def len(items):\n    return 0\n",
+            "app.py": "def count(items):\n    return len(items)\n",
+            "consts.rs": "pub const T: u8 = 1;\n",
+            "lib.rs": (
+                "pub fn first<T: Clone>(items: &[T]) -> Option<T> {\n"
+                "    items.first().cloned()\n"
+                "}\n"
+            ),
+        },
+    )
+    with CodebaseStreamer(StreamerConfig(database="mem", parallel=False)) as streamer:
+        streamer.stream_directory(root)
+        storage = streamer.storage()
+        assert edges(storage, "calls") == set()  # `len` is Python's, whatever helpers/ defines
+        assert edges(storage, "uses") == set()  # the generic `T` is not consts.rs's `const T`
+        unresolved = storage.query_read_only(
+            "?[name] := *unresolved_references{name}"
+        )
+    assert {"len", "T"} <= {row["name"] for row in unresolved}

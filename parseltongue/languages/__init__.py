@@ -7,11 +7,26 @@ The capture names a query file may use are documented in `README.md` beside this
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import PurePosixPath
+
+
+def _names(text: str) -> frozenset[str]:
+    """A set of names written as one whitespace-separated string (easier to read and edit)."""
+    return frozenset(text.split())
+
+
+# Globals every JavaScript/TypeScript runtime provides (see LanguageSpec.provided_names).
+_ECMASCRIPT_GLOBALS = _names(
+    "console JSON Object Array Promise Error TypeError RangeError Map Set WeakMap WeakSet Math "
+    "Date String Number Boolean Symbol BigInt RegExp Reflect Proxy parseInt parseFloat isNaN "
+    "setTimeout clearTimeout setInterval clearInterval queueMicrotask require module exports "
+    "process Buffer fetch document window globalThis structuredClone"
+)
 
 # Folders and file names that hold tests whatever the language (`tests/`, `__tests__/`, `spec/`).
 _COMMON_TEST_PATHS = (
@@ -44,6 +59,10 @@ class LanguageSpec:
     (Rust `use a::{b::{c}}` gives `c` the module `a::b`)."""
     extra_names: tuple[str, ...] = field(default=())
     """Whole file names (no extension match needed) that belong to this language."""
+    provided_names: frozenset[str] = frozenset()
+    """Names the language itself provides everywhere (builtins, the prelude, globals): a
+    reference to one is pinned only to a definition its own file or imports make visible,
+    never by the codebase-wide unique-name fallback (`Ok(x)` is not some crate's `fn Ok`)."""
     extra_query_files: tuple[str, ...] = ()
     """Query files appended after `query_file`: patterns that several grammars share (JSX in
     JavaScript and TSX, what JavaScript and TypeScript spell alike). For one node, patterns of
@@ -89,6 +108,14 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         ),
         module_index_stems=("mod", "lib", "main"),
         import_nesting_types=("use_list", "scoped_use_list"),
+        provided_names=_names(
+            "Ok Err Some None Box Vec String Option Result Default Clone Copy Send Sync Sized "
+            "Drop Fn FnMut FnOnce Iterator IntoIterator Extend ToString ToOwned From Into "
+            "TryFrom TryInto AsRef AsMut PartialEq Eq PartialOrd Ord Debug Display Hash "
+            "drop panic assert assert_eq assert_ne debug_assert format println print eprintln "
+            "eprint write writeln vec todo unimplemented unreachable matches include_str env "
+            "concat stringify cfg line file column module_path T U E K V"
+        ),
     ),
     LanguageSpec(
         name="python",
@@ -102,9 +129,11 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
             r"(^|/)conftest\.py$",
         ),
         module_index_stems=("__init__",),
+        provided_names=frozenset(dir(builtins)),
     ),
     LanguageSpec(
         name="javascript",
+        provided_names=_ECMASCRIPT_GLOBALS,
         grammar="javascript",
         extensions=(".js", ".jsx", ".mjs", ".cjs"),
         query_file="javascript.scm",
@@ -114,6 +143,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="typescript",
+        provided_names=_ECMASCRIPT_GLOBALS,
         grammar="typescript",
         extensions=(".ts", ".mts", ".cts"),
         query_file="typescript.scm",
@@ -125,6 +155,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     # jsx.scm (the `typescript` grammar has no JSX nodes, so a JSX pattern would not compile).
     LanguageSpec(
         name="typescript",
+        provided_names=_ECMASCRIPT_GLOBALS,
         grammar="tsx",
         extensions=(".tsx",),
         query_file="typescript.scm",
@@ -134,6 +165,10 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="go",
+        provided_names=_names(
+            "append cap clear close complex copy delete imag len make max min new panic print "
+            "println real recover error string int bool byte rune"
+        ),
         grammar="go",
         extensions=(".go",),
         query_file="go.scm",
@@ -141,6 +176,10 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="java",
+        provided_names=_names(
+            "String Object System Integer Long Double Boolean Math Thread Exception "
+            "RuntimeException IllegalArgumentException IllegalStateException"
+        ),
         grammar="java",
         extensions=(".java",),
         query_file="java.scm",
@@ -203,6 +242,10 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     ),
     LanguageSpec(
         name="kotlin",
+        provided_names=_names(
+            "println print listOf mapOf setOf mutableListOf mutableMapOf mutableSetOf arrayOf "
+            "require check error TODO lazy run let apply also with repeat"
+        ),
         grammar="kotlin",
         extensions=(".kt", ".kts"),
         query_file="kotlin.scm",
@@ -218,6 +261,13 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         test_path_patterns=_COMMON_TEST_PATHS,
     ),
 )
+
+
+def provided_name_rows() -> list[list[str]]:
+    """[language, name] for every name a language provides itself (resolve.cozo's
+    `$provided_names`)."""
+    rows = {(spec.name, name) for spec in LANGUAGES for name in spec.provided_names}
+    return [list(row) for row in sorted(rows)]
 
 
 @cache
