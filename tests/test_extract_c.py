@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    class_rows,
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    reference_rows,
+    signatures_by_name,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_named
@@ -27,10 +35,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "shapes", "shapes", 1, 78),
         ("macro", "UNIT", "UNIT", 5, 5),
         ("macro", "SQUARE", "SQUARE", 6, 6),
@@ -53,25 +58,18 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
 
 
 def test_tests_are_classified_with_reasons(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {
+    assert classified_tests(extraction) == {
         "test_unit_circle_has_area_pi": "test marker test_unit_circle_has_area_pi",
     }
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction) == [
         ("import", "shapes", "", 2, "", "", "<math.h>", ""),
         ("import", "shapes", "", 3, "", "", "geometry/point.h", ""),
         ("type", "Point", "Point", 8, "", "", "", ""),
@@ -105,7 +103,7 @@ def test_references_exactly(extraction) -> None:
 
 
 def test_signatures_are_declarations_without_bodies(extraction) -> None:
-    signatures = {e.qualified_name: e.signature for e in extraction.entities}
+    signatures = signatures_by_name(extraction)
     assert signatures["SQUARE"] == "#define SQUARE(x) ((x) * (x))"
     assert signatures["Vec2"] == "typedef struct"
     assert signatures["Circle"] == "struct Circle"
@@ -116,6 +114,6 @@ def test_signatures_are_declarations_without_bodies(extraction) -> None:
 def test_a_file_under_tests_is_test_code() -> None:
     source = b"static int fixture(void) { return 1; }\n"
     extraction = extract_source("tests/shapes_check.c", source, C)
-    assert [(e.name, e.entity_class, e.test_reason) for e in extraction.entities[1:]] == [
+    assert class_rows(extraction) == [
         ("fixture", "TEST", "path matches 'tests/'"),
     ]

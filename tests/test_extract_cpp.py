@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    class_rows,
+    classified_rows,
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    reference_rows,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_named
@@ -28,10 +36,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "shapes", "shapes", 1, 90),
         ("macro", "SQUARE", "SQUARE", 6, 6),
         ("module", "shapes", "shapes", 8, 81),
@@ -60,26 +65,19 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
 
 
 def test_tests_are_classified_with_reasons(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {
+    assert classified_tests(extraction) == {
         "CircleTest::UnitHasAreaPi": "test marker TEST",
         "RegistryTest::StartsEmpty": "test marker TEST_F",
     }
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction) == [
         ("import", "shapes", "", 2, "", "", "<memory>", ""),
         ("import", "shapes", "", 3, "", "", "<vector>", ""),
         ("import", "shapes", "", 4, "", "", "geometry/point.h", ""),
@@ -169,10 +167,7 @@ class NodeTest : public ::testing::Test {
 
 def test_nested_namespaces_destructors_operators_and_gtest_fixtures() -> None:
     extraction = extract_source("src/node.cc", SNIPPET, CPP)
-    assert [
-        (e.entity_type, e.qualified_name, e.start_line, e.entity_class, e.test_reason)
-        for e in extraction.entities[1:]
-    ] == [
+    assert classified_rows(extraction) == [
         ("module", "yoga::detail", 2, "CODE", ""),
         ("method", "yoga::detail::Node::~Node", 3, "CODE", ""),
         ("method", "yoga::detail::Node::operator==", 4, "CODE", ""),
@@ -188,6 +183,6 @@ def test_nested_namespaces_destructors_operators_and_gtest_fixtures() -> None:
 
 def test_a_gtest_file_is_test_code_by_its_name() -> None:
     extraction = extract_source("src/node_test.cc", b"int helper() { return 1; }\n", CPP)
-    assert [(e.name, e.entity_class, e.test_reason) for e in extraction.entities[1:]] == [
+    assert class_rows(extraction) == [
         ("helper", "TEST", "path matches '_test.cc'"),
     ]

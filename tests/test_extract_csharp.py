@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    member_rows,
+    reference_rows,
+    signatures_by_name_and_line,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_named, path_test_reason
@@ -28,10 +36,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "Shapes", "Shapes.Shapes", 1, 68),
         ("module", NS, NS, 7, 59),
         ("interface", "IShape", f"{NS}.IShape", 9, 12),
@@ -59,7 +64,7 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique_for_overloads(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
     overloads = [e.key for e in extraction.entities if e.name == "Square"]
     assert len(set(overloads)) == 2
@@ -69,7 +74,7 @@ def test_keys_are_unique_for_overloads(extraction) -> None:
 
 
 def test_signatures_are_declarations_without_bodies(extraction) -> None:
-    signatures = {(e.qualified_name, e.start_line): e.signature for e in extraction.entities}
+    signatures = signatures_by_name_and_line(extraction)
     assert signatures[(f"{NS}.Circle", 25)] == "public class Circle : Figure, IShape"
     assert signatures[(f"{NS}.Circle.Circle", 29)] == (
         "public Circle(Point center, double radius) : base(radius)"
@@ -83,10 +88,7 @@ def test_signatures_are_declarations_without_bodies(extraction) -> None:
 
 
 def test_test_attributes_mark_the_class_and_its_methods(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {
+    assert classified_tests(extraction) == {
         "CircleTests": "test marker [TestFixture]",
         "CircleTests.UnitCircleHasAreaPi": "test marker [Test]",
         "CircleTests.Helper": "inside test CircleTests",
@@ -94,12 +96,7 @@ def test_test_attributes_mark_the_class_and_its_methods(extraction) -> None:
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name.removeprefix(f"{NS}.") for e in extraction.entities}
-    names[extraction.module_key()] = "<file>"
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction, "<file>", strip_prefix=f"{NS}.") == [
         ("import", "<file>", "", 2, "", "", "System", ""),
         ("import", "<file>", "", 3, "", "", "System.Collections.Generic", ""),
         ("import", "<file>", "", 4, "", "", "Example.Geometry", "Geo"),
@@ -149,10 +146,9 @@ def test_file_scoped_namespace_and_xunit_facts() -> None:
         b"    [Xunit.Theory]\n    public void Many(int n) { }\n}\n"
     )
     extraction = extract_source("src/Graphs/GraphFacts.cs", source, CSHARP)
-    assert [
-        (e.entity_type, e.qualified_name, e.start_line, e.end_line, e.test_reason)
-        for e in extraction.entities[1:]
-    ] == [
+    assert member_rows(
+        extraction, "entity_type", "qualified_name", "start_line", "end_line", "test_reason"
+    ) == [
         # a file-scoped namespace holds the rest of the file, like a block namespace its body
         ("module", "Graphs.Tests", 1, 10, ""),
         ("class", "Graphs.Tests.GraphFacts", 3, 10, ""),
@@ -175,15 +171,14 @@ def test_destructors_and_operators_are_methods() -> None:
         b"    public static Handle operator +(Handle a, Handle b) => Merge(a, b);\n}\n"
     )
     extraction = extract_source("src/Handle.cs", source, CSHARP)
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.signature)
-        for e in extraction.entities[1:]
-    ] == [
+    assert member_rows(
+        extraction, "entity_type", "name", "qualified_name", "start_line", "signature"
+    ) == [
         ("class", "Handle", "Handle", 1, "class Handle"),
         ("method", "Finalize", "Handle.Finalize", 3, "~Handle()"),
         ("method", "+", "Handle.+", 5, "public static Handle operator +(Handle a, Handle b)"),
     ]
-    keys = [e.key for e in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(set(keys)) == len(keys)
     assert all(" " not in key and "+" not in key for key in keys)
     names = {e.key: e.qualified_name for e in extraction.entities}
@@ -203,8 +198,7 @@ def test_explicit_interface_implementations_are_qualified_by_their_interface() -
         b"    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();\n}\n"
     )
     extraction = extract_source("src/Items.cs", source, CSHARP)
-    assert [(e.entity_type, e.name, e.qualified_name, e.start_line)
-            for e in extraction.entities[1:]] == [
+    assert member_rows(extraction, "entity_type", "name", "qualified_name", "start_line") == [
         ("class", "Items", "Items", 1),
         ("method", "GetEnumerator", "Items.GetEnumerator", 3),
         ("method", "GetEnumerator", "Items.IEnumerable.GetEnumerator", 4),

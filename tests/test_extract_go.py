@@ -5,6 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    reference_rows,
+    signatures_by_name,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_for_path, language_named, path_test_reason
@@ -27,10 +34,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "shapes", "shapes.shapes", 1, 62),
         ("module", "shapes", "shapes", 2, 2),
         ("const", "Unit", "Unit", 12, 12),
@@ -50,7 +54,7 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique_and_methods_of_two_types_apart(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
     area_keys = [e.key for e in extraction.entities if e.name == "Area"]
     assert len(area_keys) == 2
@@ -58,7 +62,7 @@ def test_keys_are_unique_and_methods_of_two_types_apart(extraction) -> None:
 
 
 def test_signatures_are_declarations_without_bodies(extraction) -> None:
-    signatures = {e.qualified_name: e.signature for e in extraction.entities}
+    signatures = signatures_by_name(extraction)
     assert signatures["shapes"] == "package shapes"
     assert signatures["Shape"] == "type Shape interface"
     assert signatures["Circle"] == "type Circle struct"
@@ -77,19 +81,11 @@ def test_methods_belong_to_the_file_and_interface_methods_to_their_interface(ext
 
 
 def test_test_functions_are_marked_by_their_testing_parameter(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {"TestUnitCircle": "test marker t *testing.T"}
+    assert classified_tests(extraction) == {"TestUnitCircle": "test marker t *testing.T"}
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    names[extraction.module_key()] = "<file>"
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction, "<file>") == [
         ("import", "<file>", "", 5, "", "", "fmt", ""),
         ("import", "<file>", "", 6, "", "", "strings", "str"),
         ("import", "<file>", "", 7, "", "", "testing", ""),

@@ -5,6 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    classified_rows,
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    reference_rows,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_named, path_test_reason
@@ -27,10 +34,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "Shapes", "main.java.com.example.shapes.Shapes", 1, 75),
         ("module", "com.example.shapes", "com.example.shapes", 1, 1),
         ("interface", "Shape", "Shape", 8, 14),
@@ -56,7 +60,7 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique_for_overloaded_constructors(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
     constructors = [e.key for e in extraction.entities if e.qualified_name == "Circle.Circle"]
     assert len(set(constructors)) == 2
@@ -81,19 +85,11 @@ def test_signatures_and_code_start_after_annotations(extraction) -> None:
 
 
 def test_test_annotation_marks_the_method(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {"CircleTest.unitCircleHasAreaPi": "test marker @Test"}
+    assert classified_tests(extraction) == {"CircleTest.unitCircleHasAreaPi": "test marker @Test"}
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    names[extraction.module_key()] = "<file>"
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction, "<file>") == [
         ("import", "<file>", "List", 3, "", "", "java.util", ""),
         ("import", "<file>", "*", 4, "", "", "java.util", ""),
         ("import", "<file>", "PI", 5, "", "", "java.lang.Math", ""),
@@ -146,10 +142,7 @@ def test_junit3_test_case_subclass_and_annotation_elements() -> None:
         b"}\n"
     )
     extraction = extract_source("lib/Graph.java", source, JAVA)
-    assert [
-        (e.entity_type, e.qualified_name, e.start_line, e.entity_class, e.test_reason)
-        for e in extraction.entities[1:]
-    ] == [
+    assert classified_rows(extraction) == [
         ("class", "GraphTest", 1, "TEST", "test marker junit.framework.TestCase"),
         ("method", "GraphTest.testEmpty", 2, "TEST", "inside test GraphTest"),
         ("interface", "Plugin", 4, "CODE", ""),

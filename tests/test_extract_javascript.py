@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import classified_tests, entity_keys, entity_rows, reference_rows
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_for_path, language_named
@@ -35,10 +36,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ('module', 'shapes', 'shapes', 1, 82),
         ('class', 'Shape', 'Shape', 9, 28),
         ('method', 'constructor', 'Shape.constructor', 12, 15),
@@ -62,7 +60,7 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique_even_for_a_getter_and_its_setter(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
     getter, setter = by_qualified_name(extraction)["Shape.label"]
     assert getter.key == build_entity_key("javascript", "method", "label", PATH, "Shape.label", 0)
@@ -95,10 +93,7 @@ def test_named_functions_in_objects_and_prototypes_are_methods_of_their_holder(e
 
 
 def test_describe_and_it_blocks_are_test_entities_with_reasons(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {
+    assert classified_tests(extraction) == {
         "'Circle'": "test marker describe",
         "'Circle'.'has an area'": "test marker it",
     }
@@ -122,11 +117,7 @@ def test_a_jsx_file_uses_the_javascript_row_and_grammar() -> None:
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction) == [
         ('import', 'shapes', 'React', 2, '', '', 'react', ''),
         ('import', 'shapes', 'useState', 2, '', '', 'react', 'useLocalState'),
         ('import', 'shapes', '', 3, '', '', './geometry', 'geometry'),

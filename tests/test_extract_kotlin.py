@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    member_rows,
+    reference_rows,
+    signatures_by_name_and_line,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_named, path_test_reason
@@ -27,10 +35,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "Shapes", "main.kotlin.com.example.shapes.Shapes", 1, 54),
         ("module", "com.example.shapes", "com.example.shapes", 2, 2),
         ("type", "Registry", "Registry", 8, 8),
@@ -56,7 +61,7 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
     area_keys = [e.key for e in extraction.entities if e.name == "area"]
     assert len(area_keys) == 2
@@ -65,7 +70,7 @@ def test_keys_are_unique(extraction) -> None:
 
 
 def test_signatures_are_declarations_without_bodies(extraction) -> None:
-    signatures = {(e.qualified_name, e.start_line): e.signature for e in extraction.entities}
+    signatures = signatures_by_name_and_line(extraction)
     assert signatures[("Circle", 17)] == (
         "open class Circle(val center: GeoPoint, val radius: Double) : Figure(radius), Shape"
     )
@@ -77,19 +82,11 @@ def test_signatures_are_declarations_without_bodies(extraction) -> None:
 
 
 def test_test_annotation_marks_the_function(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {"CircleTest.unitCircleHasAreaPi": "test marker @Test"}
+    assert classified_tests(extraction) == {"CircleTest.unitCircleHasAreaPi": "test marker @Test"}
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    names[extraction.module_key()] = "<file>"
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction, "<file>") == [
         ("import", "<file>", "PI", 4, "", "", "kotlin.math", ""),
         ("import", "<file>", "Point", 5, "", "", "com.example.geometry", "GeoPoint"),
         ("import", "<file>", "*", 6, "", "", "com.example.util", ""),
@@ -144,10 +141,9 @@ def test_named_companion_and_test_case_subclass() -> None:
         b"class GraphTest : junit.framework.TestCase() {\n    fun testEmpty() {}\n}\n"
     )
     extraction = extract_source("lib/Graph.kt", source, KOTLIN)
-    assert [
-        (e.entity_type, e.qualified_name, e.start_line, e.test_reason)
-        for e in extraction.entities[1:]
-    ] == [
+    assert member_rows(
+        extraction, "entity_type", "qualified_name", "start_line", "test_reason"
+    ) == [
         ("class", "Graph", 1, ""),
         ("class", "Graph.Factory", 2, ""),
         ("method", "Graph.Factory.empty", 3, ""),
@@ -176,10 +172,9 @@ def test_secondary_constructors_are_methods_named_constructor() -> None:
         b"}\n"
     )
     extraction = extract_source("lib/Graph.kt", source, KOTLIN)
-    assert [
-        (e.entity_type, e.qualified_name, e.start_line, e.end_line, e.signature)
-        for e in extraction.entities[1:]
-    ] == [
+    assert member_rows(
+        extraction, "entity_type", "qualified_name", "start_line", "end_line", "signature"
+    ) == [
         ("class", "Graph", 1, 5, "class Graph(val size: Int)"),
         ("method", "Graph.constructor", 2, 4, "constructor(name: String) : this(name.length)"),
     ]

@@ -5,6 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    class_rows,
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    member_rows,
+    reference_rows,
+    signatures_by_name,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_named
@@ -27,10 +36,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "Shapes", "Shapes\\Shapes", 1, 83),
         ("module", "App\\Shapes", "App\\Shapes", 5, 83),
         ("interface", "Shape", "App\\Shapes\\Shape", 11, 14),
@@ -53,15 +59,12 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
 
 
 def test_tests_are_classified_with_reasons(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {
+    assert classified_tests(extraction) == {
         "App\\Shapes\\CircleTest": "test marker TestCase",
         "App\\Shapes\\CircleTest\\testUnitArea": "test marker testUnitArea",
         "App\\Shapes\\CircleTest\\radiusIsPositive": "test marker Test",
@@ -69,11 +72,7 @@ def test_tests_are_classified_with_reasons(extraction) -> None:
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction) == [
         ("import", "App\\Shapes", "Point", 7, "", "", "App\\Geometry", ""),
         ("import", "App\\Shapes", "Describable", 8, "", "", "App\\Contracts", ""),
         ("import", "App\\Shapes", "Measurable", 8, "", "", "App\\Contracts", "Measure"),
@@ -141,7 +140,7 @@ def test_references_exactly(extraction) -> None:
 
 
 def test_signatures_are_declarations_without_bodies(extraction) -> None:
-    signatures = {e.qualified_name: e.signature for e in extraction.entities}
+    signatures = signatures_by_name(extraction)
     assert signatures["App\\Shapes"] == "namespace App\\Shapes;"
     assert signatures["App\\Shapes\\Circle"] == (
         "final class Circle extends Base implements Shape, Describable"
@@ -161,9 +160,7 @@ namespace App\\Http;
 class Controller {}
 """
     extraction = extract_source("src/two.php", source, PHP)
-    assert [
-        (e.entity_type, e.qualified_name, e.start_line, e.end_line) for e in extraction.entities[1:]
-    ] == [
+    assert member_rows(extraction, "entity_type", "qualified_name", "start_line", "end_line") == [
         ("module", "App\\Models", 2, 3),
         ("class", "App\\Models\\User", 3, 3),
         ("module", "App\\Http", 4, 5),
@@ -181,9 +178,7 @@ namespace {
 }
 """
     extraction = extract_source("src/braces.php", source, PHP)
-    assert [
-        (e.entity_type, e.qualified_name, e.start_line, e.end_line) for e in extraction.entities[1:]
-    ] == [
+    assert member_rows(extraction, "entity_type", "qualified_name", "start_line", "end_line") == [
         ("module", "App\\Models", 2, 4),
         ("class", "App\\Models\\User", 3, 3),
         ("fn", "helper", 6, 6),
@@ -192,6 +187,6 @@ namespace {
 
 def test_phpunit_files_are_test_code_by_name() -> None:
     extraction = extract_source("src/CircleTest.php", b"<?php\nfunction make() {}\n", PHP)
-    assert [(e.name, e.entity_class, e.test_reason) for e in extraction.entities[1:]] == [
+    assert class_rows(extraction) == [
         ("make", "TEST", "path matches 'Test.php'"),
     ]

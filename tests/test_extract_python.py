@@ -6,6 +6,7 @@ import pickle
 from pathlib import Path
 
 import pytest
+from extraction_views import classified_tests, entity_keys, entity_rows, reference_rows
 
 from parseltongue.extract import (
     STATUS_INGESTED,
@@ -42,10 +43,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "shapes", "shapes.shapes", 1, 79),
         ("fn", "area_of", "area_of", 17, 18),
         ("class", "Shape", "Shape", 21, 35),
@@ -69,7 +67,7 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique_even_for_a_property_and_its_setter(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
     getter, setter = [e for e in extraction.entities if e.qualified_name == "Shape.name"]
     assert getter.key == build_entity_key("python", "method", "name", PATH, "Shape.name", 0)
@@ -103,10 +101,7 @@ def test_containment_runs_module_class_method_nested_function(extraction) -> Non
 
 
 def test_test_classification_records_why(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {
+    assert classified_tests(extraction) == {
         "TestCircle": "test marker TestCircle",
         "TestCircle.test_area": "test marker test_area",
         "test_build": "test marker test_build",
@@ -120,12 +115,7 @@ def test_a_path_under_tests_makes_every_entity_a_test() -> None:
 
 
 def references_of(extraction: FileExtraction, kind: str) -> list[tuple]:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    return [
-        (names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-        if r.kind == kind
-    ]
+    return [row[1:] for row in reference_rows(extraction) if row[0] == kind]
 
 
 def test_imports_keep_module_name_alias_and_relative_level(extraction) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import classified_tests, entity_keys, entity_rows, member_rows, reference_rows
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_named
@@ -27,10 +28,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "shapes", "lib::shapes", 1, 76),
         ("module", "Shapes", "Shapes", 5, 64),
         ("module", "Describable", "Shapes::Describable", 8, 12),
@@ -60,15 +58,12 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
 
 
 def test_tests_are_classified_with_reasons(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {
+    assert classified_tests(extraction) == {
         "CircleTest": "test marker Minitest::Test",
         "CircleTest::test_unit_area": "test marker test_unit_area",
         "Shapes::Circle": "test marker describe",
@@ -77,11 +72,7 @@ def test_tests_are_classified_with_reasons(extraction) -> None:
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction) == [
         ("call", "lib::shapes", "require", 2, "", "", "", ""),
         ("import", "lib::shapes", "", 2, "", "", "json", ""),
         ("call", "lib::shapes", "require_relative", 3, "", "", "", ""),
@@ -182,10 +173,9 @@ end
 
 def test_spec_files_are_tests_and_example_groups_nest() -> None:
     extraction = extract_source("spec/circle_spec.rb", SPEC, RUBY)
-    assert [
-        (e.entity_type, e.qualified_name, e.start_line, e.end_line, e.test_reason)
-        for e in extraction.entities[1:]
-    ] == [
+    assert member_rows(
+        extraction, "entity_type", "qualified_name", "start_line", "end_line", "test_reason"
+    ) == [
         ("module", "Geometry", 1, 4, "path matches 'spec/'"),
         ("method", "Geometry::Circle::origin", 2, 3, "path matches 'spec/'"),
         ("class", "a circle", 5, 10, "path matches 'spec/'"),

@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    class_rows,
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    member_rows,
+    reference_rows,
+)
 
 from parseltongue.extract import FileExtraction, extract_source
 from parseltongue.languages import language_named
@@ -20,10 +28,7 @@ def extraction() -> FileExtraction:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "shapes", "shapes", 1, 76),
         ("const", "UNIT", "UNIT", 7, 7),
         ("type", "Registry", "Registry", 8, 8),
@@ -48,7 +53,7 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique_for_three_impl_blocks_of_one_type(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
     impl_keys = [e.key for e in extraction.entities if e.entity_type == "impl"]
     assert len(set(impl_keys)) == 3
@@ -75,10 +80,7 @@ def test_methods_belong_to_their_impl_block(extraction) -> None:
 
 
 def test_cfg_test_module_and_test_functions_are_tests_with_reasons(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {
+    assert classified_tests(extraction) == {
         "tests": "test marker #[cfg(test)]",
         "tests::fixture": "inside test tests",
         "tests::unit_circle_has_area_pi": "test marker #[test]",
@@ -86,11 +88,7 @@ def test_cfg_test_module_and_test_functions_are_tests_with_reasons(extraction) -
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction) == [
         ("import", "shapes", "HashMap", 3, "", "", "std::collections", ""),
         ("import", "shapes", "self", 4, "", "", "std::fmt", ""),
         ("import", "shapes", "Display", 4, "", "", "std::fmt", "Show"),
@@ -140,7 +138,7 @@ def test_references_exactly(extraction) -> None:
 def test_impl_for_a_reference_type_is_named_after_the_whole_type() -> None:
     source = b"impl<'a, T: Clone> Iterator for &'a Wrapper<T> {\n    fn next(&mut self) {}\n}\n"
     extraction = extract_source("src/iter.rs", source, RUST)
-    assert [(e.entity_type, e.name, e.qualified_name) for e in extraction.entities[1:]] == [
+    assert member_rows(extraction, "entity_type", "name", "qualified_name") == [
         ("impl", "&'a Wrapper<T>", "&'a Wrapper<T>"),
         ("method", "next", "&'a Wrapper<T>::next"),
     ]
@@ -163,7 +161,7 @@ def test_nested_use_trees_get_their_full_module_path() -> None:
 def test_async_and_scoped_test_attributes_mark_tests() -> None:
     source = b"#[tokio::test]\nasync fn serves() {}\n\n#[cfg(not(test))]\nfn real() {}\n"
     extraction = extract_source("src/lib.rs", source, RUST)
-    assert [(e.name, e.entity_class, e.test_reason) for e in extraction.entities[1:]] == [
+    assert class_rows(extraction) == [
         ("serves", "TEST", "test marker #[tokio::test]"),
         ("real", "CODE", ""),
     ]

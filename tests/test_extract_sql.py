@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    member_rows,
+    reference_rows,
+    signatures_by_name,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_named
@@ -27,10 +35,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ("module", "shapes", "db.shapes", 1, 39),
         ("table", "kinds", "kinds", 2, 5),
         ("table", "shapes", "shapes", 7, 13),
@@ -43,23 +48,16 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
 
 
 def test_tests_are_classified_with_reasons(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {}
+    assert classified_tests(extraction) == {}
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction) == [
         ("type", "shapes", "kinds", 9, "", "", "", ""),
         ("type", "shapes", "shapes", 12, "", "", "", ""),
         ("type", "shapes_kind_idx", "shapes", 15, "", "", "", ""),
@@ -80,7 +78,7 @@ def test_references_exactly(extraction) -> None:
 
 
 def test_signatures_are_declarations_without_bodies(extraction) -> None:
-    signatures = {e.qualified_name: e.signature for e in extraction.entities}
+    signatures = signatures_by_name(extraction)
     assert signatures["kinds"] == "CREATE TABLE kinds"
     assert signatures["add_circle"] == (
         "CREATE OR REPLACE FUNCTION add_circle(r DOUBLE PRECISION) RETURNS INTEGER"
@@ -94,7 +92,7 @@ CREATE TABLE app.accounts (owner INTEGER REFERENCES "users" (id));
 CREATE MATERIALIZED VIEW app.active AS SELECT * FROM app.accounts;
 """
     extraction = extract_source("db/schema.sql", source, SQL)
-    assert [(e.entity_type, e.name, e.qualified_name) for e in extraction.entities[1:]] == [
+    assert member_rows(extraction, "entity_type", "name", "qualified_name") == [
         ("table", "users", "public.users"),
         ("table", "accounts", "app.accounts"),
         ("view", "active", "app.active"),

@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    classified_tests,
+    entity_keys,
+    entity_rows,
+    member_rows,
+    reference_rows,
+    signatures_by_name_and_line,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_for_path, language_named
@@ -28,10 +36,7 @@ def test_file_summary(extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ] == [
+    assert entity_rows(extraction) == [
         ('module', 'Shapes', 'Sources.Shapes.Shapes', 1, 76),
         ('type', 'Registry', 'Registry', 5, 5),
         ('interface', 'Shape', 'Shape', 7, 10),
@@ -55,7 +60,7 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique_for_two_initializers_and_a_class_and_its_extension(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
     inits = [e.key for e in extraction.entities if e.qualified_name == "Circle.init"]
     assert inits == [
@@ -81,14 +86,14 @@ def test_extension_methods_belong_to_the_extension_and_are_qualified_by_the_type
 def test_an_extension_of_a_nested_type_is_scoped_by_the_outer_one() -> None:
     source = b"extension Notification.Name {\n    func post() {}\n}\n"
     extraction = extract_source("Sources/A.swift", source, SWIFT)
-    assert [(e.entity_type, e.qualified_name) for e in extraction.entities[1:]] == [
+    assert member_rows(extraction, "entity_type", "qualified_name") == [
         ("impl", "Notification.Name"),
         ("method", "Notification.Name.post"),
     ]
 
 
 def test_signatures_are_declarations_without_bodies(extraction) -> None:
-    signatures = {(e.qualified_name, e.start_line): e.signature for e in extraction.entities}
+    signatures = signatures_by_name_and_line(extraction)
     assert signatures[("Circle", 12)] == "class Circle: Figure, Shape"
     assert signatures[("Circle", 50)] == "extension Circle: Comparable"
     assert signatures[("Circle.init", 20)] == "convenience init()"
@@ -100,10 +105,7 @@ def test_signatures_are_declarations_without_bodies(extraction) -> None:
 
 
 def test_xctest_cases_and_their_test_methods_are_tests_with_reasons(extraction) -> None:
-    tests = {
-        e.qualified_name: e.test_reason for e in extraction.entities if e.entity_class == "TEST"
-    }
-    assert tests == {
+    assert classified_tests(extraction) == {
         "CircleTests": "test marker XCTestCase",
         "CircleTests.testArea": "test marker testArea",
         "CircleTests.makeCircle": "inside test CircleTests",
@@ -113,7 +115,7 @@ def test_xctest_cases_and_their_test_methods_are_tests_with_reasons(extraction) 
 def test_swift_testing_attributes_mark_tests() -> None:
     source = b"@Suite struct CircleSuite {\n    @Test func area() {}\n    func helper() {}\n}\n"
     extraction = extract_source("Sources/Circle.swift", source, SWIFT)
-    assert [(e.qualified_name, e.test_reason) for e in extraction.entities[1:]] == [
+    assert member_rows(extraction, "qualified_name", "test_reason") == [
         ("CircleSuite", "test marker @Suite"),
         ("CircleSuite.area", "test marker @Test"),
         ("CircleSuite.helper", "inside test CircleSuite"),
@@ -133,11 +135,7 @@ def test_paths_under_tests_make_every_entity_a_test(path) -> None:
 
 
 def test_references_exactly(extraction) -> None:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    assert [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ] == [
+    assert reference_rows(extraction) == [
         ('import', 'Sources.Shapes.Shapes', '', 2, '', '', 'Foundation', ''),
         ('import', 'Sources.Shapes.Shapes', '', 3, '', '', 'Geometry', ''),
         ('type', 'Registry', 'String', 5, '', '', '', ''),

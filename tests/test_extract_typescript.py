@@ -5,6 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from extraction_views import (
+    entity_keys,
+    entity_rows,
+    member_rows,
+    reference_rows,
+    signatures_by_name_and_line,
+)
 
 from parseltongue.extract import STATUS_INGESTED, FileExtraction, extract_source
 from parseltongue.languages import language_for_path
@@ -26,21 +33,6 @@ def tsx_extraction() -> FileExtraction:
     return extract_source(TSX_PATH, source, language_for_path(TSX_PATH))
 
 
-def rows(extraction: FileExtraction) -> list[tuple]:
-    return [
-        (e.entity_type, e.name, e.qualified_name, e.start_line, e.end_line)
-        for e in extraction.entities
-    ]
-
-
-def references(extraction: FileExtraction) -> list[tuple]:
-    names = {e.key: e.qualified_name for e in extraction.entities}
-    return [
-        (r.kind, names[r.from_key], r.name, r.line, r.receiver, r.receiver_type, r.scope, r.alias)
-        for r in extraction.references
-    ]
-
-
 def test_ts_and_tsx_share_the_language_and_query_files_on_their_own_grammars() -> None:
     ts, tsx = language_for_path("a.ts"), language_for_path("a.tsx")
     assert (ts.name, ts.grammar, tsx.name, tsx.grammar) == (
@@ -60,7 +52,7 @@ def test_file_summary(extraction, tsx_extraction) -> None:
 
 
 def test_exact_entities_with_types_and_lines(extraction) -> None:
-    assert rows(extraction) == [
+    assert entity_rows(extraction) == [
         ('module', 'shapes', 'shapes', 1, 76),
         ('interface', 'Named', 'Named', 8, 10),
         ('interface', 'Shape', 'Shape', 12, 16),
@@ -92,7 +84,7 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
 
 
 def test_keys_are_unique_for_overloads(extraction) -> None:
-    keys = [entity.key for entity in extraction.entities]
+    keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
     overloads = [e for e in extraction.entities if e.qualified_name == "totalArea"]
     assert [e.key for e in overloads] == [
@@ -104,7 +96,7 @@ def test_keys_are_unique_for_overloads(extraction) -> None:
 
 
 def test_signatures_are_declarations_without_bodies(extraction) -> None:
-    signatures = {(e.qualified_name, e.start_line): e.signature for e in extraction.entities}
+    signatures = signatures_by_name_and_line(extraction)
     assert signatures[("totalArea", 57)] == "function totalArea(shapes: Shape[]): number;"
     assert signatures[("totalArea", 59)] == (
         "function totalArea(input: Shape[] | Registry): number"
@@ -139,8 +131,7 @@ def test_describe_and_it_blocks_are_tests_in_typescript_too() -> None:
 });
 """
     extraction = extract_source("src/circle.ts", source, language_for_path("src/circle.ts"))
-    assert [(e.qualified_name, e.start_line, e.end_line, e.test_reason)
-            for e in extraction.entities[1:]] == [
+    assert member_rows(extraction, "qualified_name", "start_line", "end_line", "test_reason") == [
         ("'Circle'", 1, 7, "test marker describe"),
         ("'Circle'.'has an area'", 2, 5, "test marker it"),
     ]
@@ -150,7 +141,7 @@ def test_describe_and_it_blocks_are_tests_in_typescript_too() -> None:
 
 
 def test_references_exactly(extraction) -> None:
-    assert references(extraction) == [
+    assert reference_rows(extraction) == [
         ('import', 'shapes', 'Point', 2, '', '', './point', ''),
         ('import', 'shapes', 'Graph', 3, '', '', './graph', ''),
         ('import', 'shapes', 'Edge', 3, '', '', './graph', 'Link'),
@@ -203,7 +194,7 @@ def test_references_exactly(extraction) -> None:
 
 
 def test_tsx_entities_and_jsx_component_uses(tsx_extraction) -> None:
-    assert rows(tsx_extraction) == [
+    assert entity_rows(tsx_extraction) == [
         ('module', 'ShapeList', 'ShapeList', 1, 30),
         ('interface', 'ShapeRowProps', 'ShapeRowProps', 6, 9),
         ('method', 'onPick', 'ShapeRowProps.onPick', 8, 8),
@@ -212,7 +203,7 @@ def test_tsx_entities_and_jsx_component_uses(tsx_extraction) -> None:
         ('class', 'ShapePanel', 'ShapePanel', 26, 30),
         ('method', 'render', 'ShapePanel.render', 27, 29),
     ]
-    assert references(tsx_extraction) == [
+    assert reference_rows(tsx_extraction) == [
         ('import', 'ShapeList', 'React', 2, '', '', 'react', ''),
         ('import', 'ShapeList', 'Circle', 3, '', '', './shapes', ''),
         ('import', 'ShapeList', 'Shape', 3, '', '', './shapes', ''),
