@@ -168,11 +168,19 @@ def pt01(
         int,
         typer.Option("--max-file-bytes", min=1, help="Files bigger than this are skipped."),
     ] = DEFAULT_MAX_FILE_BYTES,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Rebuild from scratch instead of re-parsing only changed files."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Ingest a folder into a database: parse every source file, store entities and edges.
 
-    Re-ingesting into the same database replaces what it held.
+    Re-ingesting the same folder into the same database is incremental: only new and changed
+    files are parsed, deleted files' rows are removed, and the summary counts each kind.
+    Another folder, another --max-file-bytes or --full rebuild everything.
 
     Example: parseltongue pt01 ./my-project --db rocksdb:analysis.db --jobs 2
     """
@@ -181,7 +189,8 @@ def pt01(
     if not folder.is_dir():
         raise fail(f"not a folder: {folder}; give the folder of the codebase to ingest")
     config = StreamerConfig(
-        database=db, parallel=parallel, jobs=jobs, max_file_bytes=max_file_bytes
+        database=db, parallel=parallel, jobs=jobs, max_file_bytes=max_file_bytes,
+        full_rebuild=full,
     )
     storage = open_storage(db, must_exist=False)
     try:

@@ -8,13 +8,16 @@ workers can pickle them cheaply back to the process that writes the database.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
+import threading
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
@@ -262,7 +265,42 @@ def extract_compiled(
         return _skipped(relative_path, compiled.spec, source, skip_reason)
     source, replaced = _valid_utf8(source)
     tree = (parser or compiled.new_parser()).parse(source)
-    return _FileExtractor(relative_path, source, compiled, tree.root_node).run(replaced)
+    with _COLLECTOR_PAUSE:
+        return _FileExtractor(relative_path, source, compiled, tree.root_node).run(replaced)
+
+
+class _CollectorPause:
+    """Keeps the cyclic garbage collector off while any thread of the process extracts a file.
+
+    `QueryCursor.matches` returns every match of a file at once, each a dict of lists: tens of
+    thousands of container objects alive together, so the collector runs over and over and
+    promotes them through its generations for nothing (they hold no cycles and die by reference
+    counting when the file is done). That cost as much CPU as the query itself. The pause is
+    per file, counted across threads, and the collector is resumed (if it was on) as soon as
+    no extraction is running: parse workers extract one file at a time, so it resumes between
+    files.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._resume = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._active == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._active += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._active -= 1
+            if self._active == 0 and self._resume:
+                gc.enable()
+
+
+_COLLECTOR_PAUSE = _CollectorPause()
 
 
 def extraction_entities(extraction: FileExtraction) -> list[CodeEntity]:
@@ -325,13 +363,18 @@ def module_qualified_name(relative_path: str, spec: LanguageSpec) -> str:
     return spec.scope_separator.join(parts)
 
 
-def _text(node: Node) -> str:
-    return node.text.decode("utf-8", "replace")
+# Node texts are sliced from the file's bytes by offsets: `source[node.start_byte:node.end_byte]`
+# is the same bytes as `node.text` (the tree was parsed from `source`) at a third of the cost,
+# and the hot loops take tens of thousands of texts per MB.
 
 
-def _short_text(node: Node) -> str:
+def _text(source: bytes, node: Node) -> str:
+    return source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def _short_text(source: bytes, node: Node) -> str:
     """A node's text on one line, cut at MAX_CONTEXT_TEXT (receivers can be whole call chains)."""
-    raw = node.text
+    raw = source[node.start_byte:node.end_byte]
     if len(raw) > MAX_CONTEXT_TEXT or b"\n" in raw:
         return " ".join(raw.decode("utf-8", "replace").split())[:MAX_CONTEXT_TEXT]
     return raw.decode("utf-8", "replace")
@@ -388,6 +431,7 @@ class _FileExtractor:
         roles = self.compiled.pattern_roles
         add_reference = self.references.append
         separator = self.spec.scope_separator
+        source = self.source
         for pattern_index, captures in QueryCursor(self.compiled.query).matches(self.root):
             pattern_role = roles.get(pattern_index)
             if pattern_role is None:
@@ -397,26 +441,42 @@ class _FileExtractor:
             if role == _ROLE_REFERENCE:
                 name_nodes = captures.get("name")
                 if kind == "import":
-                    add_reference(_raw_import(main_node, name_nodes, captures, separator))
+                    add_reference(_raw_import(source, main_node, name_nodes, captures, separator))
                     continue
-                name_node = name_nodes[0] if name_nodes else main_node
+                # `_unquoted` and `_short_text`'s common case are inlined: this branch runs for
+                # most matches, and a Python call costs as much as the rest of a line here.
+                if name_nodes:
+                    name_node = name_nodes[0]
+                    name = source[name_node.start_byte:name_node.end_byte].decode()
+                    if len(name) > 1 and name[0] in _QUOTES and name[-1] == name[0]:
+                        name = name[1:-1]
+                else:
+                    name_node = main_node
+                    name = ""
                 receiver = captures.get("receiver")
+                if receiver:
+                    node = receiver[0]
+                    raw = source[node.start_byte:node.end_byte]
+                    receiver_text = (
+                        raw.decode("utf-8", "replace")
+                        if len(raw) <= MAX_CONTEXT_TEXT and b"\n" not in raw
+                        else _short_text(source, node)
+                    )
+                else:
+                    receiver_text = ""
                 scope = captures.get("scope")
                 add_reference((
-                    main_node.start_byte, kind,
-                    _unquoted(name_node.text.decode()) if name_nodes else "",
-                    name_node.start_point[0] + 1,
-                    _short_text(receiver[0]) if receiver else "",
-                    _unquoted(_short_text(scope[0])) if scope else "",
-                    "", None,
+                    main_node.start_byte, kind, name, name_node.start_point[0] + 1, receiver_text,
+                    _unquoted(_short_text(source, scope[0])) if scope else "", "", None,
                 ))
             elif role == _ROLE_DEFINITION:
                 self._add_definition(pattern_index, kind, main_node, captures)
             elif role == _ROLE_BINDING:
                 name_node = captures["name"][0]
                 self.bindings.append((
-                    main_node.start_byte, name_node.text.decode(),
-                    name_node.start_point[0] + 1, _short_text(captures["type"][0]),
+                    main_node.start_byte,
+                    source[name_node.start_byte:name_node.end_byte].decode(),
+                    name_node.start_point[0] + 1, _short_text(source, captures["type"][0]),
                 ))
             else:
                 self.markers.append(main_node)
@@ -432,7 +492,7 @@ class _FileExtractor:
         body = captures.get("body")
         name_nodes = captures.get("name")
         if name_nodes:
-            name = _unquoted(" ".join(_text(name_nodes[0]).split()))
+            name = _unquoted(" ".join(_text(self.source, name_nodes[0]).split()))
         else:
             # A pattern may name what has no name node: `(#set! name "Companion")`.
             name = self.compiled.query.pattern_settings(pattern_index).get("name") or ""
@@ -449,7 +509,7 @@ class _FileExtractor:
         scope = captures.get("scope")
         self.definitions[span] = _Definition(
             node.start_byte, end_byte, header_end, kind, name,
-            _unquoted(_short_text(scope[0])) if scope else "", node, pattern_index,
+            _unquoted(_short_text(self.source, scope[0])) if scope else "", node, pattern_index,
         )
 
     # ---- entities -----------------------------------------------------------------------
@@ -547,7 +607,7 @@ class _FileExtractor:
                 if index >= 0 and marker.start_byte >= ordered[index].header_end_byte:
                     index = -1
             if index >= 0:
-                reasons.setdefault(index, f"test marker {_short_text(marker)}")
+                reasons.setdefault(index, f"test marker {_short_text(self.source, marker)}")
         return reasons
 
     # ---- references ---------------------------------------------------------------------
@@ -576,7 +636,7 @@ class _FileExtractor:
                 receiver_type, scope, alias,
             )))
         # Matches arrive roughly in document order; a stable sort by line makes it exact.
-        results.sort(key=_line_of)
+        results.sort(key=_LINE_OF)
         return results
 
     def _import_module(self, node: Node, module: str) -> str:
@@ -589,7 +649,7 @@ class _FileExtractor:
         while ancestor is not None and ancestor.type in nesting:
             prefix = ancestor.child_by_field_name("path")
             if prefix is not None:
-                parts.insert(0, _short_text(prefix))
+                parts.insert(0, _short_text(self.source, prefix))
             ancestor = ancestor.parent
         return self.spec.scope_separator.join(parts)
 
@@ -622,24 +682,26 @@ class _KeyBuilder:
 
 
 def _raw_import(
-    main_node: Node, name_nodes: list[Node] | None, captures: dict[str, list[Node]],
-    separator: str,
+    source: bytes, main_node: Node, name_nodes: list[Node] | None,
+    captures: dict[str, list[Node]], separator: str,
 ) -> tuple[int, str, str, int, str, str, str, Node | None]:
     """An import's plain values: the module path goes where other references keep a scope."""
     name_node = name_nodes[0] if name_nodes else main_node
     module = captures.get("module")
     scope = captures.get("scope")
     alias = captures.get("alias")
-    parts = [_short_text(nodes[0]) for nodes in (module, scope) if nodes]
+    parts = [_short_text(source, nodes[0]) for nodes in (module, scope) if nodes]
     if module and name_nodes and module[0].start_byte < name_node.start_byte < module[0].end_byte:
         # `@module` spans the whole path and `@name` ends it (Kotlin `a.b.C`, whose grammar has
         # no node for `a.b`): the module is the text before the name.
-        head = module[0].text[:name_node.start_byte - module[0].start_byte]
+        head = source[module[0].start_byte:name_node.start_byte]
         parts[0] = "".join(head.decode("utf-8", "replace").split()).rstrip(".:\\/")
     module_path = separator.join(part for part in parts if part)
     return (
-        main_node.start_byte, "import", name_node.text.decode() if name_nodes else "",
-        name_node.start_point[0] + 1, "", module_path, _short_text(alias[0]) if alias else "",
+        main_node.start_byte, "import",
+        source[name_node.start_byte:name_node.end_byte].decode() if name_nodes else "",
+        name_node.start_point[0] + 1, "", module_path,
+        _short_text(source, alias[0]) if alias else "",
         main_node,
     )
 
@@ -653,8 +715,8 @@ def _main_capture(captures: dict[str, list[Node]]) -> tuple[int, str, str]:
     raise ValueError(f"a query pattern has no role capture among {sorted(captures)}")
 
 
-def _line_of(reference: ReferenceRecord) -> int:
-    return reference[3]
+# A C key function: the sort calls it once per reference.
+_LINE_OF = itemgetter(3)
 
 
 def _type_at(bindings: list[tuple[int, str]] | None, line: int) -> str:
@@ -668,9 +730,12 @@ def _type_at(bindings: list[tuple[int, str]] | None, line: int) -> str:
     return found
 
 
+_QUOTES = "\"`"
+
+
 def _unquoted(name: str) -> str:
     """A quoted identifier's name without its quotes (SQL `"users"`, MySQL/Kotlin backticks)."""
-    if len(name) > 1 and name[0] in "\"`" and name[-1] == name[0]:
+    if len(name) > 1 and name[0] in _QUOTES and name[-1] == name[0]:
         return name[1:-1]
     return name
 

@@ -143,6 +143,16 @@ def summary_table(summary: IngestionSummary) -> Table:
         ("folder", summary.root),
         ("database", summary.database),
         ("parse jobs", f"{summary.jobs}"),
+        ("mode", _mode(summary)),
+    ]
+    if summary.incremental:
+        rows += [
+            ("  files unchanged", f"{summary.files_unchanged:,}"),
+            ("  files changed", f"{summary.files_changed:,}"),
+            ("  files added", f"{summary.files_added:,}"),
+            ("  files removed", f"{summary.files_removed:,}"),
+        ]
+    rows += [
         ("files ingested", f"{summary.files_ingested:,}"),
         ("files skipped", f"{summary.files_skipped:,}"),
         ("files failed", f"{summary.files_failed:,}"),
@@ -159,6 +169,14 @@ def summary_table(summary: IngestionSummary) -> Table:
     for label, value in rows:
         table.add_row(label, value)
     return table
+
+
+def _mode(summary: IngestionSummary) -> str:
+    if not summary.incremental:
+        return f"full rebuild: {summary.full_rebuild_reason}"
+    if not summary.resolved:
+        return "incremental: nothing changed"
+    return "incremental"
 
 
 def problems_table(summary: IngestionSummary, shown: int = PROBLEMS_SHOWN) -> Table | None:

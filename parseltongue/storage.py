@@ -285,6 +285,10 @@ class CozoDbStorage:
                 f"Parseltongue reads version {SCHEMA_VERSION}; re-ingest into a new database "
                 "(nothing was changed in this one)"
             )
+        if "file_stamps" not in names:
+            # Added to version 1 later: a new relation only, so older databases gain it here
+            # (their next pt01 rebuilds fully, having no stamps to compare against).
+            self._execute(named_query("create_file_stamps").script)
 
     # -- running Datalog -----------------------------------------------------------------
 

@@ -46,12 +46,14 @@ SKIPPED_FOLDER_REASONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class CollectedFile:
-    """A file to parse: where it is, how big, and which language it is."""
+    """A file to parse: where it is, how big, which language it is, and when it last changed."""
 
     relative_path: str
     absolute_path: str
     size_bytes: int
     language: str
+    mtime_ns: int = 0
+    """From the walk's own stat: an incremental run compares it with the stored stamp."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,9 @@ class _Walk:
             )
         else:
             self.collection.files.append(
-                CollectedFile(relative_path, entry.path, status.st_size, language_name)
+                CollectedFile(
+                    relative_path, entry.path, status.st_size, language_name, status.st_mtime_ns
+                )
             )
 
 

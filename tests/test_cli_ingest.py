@@ -107,6 +107,28 @@ def test_pt01_table_summary_lists_figures_and_problem_files(
     assert "resolving references" in result.stderr
 
 
+def test_pt01_again_is_incremental_and_full_rebuilds(project: Path, tmp_path: Path) -> None:
+    spec = f"rocksdb:{tmp_path / 'analysis.db'}"
+    first = json.loads(run_cli("pt01", str(project), "--db", spec, "--json").stdout)
+    assert not first["incremental"] and first["full_rebuild_reason"]
+    write(project / "pkg" / "mod_0.py", "def replaced():\n    pass\n")
+    (project / "src" / "unit_1.rs").unlink()
+    again = run_cli("pt01", str(project), "--db", spec, "--json")
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["incremental"] and summary["resolved"]
+    assert (summary["files_unchanged"], summary["files_changed"], summary["files_added"],
+            summary["files_removed"]) == (5, 1, 0, 1)
+    # The unchanged bad.py is still reported, from its stored row.
+    assert [problem["file_path"] for problem in summary["problems"]] == ["bad.py"]
+    table = run_cli("pt01", str(project), "--db", spec)
+    assert "incremental: nothing changed" in table.stdout
+    assert "files unchanged" in table.stdout
+    full = json.loads(run_cli("pt01", str(project), "--db", spec, "--json", "--full").stdout)
+    assert not full["incremental"] and "--full" in full["full_rebuild_reason"]
+    assert full["entities"] == summary["entities"]
+
+
 def test_pt01_on_a_terminal_draws_a_progress_bar(project: Path, tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     terminal = pexpect.spawn(

@@ -118,6 +118,8 @@ def test_opening_creates_every_relation_and_index(engine: str, tmp_path: Path) -
             "entity_test_reasons",
             "raw_references",
             "module_paths",
+            # What incremental pt01 compares the walk's stat against.
+            "file_stamps",
             # Derived for search and hotspots (build_search_index.cozo, build_coupling.cozo).
             "entity_name_tokens",
             "name_vocabulary",
