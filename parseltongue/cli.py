@@ -342,20 +342,34 @@ def pt08(
     port: Annotated[
         int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")
     ] = 7777,
+    watch: Annotated[
+        Path | None,
+        typer.Option(
+            "--watch",
+            help="Keep the graph in step with this folder: re-index changed files as they "
+            "are saved (a database of another folder, or none, is ingested first).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the code graph over HTTP (the Rust Parseltongue's endpoints), read-only.
+    """Serve the code graph over HTTP (the Rust Parseltongue's endpoints).
 
     The server holds the database while it runs; query it from elsewhere with the endpoints,
     `parseltongue repl --server URL`, or pycozo's Client('http', ...). API docs at /docs.
+    Queries never write; only --watch and POST /incremental-reindex-file-update do.
 
-    Example: parseltongue pt08 --db rocksdb:analysis.db --port 7777
+    Example: parseltongue pt08 --db rocksdb:analysis.db --port 7777 --watch ./my-project
     """
     # Imported here: FastAPI and uvicorn would add 0.3 s to every other command's start.
     from parseltongue.server.serve import PortUnavailableError, serve_database
 
-    with open_storage(db) as storage:
+    if watch is not None and not watch.is_dir():
+        raise fail(f"not a folder: {watch}; give the folder of the codebase to --watch")
+    # Watching a folder may start from no database: its first update is then an ingestion.
+    with open_storage(db, must_exist=watch is None) as storage:
         try:
-            serve_database(storage, host, port, db, announce=stdout_console.print)
+            serve_database(
+                storage, host, port, db, announce=stdout_console.print, watch=watch
+            )
         except PortUnavailableError as error:
             raise fail(str(error)) from None
 

@@ -44,6 +44,7 @@ from parseltongue.walk import (
     CollectedFile,
     FileCollection,
     collect_files_for_parallel_processing,
+    collect_named_files,
 )
 
 STATUS_FAILED = "failed"
@@ -471,12 +472,27 @@ class CodebaseStreamer:
         jobs = self.config.with_parallel(True).effective_jobs()
         return self._ingest(Path(path), jobs, progress, phase)
 
+    def update_files(self, path: str | Path, relative_paths: list[str]) -> IngestionSummary:
+        """Re-index only these files of the ingested folder `path` (paths relative to it, as
+        stored): each is parsed again if the walk would collect it, its rows removed if it is
+        gone, left-out rows rewritten if the walk would leave it out; then resolution runs.
+
+        The result equals what `stream_directory` would leave for the same tree when only
+        these files changed. When the database holds no complete ingestion of `path` (or
+        another folder's, or other settings), everything is ingested instead.
+        """
+        root = Path(path)
+        if self._full_rebuild_reason(root.resolve()):
+            return self.stream_directory(root)
+        return self._ingest(root, 1, None, None, only=relative_paths)
+
     def _ingest(
         self,
         root: Path,
         jobs: int,
         progress: ProgressCallback | None,
         phase: PhaseCallback | None,
+        only: list[str] | None = None,
     ) -> IngestionSummary:
         started = time.perf_counter()
         announce = phase or (lambda _name: None)
@@ -486,18 +502,31 @@ class CodebaseStreamer:
             # than it is (see RACY_STAMP_MARGIN_NS).
             seen_at_ns = time.time_ns()
             database_path = self._storage.specification.path
-            collection = collect_files_for_parallel_processing(
-                root,
-                self.config.max_file_bytes,
-                self.config.respect_gitignore,
-                # A database inside the tree is not part of the codebase.
-                excluded_paths=(Path(database_path).expanduser(),) if database_path else (),
-            )
+            # A database inside the tree is not part of the codebase.
+            excluded = (Path(database_path).expanduser(),) if database_path else ()
+            if only is None:
+                collection = collect_files_for_parallel_processing(
+                    root,
+                    self.config.max_file_bytes,
+                    self.config.respect_gitignore,
+                    excluded_paths=excluded,
+                )
+            else:
+                collection = collect_named_files(
+                    root,
+                    only,
+                    self.config.max_file_bytes,
+                    self.config.respect_gitignore,
+                    excluded_paths=excluded,
+                )
             summary = IngestionSummary(str(collection.root), str(self._storage.specification), jobs)
             summary.files_collected = len(collection.files)
             summary.bytes_collected = collection.total_bytes
             # Comparing with the database is part of collecting: mostly the walk's own stats.
-            plan = self._plan(collection, summary)
+            if only is None:
+                plan = self._plan(collection, summary)
+            else:
+                plan = self._plan_named(collection, only, summary)
             # Set before any row changes: a run cut short leaves a status that is not
             # "complete", and the next run then rebuilds instead of trusting half an update.
             self._set_status(f"running: ingesting {collection.root}")
@@ -641,6 +670,31 @@ class CodebaseStreamer:
         to_remove = {collected.relative_path for collected in to_parse} | removed | stale
         graph_changed = bool(to_parse or removed)
         return _IngestionPlan(True, to_parse, sorted(to_remove), restamp, graph_changed)
+
+    def _plan_named(
+        self, collection: FileCollection, only: list[str], summary: IngestionSummary
+    ) -> _IngestionPlan:
+        """The plan for `update_files`: every named file the walk collects is parsed (asked
+        for by name, so stamps are not consulted), every named path with rows loses them."""
+        summary.incremental = True
+        named = set(only)
+        stored = {
+            row["file_path"]
+            for row in self._storage.run_named("rows_source_files")
+            if row["file_path"] in named
+        }
+        stamped = {
+            row["file_path"]
+            for row in self._storage.run_named("rows_file_stamps")
+            if row["file_path"] in named
+        }
+        collected = {collected.relative_path for collected in collection.files}
+        summary.files_changed = len(collected & stored)
+        summary.files_added = len(collected - stored)
+        left_out = {skipped.relative_path for skipped in collection.skipped}
+        summary.files_removed = len((stored | stamped) - collected - left_out)
+        to_remove = sorted(stored | stamped | collected)
+        return _IngestionPlan(True, list(collection.files), to_remove, [], bool(to_remove))
 
     def _write_stamps(
         self, plan: _IngestionPlan, summary: IngestionSummary, seen_at_ns: int

@@ -143,6 +143,29 @@ def collect_files_for_parallel_processing(
 EXCLUDED_PATH_REASON = "the database being written"
 
 
+def collect_named_files(
+    root: str | Path,
+    relative_paths: list[str],
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    respect_gitignore: bool = True,
+    excluded_paths: tuple[str | Path, ...] = (),
+) -> FileCollection:
+    """What a whole walk of `root` would say about these files only: collected, left out
+    (with the same reason), or absent (missing, or inside a pruned folder).
+
+    Re-indexing one file must agree with the walk, or the result would differ from a full
+    rebuild; only the folders on each file's own path are read, not the whole tree.
+    """
+    collection = FileCollection(root=Path(root).resolve())
+    excluded = frozenset(str(Path(path).resolve()) for path in excluded_paths)
+    walk = _Walk(collection, max_file_bytes, respect_gitignore, excluded)
+    for relative_path in sorted(set(relative_paths)):
+        walk.named_file(relative_path)
+    collection.files.sort(key=lambda collected: collected.relative_path)
+    collection.skipped.sort(key=lambda skipped: skipped.relative_path)
+    return collection
+
+
 @dataclass
 class _Walk:
     """One walk's settings and findings; `folder` recurses through the tree."""
@@ -186,6 +209,35 @@ class _Walk:
                 self.collection.skipped.append(SkippedPath(relative_path + "/", reason))
             else:
                 self.file(entry, relative_path, rules)
+
+    def named_file(self, relative_path: str) -> None:
+        """Record one file as `folder` would, descending only the folders on its path."""
+        folder = self.collection.root
+        rules: list[_IgnoreRules] = []
+        parts = relative_path.split("/")
+        for depth, name in enumerate(parts):
+            if self.respect_gitignore:
+                own_rules = _load_gitignore(folder, "/".join(parts[:depth]))
+                if own_rules is not None:
+                    rules = [*rules, own_rules]
+            entry = _entry_named(folder, name)
+            if entry is None:
+                return  # missing: no row, as the walk would write none
+            path_so_far = "/".join(parts[: depth + 1])
+            if self.excluded and entry.path in self.excluded:
+                if depth == len(parts) - 1 and not entry.is_dir(follow_symlinks=False):
+                    self.collection.skipped.append(
+                        SkippedPath(path_so_far, EXCLUDED_PATH_REASON)
+                    )
+                return
+            reason = _folder_skip_reason(entry, path_so_far, rules)
+            if depth == len(parts) - 1:
+                if reason is None:  # a file, not a folder
+                    self.file(entry, path_so_far, rules)
+                return
+            if reason != "":
+                return  # not a folder, or a pruned one: the walk records nothing below it
+            folder = Path(entry.path)
 
     def file(
         self, entry: os.DirEntry[str], relative_path: str, rules: list[_IgnoreRules]
@@ -252,6 +304,16 @@ def _folder_skip_reason(
     if ignored_by:
         return f"ignored by {ignored_by}"
     return ""
+
+
+def _entry_named(folder: Path, name: str) -> os.DirEntry[str] | None:
+    """The directory entry `name` of `folder`, or None (the walk works on entries, so the
+    named-file path does too, and both classify a path the same way)."""
+    try:
+        with os.scandir(folder) as entries:
+            return next((entry for entry in entries if entry.name == name), None)
+    except OSError:
+        return None
 
 
 def _size_or_zero(entry: os.DirEntry[str]) -> int:

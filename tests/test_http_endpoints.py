@@ -60,7 +60,9 @@ def test_statistics_count_code_tests_edges_and_languages(client: TestClient) -> 
 def test_api_reference_lists_every_route_with_its_parameters(client: TestClient) -> None:
     data = get_data(client, "/api-reference-documentation-help")
     endpoints = {e["path"]: e for c in data["categories"] for e in c["endpoints"]}
-    assert data["total_endpoints"] == len(endpoints) == 26
+    assert data["total_endpoints"] == len(endpoints) == 28
+    assert endpoints["/incremental-reindex-file-update"]["method"] == "POST"
+    assert "/file-watcher-status-check" in endpoints
     blast = endpoints["/blast-radius-impact-analysis"]
     hops = next(p for p in blast["parameters"] if p["name"] == "hops")
     assert (hops["default"], hops["ge"], hops["le"], hops["required"]) == (3, 1, 10, False)

@@ -53,11 +53,13 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     return ingested_rocksdb(tmp_path_factory.mktemp("served"))
 
 
-def start_server(database: str) -> tuple[subprocess.Popen[str], str]:
-    """A `parseltongue pt08` process on a free port, once it answers; and its URL."""
+def start_server(database: str, *options: str) -> tuple[subprocess.Popen[str], str]:
+    """A `parseltongue pt08` process on a free port (with more `options`), once it answers;
+    and its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "parseltongue.cli", "pt08", "--db", database, "--port", str(port)],
+        [sys.executable, "-m", "parseltongue.cli", "pt08", "--db", database, "--port", str(port),
+         *options],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
 from fastapi import Depends, FastAPI
 
 from parseltongue import __version__
@@ -12,10 +16,12 @@ from parseltongue.server import (
     routes_entities,
     routes_graph,
     routes_text_query,
+    routes_updates,
 )
 from parseltongue.server.context import ServerContext
 from parseltongue.server.envelope import EXCEPTION_HANDLERS
 from parseltongue.server.params import reject_unknown_parameters
+from parseltongue.server.updates import FileWatcher, GraphUpdater
 from parseltongue.storage import CozoDbStorage
 
 ROUTERS = (
@@ -25,11 +31,18 @@ ROUTERS = (
     routes_analytics.router,
     routes_coverage.router,
     routes_text_query.router,
+    routes_updates.router,
 )
 
 
-def create_app(storage: CozoDbStorage, database_label: str | None = None) -> FastAPI:
+def create_app(
+    storage: CozoDbStorage, database_label: str | None = None, watch: Path | None = None
+) -> FastAPI:
     """The HTTP API over an open database; the caller keeps owning (and closes) `storage`.
+
+    With `watch`, a file watcher keeps the graph in step with that folder while the app runs
+    (started and stopped with the app's lifespan: under uvicorn, or a TestClient used in
+    `with`).
 
     Example:
         with CozoDbStorage("rocksdb:analysis.db") as storage:
@@ -42,8 +55,26 @@ def create_app(storage: CozoDbStorage, database_label: str | None = None) -> Fas
         '`{"success", "endpoint", "data", "tokens"}`; lists are bounded and say when cut.',
         dependencies=[Depends(reject_unknown_parameters)],
         exception_handlers=dict(EXCEPTION_HANDLERS),
+        lifespan=_lifespan,
     )
-    app.state.context = ServerContext(storage, database_label or str(storage.specification))
+    context = ServerContext(storage, database_label or str(storage.specification))
+    context.updater = GraphUpdater(storage, context.cache)
+    if watch is not None:
+        context.watcher = FileWatcher(context.updater, watch)
+    app.state.context = context
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the watcher, if any, while the app serves; stop it before the database closes."""
+    watcher = app.state.context.watcher
+    if watcher is not None:
+        watcher.start()
+    try:
+        yield
+    finally:
+        if watcher is not None:
+            watcher.stop()

@@ -1,4 +1,5 @@
-"""What every handler reads: the database, its label, the start time, and a result cache."""
+"""What every handler reads: the database, its label, the start time, a result cache, and
+what updates the graph (the updater, and the watcher under --watch)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Request
 
 from parseltongue.storage import CozoDbStorage, StorageStats
+
+if TYPE_CHECKING:
+    from parseltongue.server.updates import FileWatcher, GraphUpdater
 
 T = TypeVar("T")
 
@@ -23,15 +27,18 @@ DEPENDENCY_EDGE_TYPES = ["calls", "uses", "implements", "extends"]
 class ResultCache:
     """Least-recently-used answers of whole-graph computations, by (name, parameters).
 
-    The server owns its database and only reads it (`/text-query` is read-only too), so an
-    answer computed once stays true while the server runs: analytics scan the graph once per
-    parameter set, not once per request.
+    The server owns its database and only the watcher and the re-index endpoint write to it
+    (`/text-query` is read-only), so an answer computed once stays true until the next update,
+    which clears the cache: analytics scan the graph once per parameter set and update.
     """
 
     def __init__(self, max_entries: int = 64) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        # Bumped by clear(): an answer computed while an update ran may describe the graph
+        # before it, so it is returned but not kept when the generation moved meanwhile.
+        self._generation = 0
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached answer for `key`, computing (outside the lock) and keeping it if absent."""
@@ -39,17 +46,22 @@ class ResultCache:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
+            generation = self._generation
         value = compute()
         with self._lock:
+            if generation != self._generation:
+                return value
             self._entries[key] = value
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
         return value
 
     def clear(self) -> None:
-        """Forget every answer (tests use it to prove answers are recomputed identically)."""
+        """Forget every answer: after the graph changed, and in tests that prove answers are
+        recomputed identically."""
         with self._lock:
             self._entries.clear()
+            self._generation += 1
 
 
 @dataclass
@@ -60,6 +72,10 @@ class ServerContext:
     database_label: str
     started_at: float = field(default_factory=time.monotonic)
     cache: ResultCache = field(default_factory=ResultCache)
+    updater: GraphUpdater | None = None
+    """Writes the served database: the watcher's updates and on-demand re-indexing."""
+    watcher: FileWatcher | None = None
+    """Set when the server runs with --watch."""
 
     def cached_named(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run a named query once per parameter set and keep its rows."""

@@ -61,7 +61,11 @@ def error_response(request: Request, error: ApiError) -> JSONResponse:
 
 
 def _validation_message(error: dict[str, Any]) -> tuple[str, str]:
-    location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
+    location = [str(part) for part in error.get("loc", ())]
+    # The first part says where the parameter was (query, path); a parameter may be *named*
+    # `path` too (/incremental-reindex-file-update), so only that first part is dropped.
+    if location and location[0] in ("query", "path", "body", "header"):
+        location = location[1:]
     parameter = location[-1] if location else "request"
     given = error.get("input")
     shown = "missing" if error.get("type") == "missing" else f"got {given!r}"

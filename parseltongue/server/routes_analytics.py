@@ -1,6 +1,6 @@
 """Whole-graph analytics: communities, SCCs, k-core, centrality, entropy, CK metrics, debt.
 
-Each answer is computed once per scope and cached (the server only reads its database), and
+Each answer is computed once per scope and cached until the graph is next updated, and
 made deterministic: scores are rounded before sorting, ties go by key, communities are
 renumbered by size and smallest member.
 """

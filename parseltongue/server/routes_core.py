@@ -23,7 +23,7 @@ def server_health_check_status(context: ContextDependency) -> dict[str, Any]:
             "status": "ok",
             "server_uptime_seconds_count": int(time.monotonic() - context.started_at),
             "database_file_path": context.database_label,
-            "file_watcher_active": False,
+            "file_watcher_active": context.watcher is not None and context.watcher.running,
         },
     )
 

@@ -6,6 +6,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 
@@ -48,10 +49,12 @@ def serve_database(
     port: int = DEFAULT_PORT,
     database_label: str | None = None,
     announce: Callable[[str], None] = print,
+    watch: Path | None = None,
 ) -> None:
-    """Serve the HTTP API over `storage` until interrupted (Ctrl-C or SIGTERM)."""
+    """Serve the HTTP API over `storage` until interrupted (Ctrl-C or SIGTERM); with `watch`,
+    keep the graph in step with that folder's files while serving."""
     listener = bind_listening_socket(host, port)
-    app = create_app(storage, database_label)
+    app = create_app(storage, database_label, watch)
     # Statistics and the file inventory scan whole relations: compute them before they are
     # asked for, without delaying the first answers.
     threading.Thread(target=app.state.context.warm_up, daemon=True).start()
