@@ -10,16 +10,19 @@ line that go to one of Jedi's answers.
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import os
 import random
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 import jedi
 from joblib import Parallel, delayed
 
+from bench.corpora import cache_dir
 from parseltongue.storage import CozoDbStorage
 
 Definition = tuple[str, int]  # (file path under the root, line of the `def`/`class`)
@@ -151,10 +154,28 @@ def _jedi_answers_for_file(
     return {site: resolver.goto(site) for site in {*sites, *every_site}}
 
 
+def _answers_cache_file(sites: list[CallSite]) -> Path:
+    """Where Jedi's answers for these exact sites are kept between runs.
+
+    Jedi needs minutes for a thousand call sites, and its answers depend only on the pinned
+    library, Jedi's version and the sites; so they are cached beside the corpora. Our own side
+    of the comparison is computed afresh on every run.
+    """
+    identity = json.dumps([jedi.__version__, [list(astuple(site)) for site in sites]])
+    digest = hashlib.blake2b(identity.encode(), digest_size=12).hexdigest()
+    return cache_dir().parent / "oracle-answers" / f"jedi-{digest}.json"
+
+
 def jedi_answers(
     root: Path, sites: list[CallSite], jobs: int = 2
 ) -> dict[CallSite, tuple[bool, set[Definition]]]:
     """Jedi's answers for the sites and their lines' other calls, files spread over processes."""
+    cache_file = _answers_cache_file(sites)
+    if cache_file.is_file():
+        return {
+            CallSite(*site): (found, {tuple(definition) for definition in inside})
+            for site, found, inside in json.loads(cache_file.read_text(encoding="utf-8"))
+        }
     by_file: dict[str, list[CallSite]] = defaultdict(list)
     for site in sites:
         by_file[site.file_path].append(site)
@@ -162,7 +183,18 @@ def jedi_answers(
         delayed(_jedi_answers_for_file)(root, file_path, file_sites)
         for file_path, file_sites in sorted(by_file.items())
     )
-    return {site: answer for result in results for site, answer in result.items()}
+    answers = {site: answer for result in results for site, answer in result.items()}
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    staging = cache_file.with_suffix(".partial")
+    staging.write_text(
+        json.dumps([
+            [list(astuple(site)), found, sorted(inside)]
+            for site, (found, inside) in sorted(answers.items(), key=lambda item: astuple(item[0]))
+        ]),
+        encoding="utf-8",
+    )
+    staging.replace(cache_file)  # whole or absent: a cut-short run leaves no half answer
+    return answers
 
 
 def score_against_jedi(

@@ -10,7 +10,7 @@ import pytest
 
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
-from tests.jedi_oracle import OracleScore, sample_call_sites, score_against_jedi
+from tests.jedi_oracle import OracleScore, jedi_answers, sample_call_sites, score_against_jedi
 
 SAMPLED_CALL_SITES = 1000
 SEED = 20261125
@@ -57,3 +57,14 @@ def test_most_calls_jedi_resolves_have_our_edge(score: OracleScore) -> None:
         f"recall {score.recall:.3f} ({score.sites_we_match}/{score.sites_jedi_pins_in_library});"
         f" first misses: {score.misses[:10]}"
     )
+
+
+def test_cached_jedi_answers_equal_fresh_ones(
+    networkx_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PARSELTONGUE_CORPORA_DIR", str(tmp_path / "corpora"))
+    sites = sample_call_sites(networkx_copy, 6, SEED + 1)
+    fresh = jedi_answers(networkx_copy, sites, jobs=1)
+    assert list((tmp_path / "oracle-answers").glob("jedi-*.json")), "answers were cached"
+    assert jedi_answers(networkx_copy, sites, jobs=1) == fresh
+    assert any(inside for _, inside in fresh.values()), "some call resolved inside networkx"
