@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from joblib import Parallel, delayed
 
-from parseltongue import __version__
+from parseltongue._version import __version__
 from parseltongue.extract import (
     DEFAULT_LIMITS,
     STATUS_INGESTED,
