@@ -202,11 +202,6 @@ def create_thread_local_parser_instance(spec: LanguageSpec) -> Any:
     return _PARSERS_BY_GRAMMAR[spec.grammar]
 
 
-def parsers_created_in_this_process() -> int:
-    """How many parsers this process has made (the test of one parser per worker reads it)."""
-    return sum(parser is not None for parser in _PARSERS_BY_GRAMMAR.values())
-
-
 def _failed(collected: tuple[str, str, str, int], reason: str) -> FileExtraction:
     relative_path, _, language, size_bytes = collected
     return FileExtraction(
@@ -263,7 +258,9 @@ class ChunkResult(NamedTuple):
     """A worker's answer for one task: who parsed it, how it went, and the rows to write."""
 
     worker_pid: int
-    parsers_created: int
+    parsers_used: frozenset[tuple[int, str, int]]
+    """(process id, grammar, parser identity) of each parser this task used: a parser made
+    once per process and reused shows up once, however many tasks and files it served."""
     outcomes: list[FileOutcome]
     rows: dict[str, list[tuple]]
     """Write query name -> the rows of every file of the chunk, ready for one `:put`."""
@@ -294,7 +291,17 @@ def process_file_chunk(
         extraction_rows(process_file_with_thread_parser(collected, limits), rows)
         for collected in chunk
     ]
-    return ChunkResult(os.getpid(), parsers_created_in_this_process(), outcomes, rows)
+    return ChunkResult(os.getpid(), _parsers_used_by(chunk), outcomes, rows)
+
+
+def _parsers_used_by(chunk: list[tuple[str, str, str, int]]) -> frozenset[tuple[int, str, int]]:
+    specs = (language_for_path(relative_path) for relative_path, *_ in chunk)
+    grammars = {spec.grammar for spec in specs if spec is not None}
+    return frozenset(
+        (os.getpid(), grammar, id(_PARSERS_BY_GRAMMAR[grammar]))
+        for grammar in grammars
+        if _PARSERS_BY_GRAMMAR.get(grammar) is not None
+    )
 
 
 def extraction_rows(extraction: FileExtraction, rows: dict[str, list[tuple]]) -> FileOutcome:
@@ -733,12 +740,12 @@ class CodebaseStreamer:
 
         batches = _RowBatches(flush, self.config.write_batch_rows)
         batches.add("put_source_files", _skipped_path_rows(collection, summary))
-        parsers_by_worker: dict[int, int] = {}
+        parsers_used: set[tuple[int, str, int]] = set()
         files_done = bytes_done = 0
         tasks = self._parse(collection, jobs)
         try:
-            for worker, parsers, outcomes, rows in tasks:
-                parsers_by_worker[worker] = max(parsers, parsers_by_worker.get(worker, 0))
+            for _, parsers, outcomes, rows in tasks:
+                parsers_used |= parsers
                 for outcome in outcomes:
                     _count_outcome(outcome, summary)
                     bytes_done += outcome.size_bytes
@@ -758,7 +765,8 @@ class CodebaseStreamer:
         for writer in writers:
             writer.raise_if_failed()
         summary.files_written = files_done
-        summary.parsers_created = sum(parsers_by_worker.values())
+        # Counted per ingestion, not per process lifetime: loky reuses its workers across runs.
+        summary.parsers_created = len(parsers_used)
 
     def _parse(
         self, collection: FileCollection, jobs: int
