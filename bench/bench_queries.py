@@ -96,121 +96,73 @@ def _measure(
     bench_results["queries"][label] = result
 
 
-def benchmark_query_reverse_callers_most_called(
-    benchmark, bench_results, query_storage, picked_entities
+# label -> (named query, entity picked from the graph or None, the query's other parameters)
+QUERY_CASES: dict[str, tuple[str, str | None, dict[str, Any]]] = {
+    "callers (most called)": ("reverse_callers", "most_inbound", {}),
+    "callers (median)": ("reverse_callers", "median_inbound", {}),
+    "callees (most calling)": ("forward_callees", "most_outbound", {}),
+    "callees (median)": ("forward_callees", "median_outbound", {}),
+    "blast radius 3 hops (most called)": ("blast_radius", "most_inbound", {"hops": 3}),
+    "blast radius 3 hops (median)": ("blast_radius", "median_inbound", {"hops": 3}),
+    "search 'parse'": ("search_entities", None, {"query": "parse"}),
+    "search 'deserialze' (typo)": ("search_entities", None, {"query": "deserialze"}),
+    "hotspots (top 20)": ("hotspots", None, {}),
+}
+
+
+def _measure_case(
+    label: str, benchmark: Any, bench_results: dict[str, Any], storage: CozoDbStorage,
+    picked_entities: dict[str, str],
 ) -> None:
-    key = picked_entities["most_inbound"]
-    _measure(
-        benchmark,
-        bench_results,
-        "callers (most called)",
-        query_storage,
-        "reverse_callers",
-        key,
-        entity=key,
-    )
+    query_name, picked, params = QUERY_CASES[label]
+    entity = {"entity": picked_entities[picked]} if picked else {}
+    on = entity.get("entity") or params.get("query", "")
+    _measure(benchmark, bench_results, label, storage, query_name, on, **entity, **params)
 
 
-def benchmark_query_reverse_callers_median(
-    benchmark, bench_results, query_storage, picked_entities
-) -> None:
-    key = picked_entities["median_inbound"]
-    _measure(
-        benchmark,
-        bench_results,
-        "callers (median)",
-        query_storage,
-        "reverse_callers",
-        key,
-        entity=key,
-    )
+# One function per case, not a parametrised one: bench/conftest.py collects the PRD-style
+# `benchmark_*` names itself, without pytest's parametrisation.
+def benchmark_query_reverse_callers_most_called(benchmark, bench_results, query_storage,
+                                                picked_entities) -> None:
+    _measure_case("callers (most called)", benchmark, bench_results, query_storage,
+                  picked_entities)
 
 
-def benchmark_query_forward_callees_most_calling(
-    benchmark, bench_results, query_storage, picked_entities
-) -> None:
-    key = picked_entities["most_outbound"]
-    _measure(
-        benchmark,
-        bench_results,
-        "callees (most calling)",
-        query_storage,
-        "forward_callees",
-        key,
-        entity=key,
-    )
+def benchmark_query_reverse_callers_median(benchmark, bench_results, query_storage,
+                                           picked_entities) -> None:
+    _measure_case("callers (median)", benchmark, bench_results, query_storage, picked_entities)
 
 
-def benchmark_query_forward_callees_median(
-    benchmark, bench_results, query_storage, picked_entities
-) -> None:
-    key = picked_entities["median_outbound"]
-    _measure(
-        benchmark,
-        bench_results,
-        "callees (median)",
-        query_storage,
-        "forward_callees",
-        key,
-        entity=key,
-    )
+def benchmark_query_forward_callees_most_calling(benchmark, bench_results, query_storage,
+                                                 picked_entities) -> None:
+    _measure_case("callees (most calling)", benchmark, bench_results, query_storage,
+                  picked_entities)
 
 
-def benchmark_query_blast_radius_most_called(
-    benchmark, bench_results, query_storage, picked_entities
-) -> None:
-    key = picked_entities["most_inbound"]
-    _measure(
-        benchmark,
-        bench_results,
-        "blast radius 3 hops (most called)",
-        query_storage,
-        "blast_radius",
-        key,
-        entity=key,
-        hops=3,
-    )
+def benchmark_query_forward_callees_median(benchmark, bench_results, query_storage,
+                                           picked_entities) -> None:
+    _measure_case("callees (median)", benchmark, bench_results, query_storage, picked_entities)
 
 
-def benchmark_query_blast_radius_median(
-    benchmark, bench_results, query_storage, picked_entities
-) -> None:
-    key = picked_entities["median_inbound"]
-    _measure(
-        benchmark,
-        bench_results,
-        "blast radius 3 hops (median)",
-        query_storage,
-        "blast_radius",
-        key,
-        entity=key,
-        hops=3,
-    )
+def benchmark_query_blast_radius_most_called(benchmark, bench_results, query_storage,
+                                             picked_entities) -> None:
+    _measure_case("blast radius 3 hops (most called)", benchmark, bench_results, query_storage,
+                  picked_entities)
+
+
+def benchmark_query_blast_radius_median(benchmark, bench_results, query_storage,
+                                        picked_entities) -> None:
+    _measure_case("blast radius 3 hops (median)", benchmark, bench_results, query_storage,
+                  picked_entities)
 
 
 def benchmark_query_search_prefix(benchmark, bench_results, query_storage) -> None:
-    _measure(
-        benchmark,
-        bench_results,
-        "search 'parse'",
-        query_storage,
-        "search_entities",
-        "parse",
-        query="parse",
-    )
+    _measure_case("search 'parse'", benchmark, bench_results, query_storage, {})
 
 
 def benchmark_query_search_typo(benchmark, bench_results, query_storage) -> None:
-    _measure(
-        benchmark,
-        bench_results,
-        "search 'deserialze' (typo)",
-        query_storage,
-        "search_entities",
-        "deserialze",
-        query="deserialze",
-    )
+    _measure_case("search 'deserialze' (typo)", benchmark, bench_results, query_storage, {})
 
 
 def benchmark_query_hotspots(benchmark, bench_results, query_storage) -> None:
-    _measure(benchmark, bench_results, "hotspots (top 20)", query_storage, "hotspots", "")
+    _measure_case("hotspots (top 20)", benchmark, bench_results, query_storage, {})

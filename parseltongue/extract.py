@@ -202,11 +202,6 @@ def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
     return CompiledLanguage(spec, language, Query(language, query_text))
 
 
-def new_parser(spec: LanguageSpec) -> Parser:
-    """A tree-sitter parser for the language's grammar."""
-    return Parser(get_language(spec.grammar))
-
-
 def extract_file(
     relative_path: str,
     absolute_path: str,
@@ -239,14 +234,14 @@ def extract_source(
     `relative_path` is the path under the ingested root (it goes into keys); pass a `parser`
     made by `CompiledLanguage.new_parser()` to reuse it across files.
     """
-    relative_path = relative_path.replace("\\", "/")
-    skip_reason = _skip_reason(source, spec, limits)
-    if skip_reason:
-        return _skipped(relative_path, spec, source, skip_reason)
     compiled = compile_language(spec)
     if compiled is None:
-        reason = f"no query file {spec.query_file!r} for language {spec.name} yet"
+        relative_path = relative_path.replace("\\", "/")
+        reason = _skip_reason(source, spec, limits) or (
+            f"no query file {spec.query_file!r} for language {spec.name} yet"
+        )
         return _skipped(relative_path, spec, source, reason)
+    # The path and the size/minified checks are done once, there.
     return extract_compiled(relative_path, source, compiled, parser, limits)
 
 

@@ -12,19 +12,21 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import tempfile
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 import jedi
-from joblib import Parallel, delayed
 
 from bench.corpora import cache_dir
 from parseltongue.storage import CozoDbStorage
 
+JEDI_TIMEOUT_SECONDS = 1500
 Definition = tuple[str, int]  # (file path under the root, line of the `def`/`class`)
 
 
@@ -179,10 +181,15 @@ def jedi_answers(
     by_file: dict[str, list[CallSite]] = defaultdict(list)
     for site in sites:
         by_file[site.file_path].append(site)
-    results = Parallel(n_jobs=jobs)(
-        delayed(_jedi_answers_for_file)(root, file_path, file_sites)
-        for file_path, file_sites in sorted(by_file.items())
-    )
+    # A pool of its own, made afresh (spawn) and bounded in time: the suite's other tests use
+    # and interrupt joblib's shared worker pool, and a dead worker there once left this waiting
+    # for ever; here a dead worker raises and a stuck one times out.
+    files = sorted(by_file.items())
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(
+            _jedi_answers_for_file, [root] * len(files), [path for path, _ in files],
+            [file_sites for _, file_sites in files], timeout=JEDI_TIMEOUT_SECONDS,
+        ))
     answers = {site: answer for result in results for site, answer in result.items()}
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     staging = cache_file.with_suffix(".partial")
