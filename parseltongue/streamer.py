@@ -35,9 +35,10 @@ from parseltongue.extract import (
     compile_language,
     extract_file,
 )
-from parseltongue.languages import LanguageSpec, language_for_path, provided_name_rows
+from parseltongue.languages import LanguageSpec, language_for_path
 from parseltongue.memory import ProcessTreeMemorySampler
 from parseltongue.modules import module_paths_for_file, normalise_import_module
+from parseltongue.resolution import ResolutionInputs, load_codebase_index, resolve_everything
 from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, CozoDbStorage
 from parseltongue.walk import (
     DEFAULT_MAX_FILE_BYTES,
@@ -555,24 +556,28 @@ class CodebaseStreamer:
                     progress(0, len(to_parse.files), 0)
                 # A few changed files parse faster in this process than a worker pool starts.
                 few = plan.incremental and len(plan.to_parse) < self.config.files_per_task
-                self._write_everything(to_parse, 1 if few else jobs, summary, progress)
+                # A rebuild resolves from the rows it wrote, kept narrow in memory; an update
+                # reads the whole codebase back, since most of it was not parsed this run.
+                inputs = None if plan.incremental else ResolutionInputs()
+                self._write_everything(to_parse, 1 if few else jobs, summary, progress, inputs)
                 self._write_stamps(plan, summary, seen_at_ns)
                 current_phase = PHASE_RESOLVING
                 resolve_started = time.perf_counter()
                 summary.parse_seconds = resolve_started - started
                 if plan.graph_changed:
                     announce(PHASE_RESOLVING)
-                    if plan.incremental:
-                        # First increment: every reference is resolved again (edges out of
-                        # unchanged files may now point at new or different definitions);
-                        # re-resolving only the references a change can reach comes next.
+                    if inputs is None:
+                        index = load_codebase_index(self._storage)
+                        # Every reference is resolved again (edges out of unchanged files may
+                        # now point at new or different definitions).
                         self._storage.run_named_write("clear_resolution")
-                    # One transaction each: Cozo cannot cut a running script short from
-                    # Python, so an interrupt lands between them and the database is never
-                    # half resolved.
-                    self._storage.run_named_write(
-                        "resolve", provided_names=provided_name_rows()
+                    else:
+                        index = inputs.index()
+                        del inputs
+                    resolve_everything(
+                        self._storage, index, self.config.write_batch_rows or 20_000
                     )
+                    del index
                     # Search tokens and coupling degrees are derived from entities and edges.
                     self._storage.refresh_derived_relations()
                 else:
@@ -726,6 +731,7 @@ class CodebaseStreamer:
         jobs: int,
         summary: IngestionSummary,
         progress: ProgressCallback | None,
+        inputs: ResolutionInputs | None = None,
     ) -> None:
         writer_count = max(1, self.config.writer_threads) if self.config.overlap_writes else 0
         writers = [_WriterThread(self._storage) for _ in range(writer_count)]
@@ -750,6 +756,8 @@ class CodebaseStreamer:
                     _count_outcome(outcome, summary)
                     bytes_done += outcome.size_bytes
                 files_done += len(outcomes)
+                if inputs is not None:
+                    inputs.add_chunk(rows)
                 batches.add_chunk(rows)
                 if batches.flush_if_full():
                     summary.files_written = files_done
