@@ -6,11 +6,20 @@ from the database) and writes the resolved edges and unresolved references back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from parseltongue.derived import (
+    coupling_rows,
+    coupling_scope,
+    search_token_rows,
+    write_derived_rows,
+)
 from parseltongue.languages import provided_name_rows
-from parseltongue.resolve import CodebaseIndex, EdgeRow, UnresolvedRow
+from parseltongue.resolve import CodebaseIndex, EdgeRow, EntityRow, UnresolvedRow
 from parseltongue.storage import CozoDbStorage
 
 # put_entities column positions of what resolution reads: key, file, type, name, language.
@@ -43,6 +52,28 @@ class ResolutionInputs:
             self.entities, self.containment, self.module_paths, self.references,
             provided_name_rows(),
         )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a codebase index is built or resolved: millions
+    of tuples, dicts and sets that hold no cycles would otherwise be traversed again and
+    again as they are made."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def keep_out_of_collections() -> None:
+    """Move every object alive now (a kept index above all) out of the collector's reach: a
+    full collection traversed the whole index (~0.3 s on the rust corpus), and one started
+    whenever an update allocated enough, inside the 200 ms an update may take. The index holds
+    no cycles, so reference counting still frees what an update drops."""
+    gc.freeze()
 
 
 def load_codebase_index(storage: CozoDbStorage) -> CodebaseIndex:
@@ -79,8 +110,169 @@ def write_resolution(
 def resolve_everything(
     storage: CozoDbStorage, index: CodebaseIndex, batch_rows: int = 20_000
 ) -> tuple[int, int]:
-    """Resolve every reference of `index` and write the rows (after any earlier resolution
-    was cleared); returns (edges, unresolved references) written."""
+    """Resolve every reference of `index`, derive the search tokens and coupling degrees, and
+    write all of it (over no earlier resolution: cleared, or a new database); returns
+    (edges, unresolved references) written."""
     edges, unresolved = index.resolve_all()
-    write_resolution(storage, edges, unresolved, batch_rows)
+    entities = index.entity.values()
+    tokens, vocabulary = search_token_rows(
+        (entity.key, entity.name, entity.file_path) for entity in entities
+    )
+    entity_coupling, file_coupling = coupling_rows(
+        {entity.key: entity.file_path for entity in entities},
+        (edge[:4] for edge in edges),
+    )
+    # Two writers, different relations: one converts rows while Cozo writes the other's.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="parseltongue-resolve") as pool:
+        written = [
+            pool.submit(write_resolution, storage, edges, unresolved, batch_rows),
+            pool.submit(
+                write_derived_rows, storage, tokens, vocabulary, entity_coupling,
+                file_coupling, batch_rows,
+            ),
+        ]
+        for future in written:
+            future.result()
     return len(edges), len(unresolved)
+
+
+@dataclass
+class ResolutionCache:
+    """A codebase index kept between updates of one database, so an update need not read
+    the whole codebase back. It is trusted only while the database's ingestion generation
+    (a token every completed ingestion writes) is the one it was made for."""
+
+    index: CodebaseIndex | None = None
+    generation: str | None = None
+    totals: dict[str, int] | None = None
+    """entities, edges and unresolved_references, as ingestion_totals counts them."""
+
+    def forget(self) -> None:
+        self.index = self.generation = self.totals = None
+
+    def index_for(self, storage: CozoDbStorage, generation: str | None) -> CodebaseIndex:
+        """The index of what the database holds now: kept, or read back."""
+        if self.index is None or generation is None or generation != self.generation:
+            with collector_paused():
+                self.index = load_codebase_index(storage)
+            keep_out_of_collections()
+            self.totals = storage.run_named("ingestion_totals")[0]
+            self.generation = generation
+        return self.index
+
+
+class TargetedUpdate:
+    """Re-resolving only what a change of some files can reach.
+
+    Taken before the files' rows go: their interface (what other files' references read of
+    them), a snapshot of the derived lookups, and the entities with edges into them (those
+    edges go with the rows). After the new rows are in the index, the references to resolve
+    again are the changed files' own and their callers'; when an interface changed, also
+    every reference a changed lookup can reach (`CodebaseIndex.referrers_reached_by_change`).
+    """
+
+    def __init__(self, storage: CozoDbStorage, index: CodebaseIndex, files: list[str]) -> None:
+        self.storage = storage
+        self.index = index
+        self.files = files
+        self.interfaces_before = [index.file_interface(path) for path in files]
+        self.before = index.snapshot()
+        self.module_paths_before = index.module_paths_of_files(files)
+        self.module_files_before = index.module_files_of(self.module_paths_before)
+        old_keys = {key for path in files for key in index.keys_of_file.get(path, ())}
+        self.old_entities = [index.entity[key] for key in sorted(old_keys)]
+        self.old_containment = sum(len(index.children.get(key, ())) for key in old_keys)
+        callers = storage.run_named_table("callers_of", keys=sorted(old_keys)).rows
+        self.callers = {row[0] for row in callers} - old_keys
+        self.resolved_before = old_keys | self.callers
+        self.old_edges: list[list] = []
+        self.old_unresolved = 0
+        self._read_old_resolution(self.resolved_before)
+
+    def _read_old_resolution(self, keys: set[str]) -> None:
+        ordered = sorted(keys)
+        self.old_edges.extend(
+            self.storage.run_named_table("resolved_edges_from", keys=ordered).rows
+        )
+        counted = self.storage.run_named_table("unresolved_count_from", keys=ordered).rows
+        self.old_unresolved += counted[0][0] if counted else 0
+
+    def interfaces_unchanged(self) -> bool:
+        return self.interfaces_before == [self.index.file_interface(path) for path in self.files]
+
+    def new_entities(self) -> list[EntityRow]:
+        return [
+            self.index.entity[key]
+            for path in self.files
+            for key in sorted(self.index.keys_of_file.get(path, ()))
+        ]
+
+    def resolve_affected(self, batch_rows: int) -> UpdateEffect:
+        """Resolve again what the change can reach, replacing those entities' rows."""
+        index = self.index
+        new_keys = {key for path in self.files for key in index.keys_of_file.get(path, ())}
+        affected = new_keys | self.callers
+        new_containment = sum(len(index.children.get(key, ())) for key in new_keys)
+        if not self.interfaces_unchanged():
+            module_paths = self.module_paths_before | index.module_paths_of_files(self.files)
+            scope = index.refresh_derived(
+                self.before, self.files, [*self.old_entities, *self.new_entities()], module_paths
+            )
+            changed_paths = [
+                path
+                for path, files in index.module_files_of(module_paths).items()
+                if files != self.module_files_before.get(path, frozenset())
+            ]
+            # Names whose definitions (key, type, language) changed: what a lookup by name
+            # (candidate counts, impl targets) sees differently.
+            changed_names = {
+                entity.name
+                for entity in set(self.old_entities) ^ set(self.new_entities())
+            }
+            reached = index.referrers_reached_by_change(
+                self.before, self.files, changed_paths, changed_names, scope
+            )
+            # Entities still holding rows from before: read what they had, then drop it.
+            extra = reached - affected - self.resolved_before
+            extra = {key for key in extra if key in index.entity}
+            self._read_old_resolution(extra)
+            affected |= extra
+        kept = sorted((affected - new_keys) & index.entity.keys())
+        self.storage.run_named_write("remove_resolution_from", keys=kept)
+        edges, unresolved = index.resolve_from(sorted(affected))
+        write_resolution(self.storage, edges, unresolved, batch_rows)
+        # Coupling moves only at the ends of edges that came or went, and with entities.
+        old_edges = {tuple(row) for row in self.old_edges}
+        new_edges = {edge[:4] for edge in edges}
+        changed_edges = old_edges ^ new_edges
+        entity_files = {entity.key: entity.file_path for entity in self.old_entities}
+        for from_key, to_key, _edge_type, _source_file in changed_edges:
+            for key in (from_key, to_key):
+                entity = index.entity.get(key)
+                if entity is not None:
+                    entity_files[key] = entity.file_path
+        entity_files.update((key, index.entity[key].file_path) for key in new_keys)
+        old_keys = {entity.key for entity in self.old_entities}
+        coupled_keys, coupled_files = coupling_scope(
+            changed_edges, entity_files, old_keys ^ new_keys
+        )
+        if old_keys != new_keys:
+            coupled_files.update(self.files)
+        return UpdateEffect(
+            resolved_entities=len(affected),
+            edges_delta=len(edges) - len(self.old_edges) + new_containment - self.old_containment,
+            unresolved_delta=len(unresolved) - self.old_unresolved,
+            coupled_keys=coupled_keys,
+            coupled_files=coupled_files,
+        )
+
+
+@dataclass
+class UpdateEffect:
+    """What a targeted update changed, for the totals and the derived relations."""
+
+    resolved_entities: int
+    edges_delta: int
+    unresolved_delta: int
+    coupled_keys: set[str]
+    coupled_files: set[str]

@@ -17,6 +17,7 @@ an index kept in memory lets one changed file re-resolve only the references it 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,9 @@ CLASS_TYPES = frozenset({"class", "struct", "interface", "trait", "enum", "impl"
 FUNCTION_TYPES = frozenset({"fn", "method"})
 SELF_WORDS = frozenset({"self", "cls", "this", "Self", "@"})
 SUPER_WORDS = frozenset({"super()", "super", "base", "parent"})
+# Reference kinds that bind names for other references (what a file imports, what a class
+# extends): part of a file's interface.
+BINDING_KINDS = frozenset({"import", "extends", "implements"})
 
 EDGE_TYPE_OF_KIND = {
     "call": "calls",
@@ -94,6 +98,14 @@ UnresolvedRow = tuple[str, str, str, int, int]
 _NO_TARGETS: frozenset[str] = frozenset()
 
 
+class DerivedScope(NamedTuple):
+    """What a targeted refresh of the derived lookups recomputed: only there can they differ."""
+
+    binding_files: set[str]
+    member_keys: set[str]
+    base_keys: set[str]
+
+
 def _head_and_rest(qualifier: str) -> tuple[str, str]:
     return (
         _AFTER_FIRST_DOT.sub("", qualifier, count=1),
@@ -128,6 +140,11 @@ class CodebaseIndex:
         self.module_files: dict[str, set[str]] = {}
         self.unit: dict[str, str] = {}
         self.references: dict[str, list[RawReference]] = defaultdict(list)
+        # The imports, extends and implements of each file: what the derived lookups read,
+        # without scanning every reference.
+        self.binding_references: dict[str, list[RawReference]] = defaultdict(list)
+        # name -> entities that make a reference to that name -> how many such references.
+        self.referrers_of_name: dict[str, dict[str, int]] = defaultdict(dict)
         self._member_of: dict[str, dict[str, set[str]]] = {}
         self.invalidate()
         self.add_rows(entities, containment, module_paths, references)
@@ -182,6 +199,10 @@ class CodebaseIndex:
         for row in references:
             reference = RawReference(*row)
             self.references[reference.from_key].append(reference)
+            referrers = self.referrers_of_name[reference.name]
+            referrers[reference.from_key] = referrers.get(reference.from_key, 0) + 1
+            if reference.kind in BINDING_KINDS:
+                self.binding_references[reference.file_path].append(reference)
 
     def _recount_module_paths(self, module_paths: Iterable[str]) -> None:
         # A module path counts only where it names one module unit (a file, or a Go/Java
@@ -209,7 +230,14 @@ class CodebaseIndex:
                 # Containment never crosses files: a key's parent and children go with it.
                 self.children.pop(key, None)
                 self.parent.pop(key, None)
-                self.references.pop(key, None)
+                for reference in self.references.pop(key, ()):
+                    referrers = self.referrers_of_name[reference.name]
+                    referrers[key] -= 1
+                    if not referrers[key]:
+                        del referrers[key]
+                        if not referrers:
+                            del self.referrers_of_name[reference.name]
+            self.binding_references.pop(file_path, None)
             module = self.file_module.pop(file_path, None)
             if module is not None:
                 self.module_of.pop(module, None)
@@ -231,18 +259,216 @@ class CodebaseIndex:
         bindings = sorted(
             (reference.from_key, reference.kind, reference.name, reference.scope,
              reference.alias, reference.module_path)
-            for key in keys
-            for reference in self.references.get(key, ())
-            if reference.kind in ("import", "extends", "implements")
+            for reference in self.binding_references.get(file_path, ())
         )
         module_rows = sorted(self._module_rows_of_file.get(file_path, ()))
         return (file_path in self.keys_of_file, entities, containment, bindings, module_rows)
 
+    def snapshot(self) -> CodebaseIndex:
+        """A view of the derived lookups as they are now, to compare with after a change:
+        built first, then held by a shallow copy (a change replaces them, never edits them).
+        Only the derived lookups and `member_of` may be read from it."""
+        for _ in (self.exported, self.module_alias, self.member, self.base,
+                  self.unique_top_level):
+            pass
+        return copy.copy(self)
+
+    def refresh_derived(
+        self,
+        before: CodebaseIndex,
+        changed_files: Iterable[str],
+        changed_entities: Iterable[EntityRow],
+        module_paths: Iterable[str],
+    ) -> DerivedScope:
+        """Bring the derived lookups up to date after `changed_files` were replaced, from
+        `before` (a snapshot of them), recomputing only what the change can touch: the
+        bindings of the changed files and of every file importing from them (transitively),
+        the members of classes defined in them or named by their `impl` blocks, the bases
+        declared in the files whose bindings were recomputed. `changed_entities` are their
+        entities before and after; `module_paths` every module path they had or have."""
+        changed = set(changed_files)
+        importers: dict[str, set[str]] = defaultdict(set)
+        for file_path, _local, module_path, taken in self._imports():
+            importers[module_path].add(file_path)
+            if taken not in ("", "*"):
+                importers[f"{module_path}/{taken}"].add(file_path)
+        closure = set(changed)
+        pending = list(changed)
+        for module_path in module_paths:
+            for importer in importers.get(module_path, ()):
+                if importer not in closure:
+                    closure.add(importer)
+                    pending.append(importer)
+        while pending:
+            file_path = pending.pop()
+            for row in self._module_rows_of_file.get(file_path, ()):
+                for importer in importers.get(row.module_path, ()):
+                    if importer not in closure:
+                        closure.add(importer)
+                        pending.append(importer)
+        self._exported = self._build_exported(only=closure, kept=before.exported)
+        aliases = {
+            path: names for path, names in before.module_alias.items() if path not in closure
+        }
+        for file_path in closure:
+            for name, keys in self._exported.get(file_path, {}).items():
+                for key in keys:
+                    module_file = self.module_of.get(key)
+                    if module_file is not None:
+                        aliases.setdefault(file_path, {}).setdefault(name, set()).add(module_file)
+        self._module_alias = aliases
+        # Members: classes of the changed files, and the types their impl blocks add to.
+        member_keys: set[str] = set()
+        for entity in changed_entities:
+            if entity.entity_type not in CLASS_TYPES:
+                continue
+            member_keys.add(entity.key)
+            for key in self.by_name.get(entity.name, ()):
+                if self._is_class(key):
+                    member_keys.add(key)
+        members = dict(before.member)
+        for key in member_keys:
+            members.pop(key, None)
+            own = self._members_of_class(key)
+            if own:
+                members[key] = own
+        self._member = members
+        # Bases: those declared in files whose bindings were recomputed.
+        base_keys = {entity.key for entity in changed_entities}
+        for file_path in closure:
+            base_keys.update(
+                reference.from_key
+                for reference in self.binding_references.get(file_path, ())
+                if reference.kind in ("extends", "implements")
+            )
+        bases = {key: found for key, found in before.base.items() if key not in base_keys}
+        for file_path in closure:
+            for reference in self.binding_references.get(file_path, ()):
+                if reference.kind in ("extends", "implements"):
+                    for key in self._bases_named_by(reference):
+                        bases.setdefault(reference.from_key, set()).add(key)
+        self._base = bases
+        self._member_of = {}
+        self._unique_top_level = None
+        return DerivedScope(closure, member_keys, base_keys)
+
+    def referrers_reached_by_change(
+        self,
+        before: CodebaseIndex,
+        changed_files: Iterable[str],
+        changed_module_paths: Iterable[str],
+        changed_names: Iterable[str],
+        scope: DerivedScope | None = None,
+    ) -> set[str]:
+        """The entities whose references may resolve differently now than in `before`
+        (a snapshot taken before `changed_files` were replaced), besides the changed files'
+        own. Every lookup resolution makes is keyed by the reference's own name, by its
+        file's bindings, or by the bindings of a module its file aliases; so the references
+        reached are those whose name's lookups changed, and all references of files whose
+        bindings (or aliased modules' bindings) changed."""
+        names = set(changed_names)
+        binding_changed = set(changed_files)
+        if scope is None:
+            scope = DerivedScope(
+                before.exported.keys() | self.exported.keys(),
+                before.member.keys() | self.member.keys(),
+                before.base.keys() | self.base.keys(),
+            )
+        for file_path in scope.binding_files:
+            old, new = before.exported.get(file_path, {}), self.exported.get(file_path, {})
+            if old != new:
+                binding_changed.add(file_path)
+                names.update(
+                    name for name in old.keys() | new.keys() if old.get(name) != new.get(name)
+                )
+        files_reached = set(binding_changed)
+        for file_path in before.module_alias.keys() | self.module_alias.keys():
+            old_aliases = before.module_alias.get(file_path, {})
+            new_aliases = self.module_alias.get(file_path, {})
+            if file_path in scope.binding_files and old_aliases != new_aliases:
+                files_reached.add(file_path)
+            for aliased in (*old_aliases.values(), *new_aliases.values()):
+                if not aliased.isdisjoint(binding_changed):
+                    files_reached.add(file_path)
+        for class_key in scope.member_keys:
+            old, new = before.member.get(class_key, {}), self.member.get(class_key, {})
+            if old != new:
+                names.update(
+                    name for name in old.keys() | new.keys() if old.get(name) != new.get(name)
+                )
+        for class_key in scope.base_keys:
+            if before.base.get(class_key) != self.base.get(class_key):
+                # What a class inherits can change for any name its old or new ancestors
+                # define.
+                names.update(before.ancestor_member_names(class_key))
+                names.update(self.ancestor_member_names(class_key))
+        for language_name in before.unique_top_level.keys() | self.unique_top_level.keys():
+            if before.unique_top_level.get(language_name) != self.unique_top_level.get(
+                language_name
+            ):
+                names.add(language_name[1])
+        reached: set[str] = set()
+        for name in names:
+            reached.update(self.referrers_of_name.get(name, ()))
+        for file_path in files_reached:
+            reached.update(self.keys_of_file.get(file_path, ()))
+        module_paths = set(changed_module_paths)
+        if module_paths:
+            reached.update(self._referrers_through_module_paths(module_paths))
+        return reached
+
+    def ancestor_member_names(self, class_key: str) -> set[str]:
+        """The names of the direct members of a class and of every class above it."""
+        names: set[str] = set()
+        seen = {class_key}
+        reached = [class_key]
+        for key in reached:
+            names.update(self.member.get(key, ()))
+            for base in self.base.get(key, ()):
+                if base not in seen:
+                    seen.add(base)
+                    reached.append(base)
+        return names
+
+    def _referrers_through_module_paths(self, module_paths: set[str]) -> set[str]:
+        """Entities with an import of one of these module paths, or a dotted qualifier (which
+        may name a submodule through an alias)."""
+        reached: set[str] = set()
+        for references in self.binding_references.values():
+            for reference in references:
+                if reference.kind == "import" and (
+                    reference.module_path in module_paths
+                    or f"{reference.module_path}/{reference.name}" in module_paths
+                ):
+                    reached.add(reference.from_key)
+        for from_key, references in self.references.items():
+            if any("." in (reference.receiver or reference.scope) for reference in references):
+                reached.add(from_key)
+        return reached
+
+    def module_files_of(self, module_paths: Iterable[str]) -> dict[str, frozenset[str]]:
+        """The files each module path names now (none when it names no single unit)."""
+        return {
+            path: frozenset(self.module_files.get(path, ())) for path in module_paths
+        }
+
+    def module_paths_of_files(self, file_paths: Iterable[str]) -> set[str]:
+        return {
+            row.module_path
+            for file_path in file_paths
+            for row in self._module_rows_of_file.get(file_path, ())
+        }
+
     # -- what each file binds ------------------------------------------------------------
 
-    def _imports(self) -> Iterable[tuple[str, str, str, str]]:
-        """(file, local name, module path, name taken) of every import with a module path."""
-        for references in self.references.values():
+    def _imports(self, files: Iterable[str] | None = None) -> Iterable[tuple[str, str, str, str]]:
+        """(file, local name, module path, name taken) of every import with a module path
+        (of the given files only, when given)."""
+        if files is None:
+            groups: Iterable[list[RawReference]] = self.binding_references.values()
+        else:
+            groups = (self.binding_references.get(path, ()) for path in files)
+        for references in groups:
             for reference in references:
                 if reference.kind != "import" or reference.module_path == "":
                     continue
@@ -264,25 +490,42 @@ class CodebaseIndex:
             self._exported = self._build_exported()
         return self._exported
 
-    def _build_exported(self) -> dict[str, dict[str, set[str]]]:
-        exported: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    def _build_exported(
+        self, only: set[str] | None = None, kept: dict[str, dict[str, set[str]]] | None = None
+    ) -> dict[str, dict[str, set[str]]]:
+        """Build what every file binds; or, given `only` (files that import nothing from
+        outside it that changed) and `kept` (the last build), only those files' again."""
+        exported: dict[str, dict[str, set[str]]] = {}
+        if only is not None and kept is not None:
+            exported = {path: names for path, names in kept.items() if path not in only}
+        # Files outside `only` are final already: their facts are taken as they are.
+        settled = dict(exported)
         pending: list[tuple[str, str, str]] = []
 
         def add(file_path: str, name: str, key: str) -> None:
-            targets = exported[file_path][name]
-            if key not in targets:
+            names = exported.get(file_path)
+            if names is None:
+                names = exported[file_path] = {}
+            targets = names.get(name)
+            if targets is None:
+                names[name] = {key}
+            elif key in targets:
+                return
+            else:
                 targets.add(key)
-                pending.append((file_path, name, key))
+            pending.append((file_path, name, key))
 
-        for file_path, module in self.file_module.items():
-            for child in self.children.get(module, ()):
+        files = self.file_module.keys() if only is None else only
+        for file_path in files:
+            module = self.file_module.get(file_path)
+            for child in self.children.get(module, ()) if module is not None else ():
                 entity = self.entity.get(child)
                 if entity is not None and entity.entity_type != "impl":
                     add(file_path, entity.name, child)
         # Who takes a name (or every name) from a file, so new facts flow on to them.
         takers_of_name: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
         takers_of_all: dict[str, set[str]] = defaultdict(set)
-        for file_path, local, module_path, taken in set(self._imports()):
+        for file_path, local, module_path, taken in set(self._imports(only)):
             if taken == "":
                 for imported_file in self.module_files.get(module_path, ()):
                     module = self.file_module.get(imported_file)
@@ -290,6 +533,10 @@ class CodebaseIndex:
                         add(file_path, local, module)
             elif taken == "*":
                 for imported_file in self.module_files.get(module_path, ()):
+                    if imported_file in settled:
+                        for name, keys in list(settled[imported_file].items()):
+                            for key in list(keys):
+                                add(file_path, name, key)
                     takers_of_all[imported_file].add(file_path)
             else:
                 submodule = f"{module_path}/{taken}"
@@ -298,6 +545,9 @@ class CodebaseIndex:
                     if module is not None:
                         add(file_path, local, module)
                 for imported_file in self.module_files.get(module_path, ()):
+                    if imported_file in settled:
+                        for key in list(settled[imported_file].get(taken, ())):
+                            add(file_path, local, key)
                     takers_of_name[(imported_file, taken)].add((file_path, local))
         while pending:
             file_path, name, key = pending.pop()
@@ -343,7 +593,7 @@ class CodebaseIndex:
     def member(self) -> dict[str, dict[str, set[str]]]:
         """class -> name -> its direct members (an `impl T` block's methods count for T)."""
         if self._member is None:
-            members: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+            members: dict[str, dict[str, set[str]]] = {}
             for parent, children in self.children.items():
                 entity = self.entity.get(parent)
                 if entity is None or entity.entity_type not in CLASS_TYPES:
@@ -356,29 +606,55 @@ class CodebaseIndex:
                     if child_entity is None:
                         continue
                     for owner in owners:
-                        members[owner][child_entity.name].add(child)
+                        members.setdefault(owner, {}).setdefault(child_entity.name, set()).add(
+                            child
+                        )
             self._member = members
         return self._member
+
+    def _members_of_class(self, class_key: str) -> dict[str, set[str]]:
+        """name -> direct members of one class (with its impl blocks' methods, for a type)."""
+        entity = self.entity.get(class_key)
+        found: dict[str, set[str]] = {}
+        if entity is None or entity.entity_type not in CLASS_TYPES:
+            return found
+        owners = [class_key]
+        if entity.entity_type != "impl":
+            owners.extend(
+                key
+                for key in self.by_name.get(entity.name, ())
+                if self.entity[key].entity_type == "impl"
+                and self.entity[key].language == entity.language
+            )
+        for owner in owners:
+            for child in self.children.get(owner, ()):
+                child_entity = self.entity.get(child)
+                if child_entity is not None:
+                    found.setdefault(child_entity.name, set()).add(child)
+        return found
+
+    def _bases_named_by(self, reference: RawReference) -> Iterable[str]:
+        """The classes an extends / implements reference names, through its file's names."""
+        if reference.scope == "":
+            files: Iterable[str] = (reference.file_path,)
+        else:
+            files = self.module_alias.get(reference.file_path, {}).get(reference.scope, ())
+        for file_path in files:
+            for key in self.exported.get(file_path, {}).get(reference.name, ()):
+                if self._is_class(key):
+                    yield key
 
     @property
     def base(self) -> dict[str, set[str]]:
         """class -> its resolved bases (extends / implements, through the file's names)."""
         if self._base is None:
             bases: dict[str, set[str]] = defaultdict(set)
-            for from_key, references in self.references.items():
+            for references in self.binding_references.values():
                 for reference in references:
                     if reference.kind not in ("extends", "implements"):
                         continue
-                    if reference.scope == "":
-                        files = (reference.file_path,)
-                    else:
-                        files = self.module_alias.get(reference.file_path, {}).get(
-                            reference.scope, ()
-                        )
-                    for file_path in files:
-                        for key in self.exported.get(file_path, {}).get(reference.name, ()):
-                            if self._is_class(key):
-                                bases[from_key].add(key)
+                    for key in self._bases_named_by(reference):
+                        bases[reference.from_key].add(key)
             self._base = bases
         return self._base
 

@@ -18,6 +18,7 @@ import queue
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any, NamedTuple
 from joblib import Parallel, delayed
 
 from parseltongue._version import __version__
+from parseltongue.derived import refresh_coupling_for, refresh_search_tokens_for
 from parseltongue.extract import (
     DEFAULT_LIMITS,
     STATUS_INGESTED,
@@ -38,7 +40,14 @@ from parseltongue.extract import (
 from parseltongue.languages import LanguageSpec, language_for_path
 from parseltongue.memory import ProcessTreeMemorySampler
 from parseltongue.modules import module_paths_for_file, normalise_import_module
-from parseltongue.resolution import ResolutionInputs, load_codebase_index, resolve_everything
+from parseltongue.resolution import (
+    ResolutionCache,
+    ResolutionInputs,
+    TargetedUpdate,
+    collector_paused,
+    keep_out_of_collections,
+    resolve_everything,
+)
 from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, CozoDbStorage
 from parseltongue.walk import (
     DEFAULT_MAX_FILE_BYTES,
@@ -66,6 +75,8 @@ PHASE_DONE = "done"
 META_INGESTION_STATUS = "ingestion_status"
 META_INGESTION_ROOT = "ingestion_root"
 META_INGESTION_SETTINGS = "ingestion_settings"
+# A new token per completed ingestion: an index kept in memory is trusted only for its own.
+META_INGESTION_GENERATION = "ingestion_generation"
 STATUS_COMPLETE = "complete"
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
@@ -443,9 +454,15 @@ class CodebaseStreamer:
         summary = streamer.stream_directory_parallel(".")
     """
 
-    def __init__(self, config: StreamerConfig, storage: CozoDbStorage | None = None) -> None:
+    def __init__(
+        self,
+        config: StreamerConfig,
+        storage: CozoDbStorage | None = None,
+        cache: ResolutionCache | None = None,
+    ) -> None:
         self.config = config
         self._storage = storage if storage is not None else CozoDbStorage(config.database)
+        self._cache = cache if cache is not None else ResolutionCache()
 
     def storage(self) -> CozoDbStorage:
         """The open database this streamer writes to."""
@@ -479,6 +496,13 @@ class CodebaseStreamer:
         """Ingest `path` with parallel parse workers, whatever the configuration's mode."""
         jobs = self.config.with_parallel(True).effective_jobs()
         return self._ingest(Path(path), jobs, progress, phase)
+
+    def prepare_for_updates(self) -> None:
+        """Read the codebase index into memory now (a few seconds on a large codebase), so
+        that the next update of a few files needs only their own work."""
+        meta = self._stored_meta()
+        if meta.get(META_INGESTION_STATUS) == STATUS_COMPLETE:
+            self._cache.index_for(self._storage, meta.get(META_INGESTION_GENERATION))
 
     def update_files(self, path: str | Path, relative_paths: list[str]) -> IngestionSummary:
         """Re-index only these files of the ingested folder `path` (paths relative to it, as
@@ -537,15 +561,32 @@ class CodebaseStreamer:
                 plan = self._plan_named(collection, only, summary)
             # Set before any row changes: a run cut short leaves a status that is not
             # "complete", and the next run then rebuilds instead of trusting half an update.
+            # Read before the status changes: the kept index is trusted only for the
+            # ingestion it was made from.
+            generation = self._stored_meta().get(META_INGESTION_GENERATION)
             self._set_status(f"running: ingesting {collection.root}")
             current_phase = PHASE_PARSING
+            totals: dict[str, int] | None = None
+            # Whether the kept index describes the database once this run completes.
+            cache_current = self._cache.index is not None and self._cache.generation == generation
             try:
+                targeted: TargetedUpdate | None = None
                 if plan.incremental:
+                    if plan.graph_changed:
+                        index = self._cache.index_for(self._storage, generation)
+                        cache_current = True
+                        targeted = TargetedUpdate(self._storage, index, plan.to_remove)
+                        index.remove_files(plan.to_remove)
                     # Rows of changed and deleted files go; unchanged files keep theirs.
                     if plan.to_remove:
-                        self._storage.run_named_write("remove_files", files=plan.to_remove)
+                        self._storage.run_named_write(
+                            "remove_files",
+                            files=plan.to_remove,
+                            module_paths=module_path_rows_of(plan.to_remove),
+                        )
                 else:
                     # A rebuild replaces the database's rows: nothing of an earlier run survives.
+                    self._cache.forget()
                     self._storage.run_named_write("clear_codebase")
                 self._storage.run_named_write(
                     "put_meta_values", rows=self._ingestion_identity(collection.root)
@@ -556,9 +597,8 @@ class CodebaseStreamer:
                     progress(0, len(to_parse.files), 0)
                 # A few changed files parse faster in this process than a worker pool starts.
                 few = plan.incremental and len(plan.to_parse) < self.config.files_per_task
-                # A rebuild resolves from the rows it wrote, kept narrow in memory; an update
-                # reads the whole codebase back, since most of it was not parsed this run.
-                inputs = None if plan.incremental else ResolutionInputs()
+                # Resolution reads the rows written, kept narrow in memory.
+                inputs = ResolutionInputs()
                 self._write_everything(to_parse, 1 if few else jobs, summary, progress, inputs)
                 self._write_stamps(plan, summary, seen_at_ns)
                 current_phase = PHASE_RESOLVING
@@ -566,35 +606,33 @@ class CodebaseStreamer:
                 summary.parse_seconds = resolve_started - started
                 if plan.graph_changed:
                     announce(PHASE_RESOLVING)
-                    if inputs is None:
-                        index = load_codebase_index(self._storage)
-                        # Every reference is resolved again (edges out of unchanged files may
-                        # now point at new or different definitions).
-                        self._storage.run_named_write("clear_resolution")
-                    else:
-                        index = inputs.index()
-                        del inputs
-                    resolve_everything(
-                        self._storage, index, self.config.write_batch_rows or 20_000
-                    )
-                    del index
-                    # Search tokens and coupling degrees are derived from entities and edges.
-                    self._storage.refresh_derived_relations()
+                    totals = self._resolve(inputs, targeted)
+                    cache_current = True
                 else:
                     # No entity, reference, module path or containment edge changed, so the
                     # resolved and derived relations are already what resolution would write.
                     summary.resolved = False
+                    if cache_current:
+                        totals = self._cache.totals
+                del inputs
                 summary.resolve_seconds = time.perf_counter() - resolve_started
-                self._set_status(STATUS_COMPLETE)
+                # Not get_stats: its breakdowns read every wide entity row, which cost a
+                # re-run with nothing changed most of its time.
+                if totals is None:
+                    totals = self._storage.run_named("ingestion_totals")[0]
+                self._set_status(STATUS_COMPLETE, keep_cache=cache_current)
+                if cache_current:
+                    self._cache.totals = dict(totals)
             except KeyboardInterrupt:
+                self._cache.forget()
                 self._set_status(
                     f"interrupted: {summary.files_written} of {len(plan.to_parse)} files "
                     f"written, stopped while {current_phase}; run pt01 again"
                 )
                 raise IngestionInterrupted(summary, current_phase) from None
-            # Not get_stats: its breakdowns read every wide entity row, which cost a re-run
-            # with nothing changed most of its time.
-            totals = self._storage.run_named("ingestion_totals")[0]
+            except BaseException:
+                self._cache.forget()
+                raise
         summary.entities = totals["entities"]
         summary.edges = totals["edges"]
         summary.unresolved_references = totals["unresolved_references"]
@@ -604,8 +642,57 @@ class CodebaseStreamer:
         announce(PHASE_DONE)
         return summary
 
-    def _set_status(self, status: str) -> None:
+    def _set_status(self, status: str, keep_cache: bool = False) -> None:
+        """Record the ingestion status with a new generation token, which a kept index
+        follows only when the run completed and kept it up to date."""
+        generation = uuid.uuid4().hex
         self._storage.run_named_write("put_ingestion_status", status=status)
+        self._storage.run_named_write(
+            "put_meta_values", rows=[[META_INGESTION_GENERATION, generation]]
+        )
+        if status == STATUS_COMPLETE and keep_cache:
+            self._cache.generation = generation
+        elif status == STATUS_COMPLETE:
+            self._cache.forget()
+
+    def _stored_meta(self) -> dict[str, str]:
+        return {row["key"]: row["value"] for row in self._storage.run_named("meta_values")}
+
+    def _resolve(
+        self, inputs: ResolutionInputs, targeted: TargetedUpdate | None
+    ) -> dict[str, int] | None:
+        """Resolve references and refresh the derived relations; returns the totals when
+        they are known without counting (a targeted update adjusts the kept ones)."""
+        batch_rows = self.config.write_batch_rows or 20_000
+        if targeted is None:
+            with collector_paused():
+                index = inputs.index()
+                self._cache.index = index
+                resolve_everything(self._storage, index, batch_rows)
+            keep_out_of_collections()
+            return None
+        index = targeted.index
+        index.add_rows(inputs.entities, inputs.containment, inputs.module_paths, inputs.references)
+        totals = self._cache.totals
+        if totals is None:
+            # Nothing to adjust: resolve everything, and count.
+            index.invalidate()
+            self._storage.run_named_write("clear_resolution")
+            resolve_everything(self._storage, index, batch_rows)
+            return None
+        with collector_paused():
+            effect = targeted.resolve_affected(batch_rows)
+        keep_out_of_collections()
+        refresh_coupling_for(self._storage, effect.coupled_keys, effect.coupled_files)
+        old_names = [(row.key, row.name, row.file_path) for row in targeted.old_entities]
+        new_names = [(row.key, row.name, row.file_path) for row in targeted.new_entities()]
+        if old_names != new_names:
+            refresh_search_tokens_for(self._storage, old_names, new_names)
+        return {
+            "entities": len(index.entity),
+            "edges": totals["edges"] + effect.edges_delta,
+            "unresolved_references": totals["unresolved_references"] + effect.unresolved_delta,
+        }
 
     def _ingestion_identity(self, root: Path) -> list[list[str]]:
         """The meta rows that say which ingestion the database holds: rows made under other
@@ -689,17 +776,9 @@ class CodebaseStreamer:
         """The plan for `update_files`: every named file the walk collects is parsed (asked
         for by name, so stamps are not consulted), every named path with rows loses them."""
         summary.incremental = True
-        named = set(only)
-        stored = {
-            row["file_path"]
-            for row in self._storage.run_named("rows_source_files")
-            if row["file_path"] in named
-        }
-        stamped = {
-            row["file_path"]
-            for row in self._storage.run_named("rows_file_stamps")
-            if row["file_path"] in named
-        }
+        rows = self._storage.run_named("stored_paths_among", files=sorted(set(only)))
+        stored = {row["file_path"] for row in rows if row["has_source_row"]}
+        stamped = {row["file_path"] for row in rows if row["has_stamp"]}
         collected = {collected.relative_path for collected in collection.files}
         summary.files_changed = len(collected & stored)
         summary.files_added = len(collected - stored)
@@ -799,6 +878,18 @@ class _IngestionPlan(NamedTuple):
     """Unchanged files whose stat had changed (their hash proved them the same)."""
     graph_changed: bool
     """Whether any file that feeds resolution was parsed or removed."""
+
+
+def module_path_rows_of(file_paths: list[str]) -> list[list[str]]:
+    """[module_path, file_path] of every module path these files answer to (what
+    remove_files removes)."""
+    return [
+        [module_path, file_path]
+        for file_path in file_paths
+        for module_path, _depth, _unit in module_paths_for_file(
+            file_path, language_for_path(file_path)
+        )
+    ]
 
 
 def _stamp_is_trusted(stamp: dict[str, Any], collected: CollectedFile) -> bool:

@@ -100,9 +100,9 @@ def test_a_named_query_that_writes_is_refused(code_graph_database: str) -> None:
 
 
 def test_an_unknown_named_query_lists_the_names(code_graph_database: str) -> None:
-    result = run_cli("query", "--db", code_graph_database, "--name", "callers_of")
+    result = run_cli("query", "--db", code_graph_database, "--name", "who_calls_what")
     assert result.returncode == 1
-    assert "no named query 'callers_of'" in result.stderr and "reverse_callers" in result.stderr
+    assert "no named query 'who_calls_what'" in result.stderr and "reverse_callers" in result.stderr
 
 
 def test_a_bad_parameter_says_how_to_write_one(code_graph_database: str) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import watchfiles
 
+from parseltongue.resolution import ResolutionCache
 from parseltongue.server.context import ResultCache
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import (
@@ -83,6 +84,8 @@ class GraphUpdater:
         self.updates_done = 0
         self.last_update: UpdateRecord | None = None
         self.busy = False
+        # The codebase index kept between updates: one file's update then costs its own work.
+        self.resolution_cache = ResolutionCache()
 
     def stored_meta(self) -> dict[str, str]:
         return {row["key"]: row["value"] for row in self.storage.run_named("meta_values")}
@@ -110,7 +113,8 @@ class GraphUpdater:
             self.busy = True
             started = time.perf_counter()
             try:
-                summary: IngestionSummary = work(CodebaseStreamer(self._config(), self.storage))
+                streamer = CodebaseStreamer(self._config(), self.storage, self.resolution_cache)
+                summary: IngestionSummary = work(streamer)
             finally:
                 self.busy = False
                 # Cleared even after a failure: the rows may have changed part-way.
@@ -118,6 +122,14 @@ class GraphUpdater:
             self.updates_done += 1
             self.last_update = UpdateRecord.of(trigger, summary, time.perf_counter() - started)
             return summary
+
+    def prepare(self) -> None:
+        """Read the codebase index into memory ahead of the first change (see
+        CodebaseStreamer.prepare_for_updates)."""
+        with self._lock:
+            CodebaseStreamer(
+                self._config(), self.storage, self.resolution_cache
+            ).prepare_for_updates()
 
     def update_tree(self, root: Path, trigger: str) -> IngestionSummary:
         """What `pt01 root` does: incremental when the database holds this root, else full."""
@@ -248,9 +260,17 @@ class FileWatcher:
                 self.events_processed += len(changes)
                 if changes or not caught_up:
                     self._update("startup" if not caught_up else "file change")
+                    if not caught_up:
+                        self._prepare()
                     caught_up = True
         except Exception as error:  # noqa: BLE001 - reported by the status endpoint
             self.last_error = f"watcher stopped: {type(error).__name__}: {error}"
+
+    def _prepare(self) -> None:
+        try:
+            self.updater.prepare()
+        except Exception as error:  # noqa: BLE001 - updates then read the index themselves
+            self.last_error = f"reading the codebase index failed: {type(error).__name__}: {error}"
 
     def _update(self, trigger: str) -> None:
         try:

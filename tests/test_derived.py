@@ -1,0 +1,386 @@
+"""parseltongue.derived: the derived relations' rows computed in Python equal what the `.cozo`
+builds write, and a targeted coupling refresh leaves what a full build_coupling would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from project_trees import python_module, write, write_mixed_project
+from test_incremental import age_tree
+
+from parseltongue import CodeEntity, CozoDbStorage, DependencyEdge
+from parseltongue.derived import (
+    COUPLING_EDGE_TYPES,
+    coupling_rows,
+    coupling_scope,
+    refresh_coupling_for,
+    search_token_rows,
+    write_derived_rows,
+)
+from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GRAPH_PROJECT = FIXTURES / "graph_project"
+DERIVED = ("entity_name_tokens", "name_vocabulary", "entity_coupling", "file_coupling")
+COUPLING = ("entity_coupling", "file_coupling")
+
+Edge = tuple[str, str, str, str, int, str]
+
+
+# -- reading the database back -----------------------------------------------------------------
+
+
+def relation_rows(storage: CozoDbStorage, relation: str) -> set[tuple]:
+    return {tuple(row) for row in storage.run_named_table(f"rows_{relation}").rows}
+
+
+def entity_rows(storage: CozoDbStorage) -> list[tuple[str, str, str]]:
+    rows = storage.query_table("?[key, name, file_path] := *code_entities{key, name, file_path}")
+    return [tuple(row) for row in rows.rows]
+
+
+def edge_rows(storage: CozoDbStorage) -> set[Edge]:
+    return {tuple(row) for row in storage.run_named_table("rows_dependency_edges").rows}
+
+
+def built_by_cozo(storage: CozoDbStorage, *queries: str) -> dict[str, set[tuple]]:
+    """Run the `.cozo` builds themselves (not refresh_derived_relations, which may come to use
+    this module) and read the four relations back."""
+    for query in queries or ("build_search_index", "build_coupling"):
+        storage.run_named_write(query)
+    return {relation: relation_rows(storage, relation) for relation in DERIVED}
+
+
+def computed_in_python(storage: CozoDbStorage) -> dict[str, list[tuple]]:
+    entities = entity_rows(storage)
+    edges = [edge[:4] for edge in edge_rows(storage)]
+    tokens, vocabulary = search_token_rows(entities)
+    entity_coupling, file_coupling = coupling_rows(
+        {key: file_path for key, _, file_path in entities}, edges
+    )
+    return dict(zip(DERIVED, (tokens, vocabulary, entity_coupling, file_coupling), strict=True))
+
+
+def assert_python_rows_equal_the_cozo_builds(storage: CozoDbStorage) -> dict[str, list[tuple]]:
+    built = built_by_cozo(storage)
+    computed = computed_in_python(storage)
+    for relation in DERIVED:
+        rows = computed[relation]
+        assert len(rows) == len(set(rows)), f"{relation}: repeated rows"
+        missing, extra = built[relation] - set(rows), set(rows) - built[relation]
+        assert not missing and not extra, (
+            f"{relation}: {len(missing)} rows only Cozo wrote (e.g. {sorted(missing)[:3]}), "
+            f"{len(extra)} only Python computed (e.g. {sorted(extra)[:3]})"
+        )
+    # Written back through the put queries, the relations hold exactly the same rows.
+    write_derived_rows(storage, *(computed[relation] for relation in DERIVED), batch_rows=1000)
+    for relation in DERIVED:
+        assert relation_rows(storage, relation) == built[relation], relation
+    return computed
+
+
+@pytest.fixture
+def ingest(tmp_path: Path) -> Iterator:
+    opened: list[CodebaseStreamer] = []
+
+    def ingest_folder(folder: Path, name: str = "db") -> CodebaseStreamer:
+        streamer = CodebaseStreamer(StreamerConfig.new("rocksdb", tmp_path / name))
+        opened.append(streamer)
+        streamer.stream_directory(folder)
+        return streamer
+
+    yield ingest_folder
+    for streamer in opened:
+        streamer.close()
+
+
+# -- the rows equal the .cozo builds' ------------------------------------------------------------
+
+
+def test_rows_of_the_multi_language_fixtures_equal_the_cozo_builds(ingest) -> None:
+    storage = ingest(FIXTURES).storage()
+    computed = assert_python_rows_equal_the_cozo_builds(storage)
+    languages = {row[0] for row in storage.query_table(
+        "?[language] := *code_entities{language}"
+    ).rows}
+    assert len(languages) >= 10, languages
+    assert len(computed["entity_name_tokens"]) > len(computed["entity_coupling"]) > 100
+    assert any(row[2] for row in computed["file_coupling"])  # some file has inbound crossings
+
+
+def test_rows_of_awkward_names_and_edges_equal_the_cozo_builds() -> None:
+    """Names Unicode lowercases and reverses, and edges build_coupling treats specially."""
+    names = {
+        "py:a": ("HTTPServer_getURL2x", "a.py"),
+        "py:b": ("ΟΔΥΣΣΕΥΣ", "a.py"),  # final sigma
+        "py:c": ("İstanbulÉtéﬁ", "b.py"),  # lowercases to more code points
+        "py:d": ("get_get__GET", "b.py"),  # a word repeated, in two cases
+        "py:e": ("x\u0301y_n\u0303", "c.py"),  # combining marks: reversed by code point
+        "py:f": ("__init__", "c.py"),
+        "py:g": ("", "c.py"),
+        "py:h": ("_9lives", "d.py"),
+    }
+    edges = [
+        ("py:a", "py:b", "calls", "a.py"),  # within a file
+        ("py:a", "py:c", "calls", "a.py"),
+        ("py:a", "py:c", "uses", "a.py"),  # the same pair again: counts once
+        ("py:a", "py:a", "calls", "a.py"),  # a self-loop: both in and out
+        ("py:c", "py:a", "extends", "b.py"),
+        ("py:d", "py:e", "implements", "b.py"),
+        ("py:d", "py:e", "contains", "b.py"),  # not coupling
+        ("py:d", "py:h", "imports", "b.py"),  # not coupling
+        ("py:e", "py:gone", "calls", "c.py"),  # to no entity: outbound, no crossing
+        ("py:gone", "py:e", "calls", "x.py"),  # from no entity, out of a file without any
+        ("py:f", "py:a", "uses", "d.py"),  # source_file not the caller's own file
+        ("py:f", "py:a", "calls", "c.py"),  # ... and the same pair from its own file
+    ]
+    storage = CozoDbStorage.new_mem()
+    storage.insert_entities_batch(
+        CodeEntity(key=key, file_path=file_path, entity_type="function", name=name)
+        for key, (name, file_path) in names.items()
+    )
+    storage.insert_edges_batch(
+        DependencyEdge(from_key, to_key, edge_type, source_file)
+        for from_key, to_key, edge_type, source_file in edges
+    )
+    computed = assert_python_rows_equal_the_cozo_builds(storage)
+    assert ("r", "ςυεσσυδο", "οδυσσευς") in computed["name_vocabulary"]
+    files = {row[1]: row for row in computed["file_coupling"]}
+    assert "x.py" not in files  # no entity there: no row, though a pair leaves it
+    assert files["a.py"][2:5] == (3, 1, 4)  # in: c->a (b.py), f->a (d.py), f->a (c.py)
+
+
+def test_write_derived_rows_replaces_every_earlier_row(ingest) -> None:
+    storage = ingest(GRAPH_PROJECT).storage()
+    storage.run_named_write("put_entity_name_tokens", rows=[["n", "stale", "k", "stale", "f"]])
+    storage.run_named_write("put_file_coupling", rows=[[-9, "stale.py", 4, 5, 9, 1]])
+    computed = computed_in_python(storage)
+    write_derived_rows(storage, *(computed[relation] for relation in DERIVED))
+    assert built_by_cozo(storage) == {
+        relation: relation_rows(storage, relation) for relation in DERIVED
+    }
+    write_derived_rows(storage, [], [], [], [])
+    assert all(not relation_rows(storage, relation) for relation in DERIVED)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_rows_of_the_real_multi_corpus_equal_the_cozo_builds(ingest) -> None:
+    from bench.corpora import build_corpus
+
+    storage = ingest(build_corpus("multi")).storage()
+    computed = assert_python_rows_equal_the_cozo_builds(storage)
+    assert len(computed["entity_coupling"]) > 10_000
+    assert len(computed["file_coupling"]) >= 1000
+    # A targeted refresh on real code: some files' entities lose their edges, and one file
+    # loses its entities.
+    edges_before = edge_rows(storage)
+    files_before = {key: file_path for key, _, file_path in entity_rows(storage)}
+    chosen = sorted(set(files_before.values()))[::97]
+    storage.query(
+        "?[from_key, to_key, edge_type] <- $rows\n"
+        ":rm dependency_edges {from_key, to_key, edge_type}",
+        {"rows": [list(edge[:3]) for edge in edges_before if files_before.get(edge[0]) in chosen]},
+    )
+    remove_entities_of(storage, chosen[0])
+    refreshed = refresh_and_compare(storage, edges_before, files_before)
+    assert chosen[0] not in {row[1] for row in refreshed["file_coupling"]}
+
+
+# -- the targeted coupling refresh -------------------------------------------------------------
+
+
+def key_named(storage: CozoDbStorage, name: str) -> str:
+    rows = storage.query_read_only(
+        "?[key] := *code_entities:by_name{name: $name, key}, !starts_with(key, 'python:module')",
+        {"name": name},
+    )
+    assert len(rows) == 1, rows
+    return rows[0]["key"]
+
+
+def remove_edges(storage: CozoDbStorage, edges: list[tuple[str, str, str]]) -> None:
+    storage.query(
+        "?[from_key, to_key, edge_type] <- $rows\n"
+        ":rm dependency_edges {from_key, to_key, edge_type}",
+        {"rows": [list(edge) for edge in edges]},
+    )
+
+
+def remove_entities_of(storage: CozoDbStorage, file_path: str) -> None:
+    """Drop a file's entities and every edge from or to them, as removing the file does."""
+    storage.query(
+        """
+        {?[key] := *code_entities:by_file{file_path: $file, key} :replace _gone {key}}
+        {
+            ?[from_key, to_key, edge_type] :=
+                *_gone{key: from_key}, *dependency_edges{from_key, to_key, edge_type}
+            ?[from_key, to_key, edge_type] :=
+                *_gone{key: to_key}, *dependency_edges:by_target{to_key, edge_type, from_key}
+            :rm dependency_edges {from_key, to_key, edge_type}
+        }
+        {?[key] := *_gone{key} :rm code_entities {key}}
+        """,
+        {"file": file_path},
+    )
+
+
+def refresh_and_compare(
+    storage: CozoDbStorage,
+    edges_before: set[Edge],
+    files_before: dict[str, str],
+) -> dict[str, set[tuple]]:
+    """Refresh the coupling of what changed since `edges_before` / `files_before` (found as
+    a caller would: from the edges and entities that differ), then check the relations equal
+    a full build_coupling's. Returns the refreshed rows."""
+    entities_after = {key: file_path for key, _, file_path in entity_rows(storage)}
+    changed_edges = [edge[:4] for edge in edges_before ^ edge_rows(storage)]
+    changed_entities = set(files_before) ^ set(entities_after)
+    # A key's file never changes (the key names it), so one mapping holds old and new.
+    keys, files = coupling_scope(
+        changed_edges, {**files_before, **entities_after}, changed_entities
+    )
+    refresh_coupling_for(storage, keys, files)
+    refreshed = {relation: relation_rows(storage, relation) for relation in COUPLING}
+    rebuilt = built_by_cozo(storage, "build_coupling")
+    for relation in COUPLING:
+        assert refreshed[relation] == rebuilt[relation], (
+            relation,
+            sorted(refreshed[relation] - rebuilt[relation])[:5],
+            sorted(rebuilt[relation] - refreshed[relation])[:5],
+        )
+    return refreshed
+
+
+def test_refresh_after_removing_and_adding_edges_equals_a_full_build(ingest) -> None:
+    storage = ingest(GRAPH_PROJECT).storage()
+    built_by_cozo(storage, "build_coupling")
+    edges_before = edge_rows(storage)
+    files_before = {key: file_path for key, _, file_path in entity_rows(storage)}
+    coupling_before = {relation: relation_rows(storage, relation) for relation in COUPLING}
+
+    # An entity loses every edge, in and out; a file loses every entity (and so its edges).
+    isolated = key_named(storage, "process_order")
+    isolated_edges = [
+        edge[:3] for edge in edges_before if isolated in (edge[0], edge[1])
+    ]
+    assert len(isolated_edges) >= 3
+    remove_edges(storage, isolated_edges)
+    emptied = "app/util.py"
+    assert any(file_coupling[1] == emptied for file_coupling in coupling_before["file_coupling"])
+    remove_entities_of(storage, emptied)
+    # New edges: across files, within a file, a second type for a pair, a self-loop, and one
+    # into the isolated entity from a file that had no edge to it.
+    main, helper = key_named(storage, "main"), key_named(storage, "validate")
+    lib_entity = next(key for key, file_path in files_before.items() if file_path == "src/lib.rs")
+    added: list[Edge] = [
+        (main, lib_entity, "calls", files_before[main], 3, "test"),
+        (main, helper, "uses", files_before[main], 4, "test"),
+        (main, helper, "calls", files_before[main], 4, "test"),
+        (helper, helper, "calls", files_before[helper], 5, "test"),
+        (lib_entity, isolated, "implements", "src/lib.rs", 6, "test"),
+    ]
+    storage.write_rows("put_edges", [list(edge) for edge in added])
+
+    refreshed = refresh_and_compare(storage, edges_before, files_before)
+    assert refreshed != coupling_before
+    assert emptied not in {row[1] for row in refreshed["file_coupling"]}
+    isolated_row = next(row for row in refreshed["entity_coupling"] if row[1] == isolated)
+    assert isolated_row[2:5] == (1, 0, 1)
+    # Taking the added edge away leaves the isolated entity with no coupling at all.
+    remove_edges(storage, [(lib_entity, isolated, "implements")])
+    edges_before = edge_rows(storage) | {added[-1]}
+    files_now = {key: file_path for key, _, file_path in entity_rows(storage)}
+    refreshed = refresh_and_compare(storage, edges_before, files_now)
+    isolated_row = next(row for row in refreshed["entity_coupling"] if row[1] == isolated)
+    assert isolated_row == (0, isolated, 0, 0, 0, files_before[isolated])
+
+
+def test_refresh_after_re_indexing_edited_files_equals_a_full_build(
+    tmp_path: Path, ingest
+) -> None:
+    """The incremental case: files edited and deleted, update_files re-indexes them; the
+    coupling of the old database refreshed for what changed equals the rebuilt coupling."""
+    root = write_mixed_project(tmp_path / "project", python_files=4, rust_files=3)
+    age_tree(root)
+    streamer = ingest(root)
+    storage = streamer.storage()
+    edges_before = edge_rows(storage)
+    files_before = {key: file_path for key, _, file_path in entity_rows(storage)}
+    coupling_before = built_by_cozo(storage)
+
+    # mod_1 now calls mod_3 instead of mod_2, and defines one more function; unit_2 is gone.
+    write(
+        root / "pkg" / "mod_1.py",
+        python_module(1).replace("mod_2 as following", "mod_3 as following").replace(
+            "following.entry_2()", "following.entry_3()"
+        )
+        + "\n\ndef added_later():\n    return entry_1()\n",
+    )
+    (root / "src" / "unit_2.rs").unlink()
+    streamer.update_files(root, ["pkg/mod_1.py", "src/unit_2.rs"])
+    assert edge_rows(storage) != edges_before
+    # Put back the coupling the database held before the update, then refresh it.
+    current = computed_in_python(storage)
+    write_derived_rows(
+        storage,
+        current["entity_name_tokens"],
+        current["name_vocabulary"],
+        sorted(coupling_before["entity_coupling"]),
+        sorted(coupling_before["file_coupling"]),
+    )
+    refreshed = refresh_and_compare(storage, edges_before, files_before)
+    assert "src/unit_2.rs" not in {row[1] for row in refreshed["file_coupling"]}
+
+
+def test_refresh_finds_old_rows_of_any_total(tmp_path: Path) -> None:
+    """refresh_coupling_for looks old rows up by total up to 16 and scans those above: a hub
+    falling from 20 to 14 and an entity rising from 16 to 17 cross that line both ways."""
+    storage = CozoDbStorage(f"rocksdb:{tmp_path / 'db'}")
+    callers = [f"py:c{index}" for index in range(20)]
+    files = {"py:hub": "hub.py", "py:h16": "hub.py", **{key: f"{key[3:]}.py" for key in callers}}
+    storage.insert_entities_batch(
+        CodeEntity(key=key, file_path=file_path, entity_type="function", name=key[3:])
+        for key, file_path in files.items()
+    )
+    edges = [(key, "py:hub", "calls", files[key]) for key in callers]
+    edges += [(key, "py:h16", "uses", files[key]) for key in callers[:16]]
+    storage.insert_edges_batch(DependencyEdge(*edge) for edge in edges)
+    before = built_by_cozo(storage, "build_coupling")
+    assert (-20, "py:hub", 20, 0, 20, "hub.py") in before["entity_coupling"]
+    assert (-36, "hub.py", 36, 0, 36, 2) in before["file_coupling"]
+    edges_before = edge_rows(storage)
+
+    remove_edges(storage, [edge[:3] for edge in edges[:6]])
+    storage.insert_edges_batch([DependencyEdge(callers[16], "py:h16", "calls", "c16.py")])
+    refreshed = refresh_and_compare(storage, edges_before, files)
+    assert (-14, "py:hub", 14, 0, 14, "hub.py") in refreshed["entity_coupling"]
+    assert (-17, "py:h16", 17, 0, 17, "hub.py") in refreshed["entity_coupling"]
+    assert (-31, "hub.py", 31, 0, 31, 2) in refreshed["file_coupling"]
+    storage.close()
+
+
+def test_coupling_scope_names_both_ends_and_their_files() -> None:
+    files = {"a": "a.py", "b": "b.py", "c": "c.py", "gone": "old.py"}
+    keys, scope_files = coupling_scope(
+        [
+            ("a", "b", "calls", "a.py"),
+            ("c", "gone", "uses", "c.py"),
+            ("a", "c", "contains", "a.py"),  # structure changes no degree
+        ],
+        files,
+        changed_entities=["gone", "new"],
+    )
+    assert keys == {"a", "b", "c", "gone", "new"}
+    assert scope_files == {"a.py", "b.py", "c.py", "old.py"}
+    assert {"calls", "uses", "implements", "extends"} == COUPLING_EDGE_TYPES
+
+
+def test_refresh_with_nothing_to_refresh_changes_nothing(ingest) -> None:
+    storage = ingest(GRAPH_PROJECT).storage()
+    before = built_by_cozo(storage, "build_coupling")
+    refresh_coupling_for(storage, [], [])
+    refresh_coupling_for(storage, ["no:such:key"], ["no/such/file.py"])
+    assert {relation: relation_rows(storage, relation) for relation in DERIVED} == before
