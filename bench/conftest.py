@@ -9,7 +9,9 @@
 - Every run's figures go to `bench_results` (one dict per session); at the end of the session
   they are written, with the machine, the ratios and the targets, to
   `bench/results/<corpus>.json` and `.md` (or the folder `PARSELTONGUE_BENCH_RESULTS` names),
-  and the table is printed.
+  and the table is printed. A session that measured incremental updates alone
+  (bench_incremental.py) writes `<corpus>-incremental.json` and `.md` instead, so it does not
+  replace the ingestion and query figures of an earlier session.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bench.ingestion_runs import (
 from bench.results_table import results_markdown
 
 DEFAULT_RESULTS_FOLDER = Path(__file__).parent / "results"
-_SESSION_RESULTS: dict[str, Any] = {"runs": {}, "queries": {}}
+_SESSION_RESULTS: dict[str, Any] = {"runs": {}, "queries": {}, "incremental": {}}
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
@@ -56,7 +58,8 @@ def pytest_pycollect_makeitem(
 
 @pytest.fixture(scope="session")
 def bench_results() -> dict[str, Any]:
-    """Figures of this session's runs: `runs` by run name, `queries` by query name."""
+    """Figures of this session's runs: `runs` by run name, `queries` by query name, and
+    `incremental` (bench_incremental.py's figures and targets)."""
     return _SESSION_RESULTS
 
 
@@ -79,7 +82,7 @@ def bench_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = _SESSION_RESULTS
-    if not results["runs"] and not results["queries"]:
+    if not results["runs"] and not results["queries"] and not results["incremental"]:
         return
     corpus = bench_corpus_name()
     document = {
@@ -90,11 +93,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         **ratios_and_targets(results["runs"]),
         "runs": results["runs"],
         "queries": results["queries"],
+        "incremental": results["incremental"],
     }
     # The smoke test sends its results elsewhere, so a test run never touches bench/results.
     folder = Path(os.environ.get("PARSELTONGUE_BENCH_RESULTS") or DEFAULT_RESULTS_FOLDER)
     folder.mkdir(parents=True, exist_ok=True)
     name = Path(corpus).name if Path(corpus).is_dir() else corpus
+    if not results["runs"] and not results["queries"]:
+        name += "-incremental"
     (folder / f"{name}.json").write_text(json.dumps(document, indent=1) + "\n")
     (folder / f"{name}.md").write_text(results_markdown(document))
     session.config.stash[_TABLE_KEY] = results_markdown(document)

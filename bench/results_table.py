@@ -86,8 +86,75 @@ def queries_table(queries: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def incremental_tables(incremental: dict[str, Any]) -> str:
+    """The "Incremental updates" section: the edited file, the full ingestion, the no-change
+    re-runs, each kind of one-file update, the cold first update, and the targets."""
+    full = incremental.get("full_ingestion", {})
+    lines = ["### Incremental updates", ""]
+    if full:
+        lines.append(
+            f"Full ingestion (`pt01` process, {_cell(full.get('jobs'))} jobs): "
+            f"{_cell(full.get('wall_seconds'), 2)} s wall ({_cell(full.get('elapsed_seconds'), 2)}"
+            f" s in the summary), {_cell(full.get('files'))} files, "
+            f"{_cell(full.get('entities'))} entities, {_cell(full.get('edges'))} edges; "
+            f"load {_cell(full.get('load_before'), 2)}."
+        )
+    picked = incremental.get("picked")
+    if picked:
+        lines.append(
+            f"Edited file: `{picked['file']}` ({_cell(picked.get('entities'))} entities, "
+            f"{_cell(picked.get('lines'))} lines, {_cell(picked.get('edges_in_from_other_files'))}"
+            f" edges in from other files); body edit in `{picked['body_edit']}`, renamed "
+            f"`{picked['renamed']}`, removed `{picked['removed']}`."
+        )
+    prepare = incremental.get("prepare_for_updates")
+    if prepare:
+        lines.append(f"prepare_for_updates (index read ahead): {_cell(prepare['seconds'], 2)} s.")
+    cold = incremental.get("cold_first_update")
+    if cold:
+        lines.append(
+            f"Cold first update ({cold['edit']}, new streamer, index read from the database): "
+            f"{_cell(cold['seconds'], 2)} s (no target); load {_cell(cold.get('load_before'), 2)}."
+        )
+    if incremental.get("no_change"):
+        lines += ["", "| no-change re-run | rounds | median s | min s | summary s | "
+                      "ratio to full | resolved | load 1-min |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, rerun in incremental["no_change"].items():
+            lines.append(
+                f"| {name} | {_cell(rerun['rounds'])} | {_cell(rerun['median_seconds'], 3)} | "
+                f"{_cell(rerun['min_seconds'], 3)} | "
+                f"{_cell(rerun['summary_elapsed_median_seconds'], 3)} | "
+                f"{_cell(rerun['ratio_to_full'], 3)} | {_cell(rerun['resolved'])} | "
+                f"{_cell(rerun.get('load_before'), 2)} |"
+            )
+    if incremental.get("updates"):
+        lines += ["", "| one-file update | rounds | median ms | p90 ms | min ms | parse ms | "
+                      "resolve ms | restore median ms | target ms | met | load 1-min |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for kind, update in incremental["updates"].items():
+            lines.append(
+                f"| {kind} | {_cell(update['rounds'])} | {_cell(update['median_ms'], 1)} | "
+                f"{_cell(update['p90_ms'], 1)} | {_cell(update['min_ms'], 1)} | "
+                f"{_cell(update['parse_median_ms'], 1)} | "
+                f"{_cell(update['resolve_median_ms'], 1)} | "
+                f"{_cell(update.get('restore_median_ms'), 1)} | "
+                f"{_cell(update['target_ms'], 0)} | {_cell(update['met'])} | "
+                f"{_cell(update.get('load_before'), 2)} |"
+            )
+    if incremental.get("targets"):
+        lines += ["", "| target | figure | wanted | met |", "|---|---|---|---|"]
+        for name, target in incremental["targets"].items():
+            lines.append(
+                f"| {name} | {_cell(target['value'], 3)} | {target['target']} | "
+                f"{_cell(target['met'])} |"
+            )
+    return "\n".join(lines)
+
+
 def results_markdown(document: dict[str, Any]) -> str:
-    """The whole document as Markdown: machine, runs, targets and ratios, queries."""
+    """The whole document as Markdown: machine, runs, targets and ratios, queries, and
+    incremental updates."""
     machine = document.get("machine", {})
     parts = [
         f"corpus `{document.get('corpus')}`, jobs {document.get('jobs')}; "
@@ -100,4 +167,6 @@ def results_markdown(document: dict[str, Any]) -> str:
         parts += [runs_table(document["runs"]), "", targets_table(document), ""]
     if document.get("queries"):
         parts += [queries_table(document["queries"]), ""]
+    if document.get("incremental"):
+        parts += [incremental_tables(document["incremental"]), ""]
     return "\n".join(parts)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -16,11 +15,10 @@ from parseltongue.derived import (
     coupling_rows,
     coupling_scope,
     search_token_rows,
-    write_derived_rows,
 )
 from parseltongue.languages import provided_name_rows
 from parseltongue.resolve import CodebaseIndex, EdgeRow, EntityRow, UnresolvedRow
-from parseltongue.storage import CozoDbStorage
+from parseltongue.storage import BackgroundWriter, CozoDbStorage
 
 # put_entities column positions of what resolution reads: key, file, type, name, language.
 _ENTITY_COLUMNS = (0, 1, 2, 5, 4)
@@ -48,10 +46,17 @@ class ResolutionInputs:
         self.references.extend(rows_by_query.get("put_raw_references", ()))
 
     def index(self) -> CodebaseIndex:
-        return CodebaseIndex(
-            self.entities, self.containment, self.module_paths, self.references,
-            provided_name_rows(),
+        """The index of these rows; the rows are let go as it takes them (a rebuild holds
+        every reference of the codebase: not twice)."""
+        index = CodebaseIndex(
+            self.entities, self.containment, self.module_paths, (), provided_name_rows()
         )
+        self.entities, self.containment, self.module_paths = [], [], []
+        references, self.references = self.references, []
+        while references:
+            index.add_references(references[-100_000:])
+            del references[-100_000:]
+        return index
 
 
 @contextmanager
@@ -112,28 +117,53 @@ def resolve_everything(
 ) -> tuple[int, int]:
     """Resolve every reference of `index`, derive the search tokens and coupling degrees, and
     write all of it (over no earlier resolution: cleared, or a new database); returns
-    (edges, unresolved references) written."""
-    edges, unresolved = index.resolve_all()
-    entities = index.entity.values()
-    tokens, vocabulary = search_token_rows(
-        (entity.key, entity.name, entity.file_path) for entity in entities
-    )
-    entity_coupling, file_coupling = coupling_rows(
-        {entity.key: entity.file_path for entity in entities},
-        (edge[:4] for edge in edges),
-    )
-    # Two writers, different relations: one converts rows while Cozo writes the other's.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="parseltongue-resolve") as pool:
-        written = [
-            pool.submit(write_resolution, storage, edges, unresolved, batch_rows),
-            pool.submit(
-                write_derived_rows, storage, tokens, vocabulary, entity_coupling,
-                file_coupling, batch_rows,
-            ),
-        ]
-        for future in written:
-            future.result()
-    return len(edges), len(unresolved)
+    (edges, unresolved references) written.
+
+    Rows are written as they are made, a slice of entities at a time, by two writer threads
+    (one relation each at a time): the run never holds every row at once, and Cozo converts
+    and writes one batch while the next is resolved."""
+    batch = max(1, batch_rows)
+    storage.run_named_write("clear_derived")
+    entities = list(index.entity.values())
+    resolution_writer, derived_writer = BackgroundWriter(storage), BackgroundWriter(storage)
+    all_edges: list[EdgeRow] = []
+    unresolved_count = 0
+    try:
+        for start in range(0, len(entities), batch):
+            tokens, vocabulary = search_token_rows(
+                (entity.key, entity.name, entity.file_path)
+                for entity in entities[start : start + batch]
+            )
+            derived_writer.submit("put_entity_name_tokens", tokens)
+            # Each token once per slice; repeats across slices are upserts of the same row.
+            derived_writer.submit("put_name_vocabulary", vocabulary)
+        from_keys = list(index.references)
+        # Slices of entities, not of rows: an entity's rows aggregate over its references.
+        step = max(1, batch // 5)
+        for start in range(0, len(from_keys), step):
+            edges, unresolved = index.resolve_from(from_keys[start : start + step])
+            all_edges.extend(edges)
+            unresolved_count += len(unresolved)
+            if edges:
+                resolution_writer.submit("put_edges", edges)
+            if unresolved:
+                resolution_writer.submit("put_unresolved_references", unresolved)
+        entity_coupling, file_coupling = coupling_rows(
+            {entity.key: entity.file_path for entity in entities},
+            (edge[:4] for edge in all_edges),
+        )
+        for query_name, rows in (
+            ("put_entity_coupling", entity_coupling),
+            ("put_file_coupling", file_coupling),
+        ):
+            for start in range(0, len(rows), batch):
+                derived_writer.submit(query_name, rows[start : start + batch])
+    finally:
+        for writer in (resolution_writer, derived_writer):
+            writer.finish()
+    for writer in (resolution_writer, derived_writer):
+        writer.raise_if_failed()
+    return len(all_edges), unresolved_count
 
 
 @dataclass

@@ -21,6 +21,7 @@ import copy
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from sys import intern
 from typing import NamedTuple
 
 CLASS_TYPES = frozenset({"class", "struct", "interface", "trait", "enum", "impl", "protocol"})
@@ -168,7 +169,7 @@ class CodebaseIndex:
         """Add the rows of files not in the index (a whole file's rows at once)."""
         added_files: set[str] = set()
         for row in entities:
-            entity = EntityRow(*row[:5])
+            entity = EntityRow(*(intern(value) for value in row[:5]))
             self.entity[entity.key] = entity
             self.by_name[entity.name].add(entity.key)
             self.keys_of_file[entity.file_path].add(entity.key)
@@ -196,8 +197,16 @@ class CodebaseIndex:
                 module_row.unit, self.unit.get(module_row.file_path, module_row.unit)
             )
         self._recount_module_paths(touched_paths)
+        self.add_references(references)
+
+    def add_references(self, references: Iterable[Sequence]) -> None:
+        """Add raw references (of files whose other rows are in the index)."""
         for row in references:
-            reference = RawReference(*row)
+            # Interned: a codebase's references repeat few distinct strings (their entity,
+            # file, kind, names), and rows read back from the database carry a copy each.
+            reference = RawReference(*(
+                intern(value) if isinstance(value, str) else value for value in row
+            ))
             self.references[reference.from_key].append(reference)
             referrers = self.referrers_of_name[reference.name]
             referrers[reference.from_key] = referrers.get(reference.from_key, 0) + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import queue
 import random
 import re
 import tempfile
@@ -404,3 +405,36 @@ class CozoDbStorage:
         for row in self.run_named("stats_breakdown"):
             getattr(stats, _BREAKDOWN_FIELDS[row["category"]])[row["value"]] = row["count"]
         return stats
+
+
+class BackgroundWriter:
+    """A thread that writes to the database, fed through a bounded queue (so parsing cannot
+    run far ahead of writing and hold every row in memory). Each relation has one writer."""
+
+    def __init__(self, storage: CozoDbStorage) -> None:
+        self._storage = storage
+        self._queue: queue.Queue[tuple[str, list] | None] = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="parseltongue-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._storage.write_rows(*item)
+                except BaseException as error:  # noqa: BLE001 - re-raised in the parent
+                    self._error = error
+
+    def submit(self, query_name: str, rows: list) -> None:
+        self.raise_if_failed()
+        self._queue.put((query_name, rows))
+
+    def raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def finish(self) -> None:
+        """Write what is queued and stop (the caller asks `raise_if_failed` after)."""
+        self._queue.put(None)
+        self._thread.join()

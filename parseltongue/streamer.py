@@ -14,9 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import signal
-import threading
 import time
 import uuid
 from collections.abc import Callable, Generator
@@ -48,7 +46,7 @@ from parseltongue.resolution import (
     keep_out_of_collections,
     resolve_everything,
 )
-from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, CozoDbStorage
+from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, BackgroundWriter, CozoDbStorage
 from parseltongue.walk import (
     DEFAULT_MAX_FILE_BYTES,
     CollectedFile,
@@ -58,6 +56,7 @@ from parseltongue.walk import (
 )
 
 STATUS_FAILED = "failed"
+IDLE_WORKER_SECONDS = 2
 # Bytes read to tell a binary file from source: a NUL byte there means binary.
 BINARY_SNIFF_BYTES = 8192
 
@@ -401,39 +400,6 @@ class _RowBatches:
                 self._flush(name, self._rows[name])
                 self._rows[name] = []
         self._pending = 0
-
-
-class _WriterThread:
-    """A thread that writes to the database, fed through a bounded queue (so parsing cannot
-    run far ahead of writing and hold every row in memory). Each relation has one writer."""
-
-    def __init__(self, storage: CozoDbStorage) -> None:
-        self._storage = storage
-        self._queue: queue.Queue[tuple[str, list] | None] = queue.Queue(maxsize=8)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="parseltongue-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._storage.write_rows(*item)
-                except BaseException as error:  # noqa: BLE001 - re-raised in the parent
-                    self._error = error
-
-    def submit(self, query_name: str, rows: list) -> None:
-        self.raise_if_failed()
-        self._queue.put((query_name, rows))
-
-    def raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def finish(self) -> None:
-        """Write what is queued and stop (the caller asks `raise_if_failed` after)."""
-        self._queue.put(None)
-        self._thread.join()
 
 
 class IngestionInterrupted(KeyboardInterrupt):
@@ -813,7 +779,7 @@ class CodebaseStreamer:
         inputs: ResolutionInputs | None = None,
     ) -> None:
         writer_count = max(1, self.config.writer_threads) if self.config.overlap_writes else 0
-        writers = [_WriterThread(self._storage) for _ in range(writer_count)]
+        writers = [BackgroundWriter(self._storage) for _ in range(writer_count)]
 
         def flush(query_name: str, rows: list) -> None:
             if not writers:
@@ -863,7 +829,14 @@ class CodebaseStreamer:
         if jobs == 1:
             # The same tasks in this process: the sequential baseline, no pool to start.
             return (process_file_chunk(chunk, limits) for chunk in chunks)
-        pool = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+        # Idle workers go after a few seconds: they would hold ~70 MB each through
+        # resolution, the run's peak (the next ingestion starts new ones, in ~0.5 s).
+        pool = Parallel(
+            n_jobs=jobs,
+            backend="loky",
+            return_as="generator_unordered",
+            idle_worker_timeout=IDLE_WORKER_SECONDS,
+        )
         return pool(delayed(process_file_chunk)(chunk, limits, True) for chunk in chunks)
 
 

@@ -2,7 +2,8 @@
 
 No timing is asserted (a few files say nothing about speed); what is asserted is that every
 run of the matrix happens, the databases agree row for row, sled is reported as the engine's
-error, the query latencies are measured, and the results file is written.
+error, the query latencies are measured, every kind of incremental update is measured and its
+edit checked, and the results file is written.
 """
 
 from __future__ import annotations
@@ -77,10 +78,11 @@ def test_benchmark_suite_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path
         "PARSELTONGUE_BENCH_CORPUS": str(tiny_corpus),
         "PARSELTONGUE_BENCH_RESULTS": str(tmp_path),
         "PARSELTONGUE_BENCH_JOBS": "2",
+        "PARSELTONGUE_BENCH_UPDATE_ROUNDS": "2",
     }
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "bench/bench_ingestion.py", "bench/bench_queries.py",
-         "--benchmark-only", "-p", "no:cacheprovider", "-q"],
+         "bench/bench_incremental.py", "--benchmark-only", "-p", "no:cacheprovider", "-q"],
         cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=600,
         check=False,
     )
@@ -105,8 +107,24 @@ def test_benchmark_suite_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path
                                       "jobs_speedup"}
     assert {query["query"] for query in results["queries"].values()} == {
         "reverse_callers", "forward_callees", "blast_radius", "search_entities", "hotspots"}
+    incremental = results["incremental"]
+    assert incremental["full_ingestion"]["files"] == 3
+    assert incremental["picked"]["file"] == "src/lib.rs"
+    assert set(incremental["no_change"]) == {"pt01 process", "same streamer, in process"}
+    for rerun in incremental["no_change"].values():
+        assert rerun["incremental"] and not rerun["resolved"] and rerun["files_unchanged"] == 3
+    assert set(incremental["updates"]) == {
+        "body edit", "add a function", "remove a function", "rename a called function",
+        "add a file", "delete a file"}
+    for update in incremental["updates"].values():
+        assert update["rounds"] == 2 and update["incremental"] and update["resolved"]
+    assert incremental["cold_first_update"]["incremental"]
+    assert len(incremental["targets"]) == 7
     assert results["machine"]["nproc"] >= 1
-    assert (tmp_path / f"{tiny_corpus.name}.md").read_text().startswith("corpus ")
+    table = (tmp_path / f"{tiny_corpus.name}.md").read_text()
+    assert table.startswith("corpus ") and "### Incremental updates" in table
+    # The benchmarks edit a copy: the corpus itself is as it was.
+    assert (tiny_corpus / "src" / "lib.rs").read_text() == RUST_LIB
 
 
 def test_ratios_and_targets_are_taken_within_one_run() -> None:
