@@ -180,13 +180,19 @@ class ResolutionCache:
     def forget(self) -> None:
         self.index = self.generation = self.totals = None
 
-    def index_for(self, storage: CozoDbStorage, generation: str | None) -> CodebaseIndex:
-        """The index of what the database holds now: kept, or read back."""
+    def index_for(
+        self,
+        storage: CozoDbStorage,
+        generation: str | None,
+        totals: dict[str, int] | None = None,
+    ) -> CodebaseIndex:
+        """The index of what the database holds now: kept, or read back (with its totals,
+        counted unless given)."""
         if self.index is None or generation is None or generation != self.generation:
             with collector_paused():
                 self.index = load_codebase_index(storage)
             keep_out_of_collections()
-            self.totals = storage.run_named("ingestion_totals")[0]
+            self.totals = totals or storage.run_named("ingestion_totals")[0]
             self.generation = generation
         return self.index
 
@@ -209,23 +215,71 @@ class TargetedUpdate:
         self.before = index.snapshot()
         self.module_paths_before = index.module_paths_of_files(files)
         self.module_files_before = index.module_files_of(self.module_paths_before)
+        self.file_modules_before = {path: index.file_module.get(path) for path in files}
         old_keys = {key for path in files for key in index.keys_of_file.get(path, ())}
         self.old_entities = [index.entity[key] for key in sorted(old_keys)]
         self.old_containment = sum(len(index.children.get(key, ())) for key in old_keys)
         callers = storage.run_named_table("callers_of", keys=sorted(old_keys)).rows
         self.callers = {row[0] for row in callers} - old_keys
         self.resolved_before = old_keys | self.callers
-        self.old_edges: list[list] = []
-        self.old_unresolved = 0
+        self.old_keys = old_keys
+        self.old_edges: set[EdgeRow] = set()
+        self.old_unresolved: set[UnresolvedRow] = set()
         self._read_old_resolution(self.resolved_before)
 
     def _read_old_resolution(self, keys: set[str]) -> None:
         ordered = sorted(keys)
-        self.old_edges.extend(
-            self.storage.run_named_table("resolved_edges_from", keys=ordered).rows
+        self.old_edges.update(
+            tuple(row)
+            for row in self.storage.run_named_table("resolved_edges_from", keys=ordered).rows
         )
-        counted = self.storage.run_named_table("unresolved_count_from", keys=ordered).rows
-        self.old_unresolved += counted[0][0] if counted else 0
+        self.old_unresolved.update(
+            tuple(row)
+            for row in self.storage.run_named_table("unresolved_from", keys=ordered).rows
+        )
+
+    def _write_differences(
+        self, edges: list[EdgeRow], unresolved: list[UnresolvedRow], batch_rows: int
+    ) -> None:
+        """Write only what changed for the re-resolved entities: most of their rows come
+        out the same (renaming `new` re-resolves every reference to `new`, and moves few).
+        Rows from or into the changed files' old entities went with those files' rows."""
+        gone = self.old_keys
+
+        def written_before(row: tuple, into_gone: bool) -> bool:
+            return row[0] not in gone and not (into_gone and row[1] in gone)
+
+        new_edges, new_unresolved = set(edges), set(unresolved)
+        edge_keys = {edge[:3] for edge in new_edges}
+        unresolved_keys = {row[:4] for row in new_unresolved}
+        stale_edges = [
+            list(edge[:3])
+            for edge in self.old_edges
+            if edge[:3] not in edge_keys and written_before(edge, True)
+        ]
+        stale_unresolved = [
+            list(row[:4])
+            for row in self.old_unresolved
+            if row[:4] not in unresolved_keys and written_before(row, False)
+        ]
+        if stale_edges or stale_unresolved:
+            self.storage.run_named_write(
+                "remove_resolved_rows", edges=stale_edges, unresolved=stale_unresolved
+            )
+        write_resolution(
+            self.storage,
+            [
+                edge
+                for edge in edges
+                if edge not in self.old_edges or not written_before(edge, True)
+            ],
+            [
+                row
+                for row in unresolved
+                if row not in self.old_unresolved or not written_before(row, False)
+            ],
+            batch_rows,
+        )
 
     def interfaces_unchanged(self) -> bool:
         return self.interfaces_before == [self.index.file_interface(path) for path in self.files]
@@ -245,20 +299,32 @@ class TargetedUpdate:
         new_containment = sum(len(index.children.get(key, ())) for key in new_keys)
         if not self.interfaces_unchanged():
             module_paths = self.module_paths_before | index.module_paths_of_files(self.files)
-            scope = index.refresh_derived(
-                self.before, self.files, [*self.old_entities, *self.new_entities()], module_paths
-            )
+            named_before = {
+                path: self.module_files_before.get(path, frozenset()) for path in module_paths
+            }
             changed_paths = [
                 path
                 for path, files in index.module_files_of(module_paths).items()
-                if files != self.module_files_before.get(path, frozenset())
+                if files != named_before[path]
             ]
+            scope = index.refresh_derived(
+                self.before,
+                self.files,
+                [*self.old_entities, *self.new_entities()],
+                named_before,
+                changed_paths,
+            )
             # Names whose definitions (key, type, language) changed: what a lookup by name
             # (candidate counts, impl targets) sees differently.
             changed_names = {
                 entity.name
                 for entity in set(self.old_entities) ^ set(self.new_entities())
             }
+            for path, module in self.file_modules_before.items():
+                if index.file_module.get(path) != module:
+                    # Another module entity heads the file: all its top-level names move.
+                    changed_names.update(entity.name for entity in self.old_entities)
+                    changed_names.update(entity.name for entity in self.new_entities())
             reached = index.referrers_reached_by_change(
                 self.before, self.files, changed_paths, changed_names, scope
             )
@@ -267,12 +333,10 @@ class TargetedUpdate:
             extra = {key for key in extra if key in index.entity}
             self._read_old_resolution(extra)
             affected |= extra
-        kept = sorted((affected - new_keys) & index.entity.keys())
-        self.storage.run_named_write("remove_resolution_from", keys=kept)
         edges, unresolved = index.resolve_from(sorted(affected))
-        write_resolution(self.storage, edges, unresolved, batch_rows)
+        self._write_differences(edges, unresolved, batch_rows)
         # Coupling moves only at the ends of edges that came or went, and with entities.
-        old_edges = {tuple(row) for row in self.old_edges}
+        old_edges = {edge[:4] for edge in self.old_edges}
         new_edges = {edge[:4] for edge in edges}
         changed_edges = old_edges ^ new_edges
         entity_files = {entity.key: entity.file_path for entity in self.old_entities}
@@ -282,7 +346,7 @@ class TargetedUpdate:
                 if entity is not None:
                     entity_files[key] = entity.file_path
         entity_files.update((key, index.entity[key].file_path) for key in new_keys)
-        old_keys = {entity.key for entity in self.old_entities}
+        old_keys = self.old_keys
         coupled_keys, coupled_files = coupling_scope(
             changed_edges, entity_files, old_keys ^ new_keys
         )
@@ -291,7 +355,7 @@ class TargetedUpdate:
         return UpdateEffect(
             resolved_entities=len(affected),
             edges_delta=len(edges) - len(self.old_edges) + new_containment - self.old_containment,
-            unresolved_delta=len(unresolved) - self.old_unresolved,
+            unresolved_delta=len(unresolved) - len(self.old_unresolved),
             coupled_keys=coupled_keys,
             coupled_files=coupled_files,
         )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from sys import intern
 from typing import NamedTuple
 
@@ -107,6 +107,23 @@ class DerivedScope(NamedTuple):
     base_keys: set[str]
 
 
+def _imported_paths(reference: RawReference) -> tuple[str, ...]:
+    """The module paths an import can bind a file to (its module, or a submodule named
+    by what it takes)."""
+    if reference.kind != "import" or reference.module_path == "":
+        return ()
+    if reference.name in ("", "*"):
+        return (reference.module_path,)
+    return (reference.module_path, f"{reference.module_path}/{reference.name}")
+
+
+def _dotted_head(qualifier: str) -> str:
+    """The part of a dotted qualifier that must be a module alias (as resolution cuts it)."""
+    if "\n" in qualifier:
+        return _head_and_rest(qualifier)[0]
+    return qualifier.partition(".")[0]
+
+
 def _head_and_rest(qualifier: str) -> tuple[str, str]:
     return (
         _AFTER_FIRST_DOT.sub("", qualifier, count=1),
@@ -146,6 +163,10 @@ class CodebaseIndex:
         self.binding_references: dict[str, list[RawReference]] = defaultdict(list)
         # name -> entities that make a reference to that name -> how many such references.
         self.referrers_of_name: dict[str, dict[str, int]] = defaultdict(dict)
+        # (language, name) -> top-level definitions (children of a file's module, no impl).
+        self._top_level: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # module path -> files importing it (or a name of it as a submodule) -> how often.
+        self._importers: dict[str, dict[str, int]] = defaultdict(dict)
         self._member_of: dict[str, dict[str, set[str]]] = {}
         self.invalidate()
         self.add_rows(entities, containment, module_paths, references)
@@ -157,7 +178,6 @@ class CodebaseIndex:
         self._member: dict[str, dict[str, set[str]]] | None = None
         self._base: dict[str, set[str]] | None = None
         self._member_of = {}
-        self._unique_top_level: dict[tuple[str, str], str] | None = None
 
     def add_rows(
         self,
@@ -187,6 +207,9 @@ class CodebaseIndex:
             if modules:
                 self.file_module[file_path] = max(modules)
                 self.module_of[max(modules)] = file_path
+            for key in self._top_level_keys(file_path):
+                entity = self.entity[key]
+                self._top_level[(entity.language, entity.name)].add(key)
         touched_paths: set[str] = set()
         for row in module_paths:
             module_row = ModulePathRow(*row[:4])
@@ -212,6 +235,19 @@ class CodebaseIndex:
             referrers[reference.from_key] = referrers.get(reference.from_key, 0) + 1
             if reference.kind in BINDING_KINDS:
                 self.binding_references[reference.file_path].append(reference)
+                for module_path in _imported_paths(reference):
+                    importers = self._importers[module_path]
+                    importers[reference.file_path] = importers.get(reference.file_path, 0) + 1
+
+    def _top_level_keys(self, file_path: str) -> list[str]:
+        module = self.file_module.get(file_path)
+        if module is None:
+            return []
+        return [
+            key
+            for key in self.children.get(module, ())
+            if key in self.entity and self.entity[key].entity_type != "impl"
+        ]
 
     def _recount_module_paths(self, module_paths: Iterable[str]) -> None:
         # A module path counts only where it names one module unit (a file, or a Go/Java
@@ -230,6 +266,20 @@ class CodebaseIndex:
         the references their entities make)."""
         touched_paths: set[str] = set()
         for file_path in file_paths:
+            for key in self._top_level_keys(file_path):
+                entity = self.entity[key]
+                same_name = self._top_level[(entity.language, entity.name)]
+                same_name.discard(key)
+                if not same_name:
+                    del self._top_level[(entity.language, entity.name)]
+            for reference in self.binding_references.get(file_path, ()):
+                for module_path in _imported_paths(reference):
+                    importers = self._importers[module_path]
+                    importers[file_path] -= 1
+                    if not importers[file_path]:
+                        del importers[file_path]
+                        if not importers:
+                            del self._importers[module_path]
             for key in self.keys_of_file.pop(file_path, ()):
                 entity = self.entity.pop(key)
                 names = self.by_name[entity.name]
@@ -256,6 +306,16 @@ class CodebaseIndex:
             self.unit.pop(file_path, None)
         self._recount_module_paths(touched_paths)
 
+    def totals(self, resolved_edges: int, unresolved: int) -> dict[str, int]:
+        """What ingestion_totals counts, for a database holding exactly this index and a
+        resolution of it with these many rows."""
+        containment = sum(len(children) for children in self.children.values())
+        return {
+            "entities": len(self.entity),
+            "edges": containment + resolved_edges,
+            "unresolved_references": unresolved,
+        }
+
     def file_interface(self, file_path: str) -> tuple:
         """Everything of a file that resolution reads when resolving other files'
         references (names, types, nesting, module paths, imports, bases), without lines:
@@ -277,8 +337,7 @@ class CodebaseIndex:
         """A view of the derived lookups as they are now, to compare with after a change:
         built first, then held by a shallow copy (a change replaces them, never edits them).
         Only the derived lookups and `member_of` may be read from it."""
-        for _ in (self.exported, self.module_alias, self.member, self.base,
-                  self.unique_top_level):
+        for _ in (self.exported, self.module_alias, self.member, self.base):
             pass
         return copy.copy(self)
 
@@ -287,23 +346,29 @@ class CodebaseIndex:
         before: CodebaseIndex,
         changed_files: Iterable[str],
         changed_entities: Iterable[EntityRow],
-        module_paths: Iterable[str],
+        module_paths: Mapping[str, frozenset[str]],
+        changed_module_paths: Iterable[str] = (),
     ) -> DerivedScope:
         """Bring the derived lookups up to date after `changed_files` were replaced, from
         `before` (a snapshot of them), recomputing only what the change can touch: the
         bindings of the changed files and of every file importing from them (transitively),
         the members of classes defined in them or named by their `impl` blocks, the bases
         declared in the files whose bindings were recomputed. `changed_entities` are their
-        entities before and after; `module_paths` every module path they had or have."""
+        entities before and after; `module_paths` every module path they had or have, with
+        the files it named before the change; `changed_module_paths` those naming others now."""
         changed = set(changed_files)
-        importers: dict[str, set[str]] = defaultdict(set)
-        for file_path, _local, module_path, taken in self._imports():
-            importers[module_path].add(file_path)
-            if taken not in ("", "*"):
-                importers[f"{module_path}/{taken}"].add(file_path)
+        importers = self._importers
         closure = set(changed)
         pending = list(changed)
-        for module_path in module_paths:
+        # An import reaches a file only through a module path that names it (one unit), or
+        # one whose meaning changed.
+        reaching = set(changed_module_paths) | {
+            path
+            for path in module_paths
+            if not changed.isdisjoint(module_paths[path])
+            or not changed.isdisjoint(self.module_files.get(path, ()))
+        }
+        for module_path in reaching:
             for importer in importers.get(module_path, ()):
                 if importer not in closure:
                     closure.add(importer)
@@ -311,6 +376,8 @@ class CodebaseIndex:
         while pending:
             file_path = pending.pop()
             for row in self._module_rows_of_file.get(file_path, ()):
+                if file_path not in self.module_files.get(row.module_path, ()):
+                    continue
                 for importer in importers.get(row.module_path, ()):
                     if importer not in closure:
                         closure.add(importer)
@@ -358,7 +425,6 @@ class CodebaseIndex:
                         bases.setdefault(reference.from_key, set()).add(key)
         self._base = bases
         self._member_of = {}
-        self._unique_top_level = None
         return DerivedScope(closure, member_keys, base_keys)
 
     def referrers_reached_by_change(
@@ -411,11 +477,6 @@ class CodebaseIndex:
                 # define.
                 names.update(before.ancestor_member_names(class_key))
                 names.update(self.ancestor_member_names(class_key))
-        for language_name in before.unique_top_level.keys() | self.unique_top_level.keys():
-            if before.unique_top_level.get(language_name) != self.unique_top_level.get(
-                language_name
-            ):
-                names.add(language_name[1])
         reached: set[str] = set()
         for name in names:
             reached.update(self.referrers_of_name.get(name, ()))
@@ -423,7 +484,7 @@ class CodebaseIndex:
             reached.update(self.keys_of_file.get(file_path, ()))
         module_paths = set(changed_module_paths)
         if module_paths:
-            reached.update(self._referrers_through_module_paths(module_paths))
+            reached.update(self._referrers_through_module_paths(before, module_paths))
         return reached
 
     def ancestor_member_names(self, class_key: str) -> set[str]:
@@ -439,9 +500,11 @@ class CodebaseIndex:
                     reached.append(base)
         return names
 
-    def _referrers_through_module_paths(self, module_paths: set[str]) -> set[str]:
-        """Entities with an import of one of these module paths, or a dotted qualifier (which
-        may name a submodule through an alias)."""
+    def _referrers_through_module_paths(
+        self, before: CodebaseIndex, module_paths: set[str]
+    ) -> set[str]:
+        """Entities with an import of one of these module paths, or a dotted qualifier
+        headed by a module alias of their file (`nx.utils.f()` may name a submodule)."""
         reached: set[str] = set()
         for references in self.binding_references.values():
             for reference in references:
@@ -450,9 +513,16 @@ class CodebaseIndex:
                     or f"{reference.module_path}/{reference.name}" in module_paths
                 ):
                     reached.add(reference.from_key)
-        for from_key, references in self.references.items():
-            if any("." in (reference.receiver or reference.scope) for reference in references):
-                reached.add(from_key)
+        for file_path in before.module_alias.keys() | self.module_alias.keys():
+            heads = before.module_alias.get(file_path, {}).keys() | self.module_alias.get(
+                file_path, {}
+            ).keys()
+            for key in self.keys_of_file.get(file_path, ()):
+                for reference in self.references.get(key, ()):
+                    qualifier = reference.receiver or reference.scope
+                    if "." in qualifier and _dotted_head(qualifier) in heads:
+                        reached.add(key)
+                        break
         return reached
 
     def module_files_of(self, module_paths: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -749,20 +819,14 @@ class CodebaseIndex:
             if entity is not None and entity.name == name:
                 yield child
 
-    @property
-    def unique_top_level(self) -> dict[tuple[str, str], str]:
-        """(language, name) -> the one top-level definition of that name in the language."""
-        if self._unique_top_level is None:
-            found: dict[tuple[str, str], set[str]] = defaultdict(set)
-            for module in self.file_module.values():
-                for child in self.children.get(module, ()):
-                    entity = self.entity.get(child)
-                    if entity is not None and entity.entity_type != "impl":
-                        found[(entity.language, entity.name)].add(child)
-            self._unique_top_level = {
-                name: next(iter(keys)) for name, keys in found.items() if len(keys) == 1
-            }
-        return self._unique_top_level
+    def unique_top_level(self, language: str, name: str) -> str | None:
+        """The one top-level definition of `name` in the language, if there is just one.
+        (Which ones there are changes only with the entities named so: a change reaches the
+        references to that name through their name.)"""
+        keys = self._top_level.get((language, name))
+        if keys is not None and len(keys) == 1:
+            return next(iter(keys))
+        return None
 
     # -- resolving -----------------------------------------------------------------------
 
@@ -827,7 +891,7 @@ class CodebaseIndex:
             if targets:
                 return 8, set(targets)
             if (language, name) not in self.provided:
-                unique = self.unique_top_level.get((language, name))
+                unique = self.unique_top_level(language, name)
                 if unique is not None and unique != from_key and (
                     kind != "type" or self._is_class(unique)
                 ):

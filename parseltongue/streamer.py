@@ -76,6 +76,8 @@ META_INGESTION_ROOT = "ingestion_root"
 META_INGESTION_SETTINGS = "ingestion_settings"
 # A new token per completed ingestion: an index kept in memory is trusted only for its own.
 META_INGESTION_GENERATION = "ingestion_generation"
+# The totals of that generation (entities, edges, unresolved references), as JSON.
+META_INGESTION_TOTALS = "ingestion_totals"
 STATUS_COMPLETE = "complete"
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
@@ -529,17 +531,21 @@ class CodebaseStreamer:
             # "complete", and the next run then rebuilds instead of trusting half an update.
             # Read before the status changes: the kept index is trusted only for the
             # ingestion it was made from.
-            generation = self._stored_meta().get(META_INGESTION_GENERATION)
+            meta = self._stored_meta()
+            generation = meta.get(META_INGESTION_GENERATION)
             self._set_status(f"running: ingesting {collection.root}")
             current_phase = PHASE_PARSING
             totals: dict[str, int] | None = None
             # Whether the kept index describes the database once this run completes.
             cache_current = self._cache.index is not None and self._cache.generation == generation
+            known_totals = (
+                self._cache.totals if cache_current else _stored_totals(meta, generation)
+            )
             try:
                 targeted: TargetedUpdate | None = None
                 if plan.incremental:
                     if plan.graph_changed:
-                        index = self._cache.index_for(self._storage, generation)
+                        index = self._cache.index_for(self._storage, generation, known_totals)
                         cache_current = True
                         targeted = TargetedUpdate(self._storage, index, plan.to_remove)
                         index.remove_files(plan.to_remove)
@@ -578,15 +584,14 @@ class CodebaseStreamer:
                     # No entity, reference, module path or containment edge changed, so the
                     # resolved and derived relations are already what resolution would write.
                     summary.resolved = False
-                    if cache_current:
-                        totals = self._cache.totals
+                    totals = known_totals
                 del inputs
                 summary.resolve_seconds = time.perf_counter() - resolve_started
                 # Not get_stats: its breakdowns read every wide entity row, which cost a
                 # re-run with nothing changed most of its time.
                 if totals is None:
                     totals = self._storage.run_named("ingestion_totals")[0]
-                self._set_status(STATUS_COMPLETE, keep_cache=cache_current)
+                self._set_status(STATUS_COMPLETE, keep_cache=cache_current, totals=totals)
                 if cache_current:
                     self._cache.totals = dict(totals)
             except KeyboardInterrupt:
@@ -608,14 +613,20 @@ class CodebaseStreamer:
         announce(PHASE_DONE)
         return summary
 
-    def _set_status(self, status: str, keep_cache: bool = False) -> None:
+    def _set_status(
+        self, status: str, keep_cache: bool = False, totals: dict[str, int] | None = None
+    ) -> None:
         """Record the ingestion status with a new generation token, which a kept index
-        follows only when the run completed and kept it up to date."""
+        follows only when the run completed and kept it up to date; a completed run also
+        records its totals for that generation (a re-run with nothing changed reports them
+        instead of counting ~300k rows)."""
         generation = uuid.uuid4().hex
-        self._storage.run_named_write("put_ingestion_status", status=status)
-        self._storage.run_named_write(
-            "put_meta_values", rows=[[META_INGESTION_GENERATION, generation]]
-        )
+        rows = [[META_INGESTION_STATUS, status], [META_INGESTION_GENERATION, generation]]
+        if totals is not None:
+            rows.append(
+                [META_INGESTION_TOTALS, json.dumps({"generation": generation, **totals})]
+            )
+        self._storage.run_named_write("put_meta_values", rows=rows)
         if status == STATUS_COMPLETE and keep_cache:
             self._cache.generation = generation
         elif status == STATUS_COMPLETE:
@@ -634,9 +645,9 @@ class CodebaseStreamer:
             with collector_paused():
                 index = inputs.index()
                 self._cache.index = index
-                resolve_everything(self._storage, index, batch_rows)
+                edges, unresolved = resolve_everything(self._storage, index, batch_rows)
             keep_out_of_collections()
-            return None
+            return index.totals(edges, unresolved)
         index = targeted.index
         index.add_rows(inputs.entities, inputs.containment, inputs.module_paths, inputs.references)
         totals = self._cache.totals
@@ -644,8 +655,8 @@ class CodebaseStreamer:
             # Nothing to adjust: resolve everything, and count.
             index.invalidate()
             self._storage.run_named_write("clear_resolution")
-            resolve_everything(self._storage, index, batch_rows)
-            return None
+            edges, unresolved = resolve_everything(self._storage, index, batch_rows)
+            return index.totals(edges, unresolved)
         with collector_paused():
             effect = targeted.resolve_affected(batch_rows)
         keep_out_of_collections()
@@ -851,6 +862,17 @@ class _IngestionPlan(NamedTuple):
     """Unchanged files whose stat had changed (their hash proved them the same)."""
     graph_changed: bool
     """Whether any file that feeds resolution was parsed or removed."""
+
+
+def _stored_totals(meta: dict[str, str], generation: str | None) -> dict[str, int] | None:
+    """The totals the last completed ingestion recorded, if they are of this generation."""
+    try:
+        recorded = json.loads(meta.get(META_INGESTION_TOTALS, "{}"))
+    except ValueError:
+        return None
+    if generation is None or recorded.pop("generation", None) != generation:
+        return None
+    return recorded
 
 
 def module_path_rows_of(file_paths: list[str]) -> list[list[str]]:
