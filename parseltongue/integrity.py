@@ -26,6 +26,15 @@ INTEGRITY_KEY_COLUMNS: dict[str, int] = {
     "entity_test_reasons": 1,
     "module_paths": 2,
 }
+# The relations derived from those (search tokens and coupling degrees), same convention:
+# compared only when asked for (`include_derived`), so the default stays the ingested rows.
+DERIVED_KEY_COLUMNS: dict[str, int] = {
+    "entity_name_tokens": 3,
+    "name_vocabulary": 3,
+    "entity_coupling": 2,
+    "file_coupling": 2,
+}
+_COMPARABLE_KEY_COLUMNS: dict[str, int] = {**INTEGRITY_KEY_COLUMNS, **DERIVED_KEY_COLUMNS}
 DEFAULT_SAMPLE_ROWS = 10
 # Values longer than this (an entity's code) are cut in samples: enough to recognise the row.
 SAMPLE_VALUE_CHARACTERS = 120
@@ -120,10 +129,10 @@ def _shorten(row: Row) -> str:
 
 def relation_rows(storage: CozoDbStorage, relation: str) -> tuple[tuple[str, ...], list[Row]]:
     """Every row of a compared relation, as tuples in schema column order, sorted by key."""
-    if relation not in INTEGRITY_KEY_COLUMNS:
+    if relation not in _COMPARABLE_KEY_COLUMNS:
         raise ValueError(
             f"cannot compare relation {relation!r}; the compared relations are: "
-            f"{', '.join(INTEGRITY_KEY_COLUMNS)}"
+            f"{', '.join(_COMPARABLE_KEY_COLUMNS)}"
         )
     query_name = f"rows_{relation}"
     columns = named_query(query_name).columns
@@ -140,7 +149,7 @@ def compare_relation(
     """Compare one relation of two databases by key, then by value."""
     columns, rows_a = relation_rows(storage_a, relation)
     _, rows_b = relation_rows(storage_b, relation)
-    key_width = INTEGRITY_KEY_COLUMNS[relation]
+    key_width = _COMPARABLE_KEY_COLUMNS[relation]
     by_key_a = {row[:key_width]: row for row in rows_a}
     by_key_b = {row[:key_width]: row for row in rows_b}
     comparison = RelationComparison(relation, columns, key_width, len(rows_a), len(rows_b))
@@ -165,14 +174,21 @@ def verify_parallel_data_integrity_check(
     storage_b: CozoDbStorage,
     relations: tuple[str, ...] | None = None,
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    include_derived: bool = False,
 ) -> IntegrityReport:
-    """Compare two databases row for row on every ingested relation (or those named).
+    """Compare two databases row for row on every ingested relation (or those named); with
+    `include_derived`, on the derived relations too (DERIVED_KEY_COLUMNS), after the others.
+    Named `relations` may be any of both kinds.
 
     Example:
         report = verify_parallel_data_integrity_check(sequential.storage(), parallel.storage())
         assert report.identical, report.describe()
     """
     report = IntegrityReport(str(storage_a.specification), str(storage_b.specification))
-    for relation in relations or tuple(INTEGRITY_KEY_COLUMNS):
+    if not relations:
+        relations = tuple(INTEGRITY_KEY_COLUMNS)
+        if include_derived:
+            relations += tuple(DERIVED_KEY_COLUMNS)
+    for relation in relations:
         report.relations[relation] = compare_relation(storage_a, storage_b, relation, sample_rows)
     return report

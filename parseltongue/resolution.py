@@ -16,7 +16,8 @@ from parseltongue.derived import (
     coupling_scope,
     search_token_rows,
 )
-from parseltongue.languages import provided_name_rows
+from parseltongue.languages import language_for_path, provided_name_rows
+from parseltongue.modules import module_paths_for_file
 from parseltongue.resolve import CodebaseIndex, EdgeRow, EntityRow, UnresolvedRow
 from parseltongue.storage import BackgroundWriter, CozoDbStorage
 
@@ -213,7 +214,14 @@ class TargetedUpdate:
         self.files = files
         self.interfaces_before = [index.file_interface(path) for path in files]
         self.before = index.snapshot()
-        self.module_paths_before = index.module_paths_of_files(files)
+        # The paths the files answer to now and will answer to (a path follows from a file's
+        # name): a new file can make a path that named another file ambiguous.
+        self.module_paths_before = index.module_paths_of_files(files) | {
+            module_path
+            for path in files
+            if not path.endswith("/")
+            for module_path, _depth, _unit in module_paths_for_file(path, language_for_path(path))
+        }
         self.module_files_before = index.module_files_of(self.module_paths_before)
         self.file_modules_before = {path: index.file_module.get(path) for path in files}
         old_keys = {key for path in files for key in index.keys_of_file.get(path, ())}

@@ -753,15 +753,25 @@ class CodebaseStreamer:
         """The plan for `update_files`: every named file the walk collects is parsed (asked
         for by name, so stamps are not consulted), every named path with rows loses them."""
         summary.incremental = True
-        rows = self._storage.run_named("stored_paths_among", files=sorted(set(only)))
+        named = set(only)
+        # The folders on each path: a pruned one has a row of its own (`vendor/`), which the
+        # walk writes or no longer writes as the folder comes and goes.
+        folders = {
+            "/".join(path.split("/")[:depth]) + "/"
+            for path in named
+            for depth in range(1, path.count("/") + 1)
+        }
+        rows = self._storage.run_named("stored_paths_among", files=sorted(named | folders))
         stored = {row["file_path"] for row in rows if row["has_source_row"]}
+        stored_folders = stored & folders
+        stored -= folders
         stamped = {row["file_path"] for row in rows if row["has_stamp"]}
         collected = {collected.relative_path for collected in collection.files}
         summary.files_changed = len(collected & stored)
         summary.files_added = len(collected - stored)
         left_out = {skipped.relative_path for skipped in collection.skipped}
         summary.files_removed = len((stored | stamped) - collected - left_out)
-        to_remove = sorted(stored | stamped | collected)
+        to_remove = sorted(stored | stamped | collected | stored_folders)
         return _IngestionPlan(True, list(collection.files), to_remove, [], bool(to_remove))
 
     def _write_stamps(
@@ -881,6 +891,7 @@ def module_path_rows_of(file_paths: list[str]) -> list[list[str]]:
     return [
         [module_path, file_path]
         for file_path in file_paths
+        if not file_path.endswith("/")  # a left-out folder's row: no module
         for module_path, _depth, _unit in module_paths_for_file(
             file_path, language_for_path(file_path)
         )

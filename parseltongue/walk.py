@@ -235,8 +235,12 @@ class _Walk:
                 if reason is None:  # a file, not a folder
                     self.file(entry, path_so_far, rules)
                 return
+            if reason is None:
+                return  # a file where a folder was named: the walk records nothing below it
             if reason != "":
-                return  # not a folder, or a pruned one: the walk records nothing below it
+                # A pruned folder: the walk records the folder, and nothing below it.
+                self.collection.skipped.append(SkippedPath(path_so_far + "/", reason))
+                return
             folder = Path(entry.path)
 
     def file(

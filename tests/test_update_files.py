@@ -64,3 +64,25 @@ def test_random_edits_reindexed_by_name_equal_a_full_rebuild(tmp_path: Path, see
             summary = streamer.update_files(root, touched)
             assert summary.incremental, (step, done)
             assert_equals_full_rebuild(streamer.storage(), root)
+
+
+def test_a_pruned_folder_coming_and_going_keeps_its_own_row(tmp_path: Path) -> None:
+    """A file named inside a pruned folder (vendor/) is not indexed, but the walk writes a row
+    for the folder itself: it must appear, and go, as it does in a full rebuild."""
+    root = tmp_path / "project"
+    write(root / "a.py", python_module(0))
+    age_tree(root)
+    with CodebaseStreamer(StreamerConfig(database="mem", parallel=False)) as streamer:
+        streamer.stream_directory(root)
+        write(root / "vendor" / "lib.py", python_module(1))
+        streamer.update_files(root, ["vendor/lib.py"])
+        rows = streamer.storage().run_named("rows_source_files")
+        others = [(row["file_path"], row["status"]) for row in rows if row["file_path"] != "a.py"]
+        assert others == [("vendor/", "skipped")]
+        assert_equals_full_rebuild(streamer.storage(), root)
+        (root / "vendor" / "lib.py").unlink()
+        (root / "vendor").rmdir()
+        streamer.update_files(root, ["vendor/lib.py"])
+        rows = streamer.storage().run_named("rows_source_files")
+        assert [row["file_path"] for row in rows] == ["a.py"]
+        assert_equals_full_rebuild(streamer.storage(), root)
