@@ -1,7 +1,9 @@
 """Resolution against a database: gather what resolution reads, resolve, write the rows.
 
 `parseltongue.resolve` holds the rules; this module feeds them from an ingestion's rows (or
-from the database) and writes the resolved edges and unresolved references back.
+from the database), writes the resolved edges, unresolved references and derived rows back,
+keeps the codebase index between updates (`ResolutionCache`), and re-resolves only what an
+update can reach (`TargetedUpdate`).
 """
 
 from __future__ import annotations

@@ -56,7 +56,6 @@ from parseltongue.walk import (
 )
 
 STATUS_FAILED = "failed"
-IDLE_WORKER_SECONDS = 2
 # Bytes read to tell a binary file from source: a NUL byte there means binary.
 BINARY_SNIFF_BYTES = 8192
 
@@ -850,14 +849,10 @@ class CodebaseStreamer:
         if jobs == 1:
             # The same tasks in this process: the sequential baseline, no pool to start.
             return (process_file_chunk(chunk, limits) for chunk in chunks)
-        # Idle workers go after a few seconds: they would hold ~70 MB each through
-        # resolution, the run's peak (the next ingestion starts new ones, in ~0.5 s).
-        pool = Parallel(
-            n_jobs=jobs,
-            backend="loky",
-            return_as="generator_unordered",
-            idle_worker_timeout=IDLE_WORKER_SECONDS,
-        )
+        # Workers stay for the next ingestion (loky's default idle timeout). A short one (2 s)
+        # freed ~140 MB before resolution but hung a run: a task waited for a worker that had
+        # timed out.
+        pool = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
         return pool(delayed(process_file_chunk)(chunk, limits, True) for chunk in chunks)
 
 
