@@ -469,7 +469,10 @@ class CodebaseStreamer:
         that the next update of a few files needs only their own work."""
         meta = self._stored_meta()
         if meta.get(META_INGESTION_STATUS) == STATUS_COMPLETE:
-            self._cache.index_for(self._storage, meta.get(META_INGESTION_GENERATION))
+            generation = meta.get(META_INGESTION_GENERATION)
+            self._cache.index_for(
+                self._storage, generation, _stored_totals(meta, generation)
+            )
 
     def update_files(self, path: str | Path, relative_paths: list[str]) -> IngestionSummary:
         """Re-index only these files of the ingested folder `path` (paths relative to it, as
