@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable
 
-from parseltongue.languages import LanguageSpec
+from parseltongue.languages import LanguageSpec, language_for_path
 
 # Languages whose module unit is the folder (a Go package, a Java package), not the file.
 _FOLDER_MODULE_LANGUAGES = frozenset({"go", "java", "kotlin", "csharp", "swift"})
@@ -45,6 +46,19 @@ def module_paths_for_file(
     return [
         ("/".join(segments[start:]), len(segments) - start, unit)
         for start in range(len(segments))
+    ]
+
+
+def module_path_rows_of(file_paths: Iterable[str]) -> list[list[str]]:
+    """[module_path, file_path] of every module path these stored paths answer to (what
+    remove_files removes; a path follows from the file's name alone)."""
+    return [
+        [module_path, file_path]
+        for file_path in file_paths
+        if not file_path.endswith("/")  # a left-out folder's row: no module
+        for module_path, _depth, _unit in module_paths_for_file(
+            file_path, language_for_path(file_path)
+        )
     ]
 
 

@@ -18,8 +18,8 @@ from parseltongue.derived import (
     coupling_scope,
     search_token_rows,
 )
-from parseltongue.languages import language_for_path, provided_name_rows
-from parseltongue.modules import module_paths_for_file
+from parseltongue.languages import provided_name_rows
+from parseltongue.modules import module_path_rows_of
 from parseltongue.resolve import CodebaseIndex, EdgeRow, EntityRow, UnresolvedRow
 from parseltongue.storage import BackgroundWriter, CozoDbStorage
 
@@ -219,10 +219,7 @@ class TargetedUpdate:
         # The paths the files answer to now and will answer to (a path follows from a file's
         # name): a new file can make a path that named another file ambiguous.
         self.module_paths_before = index.module_paths_of_files(files) | {
-            module_path
-            for path in files
-            if not path.endswith("/")
-            for module_path, _depth, _unit in module_paths_for_file(path, language_for_path(path))
+            module_path for module_path, _file in module_path_rows_of(files)
         }
         self.module_files_before = index.module_files_of(self.module_paths_before)
         self.file_modules_before = {path: index.file_module.get(path) for path in files}
@@ -235,6 +232,8 @@ class TargetedUpdate:
         self.old_keys = old_keys
         self.old_edges: set[EdgeRow] = set()
         self.old_unresolved: set[UnresolvedRow] = set()
+        self.new_entities: list[EntityRow] = []
+        """The files' entities after the update (set by resolve_affected)."""
         self._read_old_resolution(self.resolved_before)
 
     def _read_old_resolution(self, keys: set[str]) -> None:
@@ -294,17 +293,15 @@ class TargetedUpdate:
     def interfaces_unchanged(self) -> bool:
         return self.interfaces_before == [self.index.file_interface(path) for path in self.files]
 
-    def new_entities(self) -> list[EntityRow]:
-        return [
-            self.index.entity[key]
-            for path in self.files
-            for key in sorted(self.index.keys_of_file.get(path, ()))
-        ]
-
     def resolve_affected(self, batch_rows: int) -> UpdateEffect:
         """Resolve again what the change can reach, replacing those entities' rows."""
         index = self.index
-        new_keys = {key for path in self.files for key in index.keys_of_file.get(path, ())}
+        self.new_entities = [
+            index.entity[key]
+            for path in self.files
+            for key in sorted(index.keys_of_file.get(path, ()))
+        ]
+        new_keys = {entity.key for entity in self.new_entities}
         affected = new_keys | self.callers
         new_containment = sum(len(index.children.get(key, ())) for key in new_keys)
         if not self.interfaces_unchanged():
@@ -320,7 +317,7 @@ class TargetedUpdate:
             scope = index.refresh_derived(
                 self.before,
                 self.files,
-                [*self.old_entities, *self.new_entities()],
+                [*self.old_entities, *self.new_entities],
                 named_before,
                 changed_paths,
             )
@@ -328,13 +325,13 @@ class TargetedUpdate:
             # (candidate counts, impl targets) sees differently.
             changed_names = {
                 entity.name
-                for entity in set(self.old_entities) ^ set(self.new_entities())
+                for entity in set(self.old_entities) ^ set(self.new_entities)
             }
             for path, module in self.file_modules_before.items():
                 if index.file_module.get(path) != module:
                     # Another module entity heads the file: all its top-level names move.
                     changed_names.update(entity.name for entity in self.old_entities)
-                    changed_names.update(entity.name for entity in self.new_entities())
+                    changed_names.update(entity.name for entity in self.new_entities)
             reached = index.referrers_reached_by_change(
                 self.before, self.files, changed_paths, changed_names, scope
             )

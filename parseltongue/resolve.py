@@ -433,7 +433,7 @@ class CodebaseIndex:
         changed_files: Iterable[str],
         changed_module_paths: Iterable[str],
         changed_names: Iterable[str],
-        scope: DerivedScope | None = None,
+        scope: DerivedScope,
     ) -> set[str]:
         """The entities whose references may resolve differently now than in `before`
         (a snapshot taken before `changed_files` were replaced), besides the changed files'
@@ -443,12 +443,6 @@ class CodebaseIndex:
         bindings (or aliased modules' bindings) changed."""
         names = set(changed_names)
         binding_changed = set(changed_files)
-        if scope is None:
-            scope = DerivedScope(
-                before.exported.keys() | self.exported.keys(),
-                before.member.keys() | self.member.keys(),
-                before.base.keys() | self.base.keys(),
-            )
         for file_path in scope.binding_files:
             old, new = before.exported.get(file_path, {}), self.exported.get(file_path, {})
             if old != new:

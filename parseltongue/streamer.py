@@ -37,7 +37,11 @@ from parseltongue.extract import (
 )
 from parseltongue.languages import LanguageSpec, language_for_path
 from parseltongue.memory import ProcessTreeMemorySampler
-from parseltongue.modules import module_paths_for_file, normalise_import_module
+from parseltongue.modules import (
+    module_path_rows_of,
+    module_paths_for_file,
+    normalise_import_module,
+)
 from parseltongue.resolution import (
     ResolutionCache,
     ResolutionInputs,
@@ -664,7 +668,7 @@ class CodebaseStreamer:
         keep_out_of_collections()
         refresh_coupling_for(self._storage, effect.coupled_keys, effect.coupled_files)
         old_names = [(row.key, row.name, row.file_path) for row in targeted.old_entities]
-        new_names = [(row.key, row.name, row.file_path) for row in targeted.new_entities()]
+        new_names = [(row.key, row.name, row.file_path) for row in targeted.new_entities]
         if old_names != new_names:
             refresh_search_tokens_for(self._storage, old_names, new_names)
         return {
@@ -881,19 +885,6 @@ def _stored_totals(meta: dict[str, str], generation: str | None) -> dict[str, in
     if generation is None or recorded.pop("generation", None) != generation:
         return None
     return recorded
-
-
-def module_path_rows_of(file_paths: list[str]) -> list[list[str]]:
-    """[module_path, file_path] of every module path these files answer to (what
-    remove_files removes)."""
-    return [
-        [module_path, file_path]
-        for file_path in file_paths
-        if not file_path.endswith("/")  # a left-out folder's row: no module
-        for module_path, _depth, _unit in module_paths_for_file(
-            file_path, language_for_path(file_path)
-        )
-    ]
 
 
 def _stamp_is_trusted(stamp: dict[str, Any], collected: CollectedFile) -> bool:

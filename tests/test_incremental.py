@@ -126,7 +126,7 @@ def test_full_flag_another_root_or_other_limits_rebuild(
     assert run(project, max_file_bytes=10_000).incremental
     # A run cut short (Ctrl-C) leaves a status other than complete: do not trust its rows.
     with CozoDbStorage(database) as storage:
-        storage.run_named_write("put_ingestion_status", status="interrupted: test")
+        storage.run_named_write("put_meta_values", rows=[["ingestion_status", "interrupted: test"]])
     assert "did not complete" in run(project, max_file_bytes=10_000).full_rebuild_reason
 
 
