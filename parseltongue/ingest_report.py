@@ -151,6 +151,7 @@ def summary_table(summary: IngestionSummary) -> Table:
             ("  files changed", f"{summary.files_changed:,}"),
             ("  files added", f"{summary.files_added:,}"),
             ("  files removed", f"{summary.files_removed:,}"),
+            ("  entities resolved again", f"{summary.entities_resolved:,}"),
         ]
     rows += [
         ("files ingested", f"{summary.files_ingested:,}"),

@@ -222,7 +222,7 @@ class TargetedUpdate:
             module_path for module_path, _file in module_path_rows_of(files)
         }
         self.module_files_before = index.module_files_of(self.module_paths_before)
-        self.file_modules_before = {path: index.file_module.get(path) for path in files}
+        self.top_level_before = index.top_level_definitions(files)
         old_keys = {key for path in files for key in index.keys_of_file.get(path, ())}
         self.old_entities = [index.entity[key] for key in sorted(old_keys)]
         self.old_containment = sum(len(index.children.get(key, ())) for key in old_keys)
@@ -321,19 +321,11 @@ class TargetedUpdate:
                 named_before,
                 changed_paths,
             )
-            # Names whose definitions (key, type, language) changed: what a lookup by name
-            # (candidate counts, impl targets) sees differently.
-            changed_names = {
-                entity.name
-                for entity in set(self.old_entities) ^ set(self.new_entities)
-            }
-            for path, module in self.file_modules_before.items():
-                if index.file_module.get(path) != module:
-                    # Another module entity heads the file: all its top-level names move.
-                    changed_names.update(entity.name for entity in self.old_entities)
-                    changed_names.update(entity.name for entity in self.new_entities)
+            top_level_names = index.names_with_other_top_level_definitions(
+                self.top_level_before, index.top_level_definitions(self.files)
+            )
             reached = index.referrers_reached_by_change(
-                self.before, self.files, changed_paths, changed_names, scope
+                self.before, self.files, changed_paths, top_level_names, scope
             )
             # Entities still holding rows from before: read what they had, then drop it.
             extra = reached - affected - self.resolved_before
@@ -360,7 +352,7 @@ class TargetedUpdate:
         if old_keys != new_keys:
             coupled_files.update(self.files)
         return UpdateEffect(
-            resolved_entities=len(affected),
+            resolved_entities=sum(1 for key in affected if index.references.get(key)),
             edges_delta=len(edges) - len(self.old_edges) + new_containment - self.old_containment,
             unresolved_delta=len(unresolved) - len(self.old_unresolved),
             coupled_keys=coupled_keys,

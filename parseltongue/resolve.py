@@ -7,7 +7,10 @@ through the class hierarchy; the receiver's type from a binding in scope; a modu
 a class named as receiver; the file's own and imported names (following re-exports and
 `*` imports through modules); last, a name defined once in the whole codebase. When the
 winning evidence names more than one target, or none is found, the reference goes to
-unresolved references with its candidate count: never an edge to every same-named entity.
+unresolved references with how many targets that evidence named (for an unqualified name,
+the top-level definitions of it the last resort saw; else 0): never an edge to every
+same-named entity. (Counting every same-named definition would tie each row to edits of
+any method of that name anywhere.)
 
 `queries/resolve.cozo` states the same rules in Datalog; the test suite holds the
 two to the same rows. This one is what ingestion runs: Cozo evaluated the rules at 5-10 us
@@ -20,7 +23,8 @@ from __future__ import annotations
 import copy
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from sys import intern
 from typing import NamedTuple
 
@@ -96,8 +100,6 @@ EdgeRow = tuple[str, str, str, str, int, str]
 UnresolvedRow = tuple[str, str, str, int, int]
 """from_key, name (qualifier.name), edge_type, source_line, candidates."""
 
-_NO_TARGETS: frozenset[str] = frozenset()
-
 
 class DerivedScope(NamedTuple):
     """What a targeted refresh of the derived lookups recomputed: only there can they differ."""
@@ -128,6 +130,34 @@ def _head_and_rest(qualifier: str) -> tuple[str, str]:
     return (
         _AFTER_FIRST_DOT.sub("", qualifier, count=1),
         _UP_TO_FIRST_DOT.sub("", qualifier, count=1),
+    )
+
+
+def _closure(start: Iterable[str], following: Mapping[str, set[str]]) -> set[str]:
+    """`start` and everything reached from it by following the map."""
+    reached = set(start)
+    pending = list(reached)
+    while pending:
+        for key in following.get(pending.pop(), ()):
+            if key not in reached:
+                reached.add(key)
+                pending.append(key)
+    return reached
+
+
+def _is_unqualified(reference: RawReference) -> bool:
+    """Whether the last resort (a top-level definition of the name) can pin it."""
+    return reference.kind != "import" and not (reference.receiver or reference.scope)
+
+
+def _reads_other_files_bindings(reference: RawReference) -> bool:
+    """Whether a reference can look its name up in another file's bindings, but for the
+    files its own file aliases: an import, or a dotted qualifier or receiver type (through
+    a module alias to a submodule or a module it binds)."""
+    return (
+        reference.kind == "import"
+        or "." in (reference.receiver or reference.scope)
+        or "." in reference.receiver_type
     )
 
 
@@ -432,16 +462,20 @@ class CodebaseIndex:
         before: CodebaseIndex,
         changed_files: Iterable[str],
         changed_module_paths: Iterable[str],
-        changed_names: Iterable[str],
+        top_level_names: Iterable[str],
         scope: DerivedScope,
     ) -> set[str]:
         """The entities whose references may resolve differently now than in `before`
         (a snapshot taken before `changed_files` were replaced), besides the changed files'
         own. Every lookup resolution makes is keyed by the reference's own name, by its
-        file's bindings, or by the bindings of a module its file aliases; so the references
-        reached are those whose name's lookups changed, and all references of files whose
-        bindings (or aliased modules' bindings) changed."""
-        names = set(changed_names)
+        file's bindings, or by the bindings of a module its file aliases. So the references
+        reached are: all references of files whose bindings (or aliased modules' bindings)
+        changed; those to a name a file binds differently that can read another file's
+        bindings (imports, dotted qualifiers); the unqualified ones to a name whose top-level
+        definitions changed (`top_level_names`, the last tier's lookup); and, for a name
+        whose members changed in some classes, those whose qualifier or receiver can name
+        one of those classes or a class below them."""
+        names: set[str] = set()
         binding_changed = set(changed_files)
         for file_path in scope.binding_files:
             old, new = before.exported.get(file_path, {}), self.exported.get(file_path, {})
@@ -459,27 +493,100 @@ class CodebaseIndex:
             for aliased in (*old_aliases.values(), *new_aliases.values()):
                 if not aliased.isdisjoint(binding_changed):
                     files_reached.add(file_path)
+        # name -> classes whose members of that name (own or inherited) may have changed.
+        member_changes: dict[str, set[str]] = defaultdict(set)
         for class_key in scope.member_keys:
             old, new = before.member.get(class_key, {}), self.member.get(class_key, {})
             if old != new:
-                names.update(
-                    name for name in old.keys() | new.keys() if old.get(name) != new.get(name)
-                )
+                for name in old.keys() | new.keys():
+                    if old.get(name) != new.get(name):
+                        member_changes[name].add(class_key)
         for class_key in scope.base_keys:
             if before.base.get(class_key) != self.base.get(class_key):
                 # What a class inherits can change for any name its old or new ancestors
                 # define.
-                names.update(before.ancestor_member_names(class_key))
-                names.update(self.ancestor_member_names(class_key))
+                for name in before.ancestor_member_names(class_key) | (
+                    self.ancestor_member_names(class_key)
+                ):
+                    member_changes[name].add(class_key)
         reached: set[str] = set()
-        for name in names:
-            reached.update(self.referrers_of_name.get(name, ()))
         for file_path in files_reached:
             reached.update(self.keys_of_file.get(file_path, ()))
+        for name in names:
+            self._reach_referrers(reached, name, _reads_other_files_bindings)
+        for name in top_level_names:
+            self._reach_referrers(reached, name, _is_unqualified)
+        if member_changes:
+            below = self._classes_below(before)
+            for name, classes in member_changes.items():
+                self._reach_referrers(
+                    reached, name,
+                    partial(self._may_look_up_members, classes=_closure(classes, below)),
+                )
         module_paths = set(changed_module_paths)
         if module_paths:
             reached.update(self._referrers_through_module_paths(before, module_paths))
         return reached
+
+    def top_level_definitions(self, file_paths: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """key -> (language, name) of the files' top-level definitions."""
+        return {
+            key: (self.entity[key].language, self.entity[key].name)
+            for file_path in file_paths
+            for key in self._top_level_keys(file_path)
+        }
+
+    def names_with_other_top_level_definitions(
+        self, before: Mapping[str, tuple[str, str]], after: Mapping[str, tuple[str, str]]
+    ) -> set[str]:
+        """The names whose top-level definitions (in a language) are others now, when some
+        files' top-level definitions went from `before` to `after` (both key -> (language,
+        name)): the last tier's lookup and the unresolved count of unqualified references."""
+        names: set[str] = set()
+        for language_name in set(before.values()) | set(after.values()):
+            now = self._top_level.get(language_name, set())
+            then = {key for key in now if key not in after} | {
+                key for key, defined in before.items() if defined == language_name
+            }
+            if then != now:
+                names.add(language_name[1])
+        return names
+
+    def _reach_referrers(
+        self, reached: set[str], name: str, may_differ: Callable[[RawReference], bool]
+    ) -> None:
+        """Add the entities with a reference to `name` whose lookups may differ."""
+        for key in self.referrers_of_name.get(name, ()):
+            if key not in reached and any(
+                reference.name == name and may_differ(reference)
+                for reference in self.references.get(key, ())
+            ):
+                reached.add(key)
+
+    def _may_look_up_members(self, reference: RawReference, classes: set[str]) -> bool:
+        """Whether a reference can look members up in one of `classes` (the tiers by
+        `self`/`super`, receiver type and class qualifier)."""
+        if reference.kind == "import":
+            return False
+        qualifier = reference.receiver or reference.scope
+        if qualifier in SELF_WORDS or qualifier in SUPER_WORDS:
+            return True
+        bound = self.exported.get(reference.file_path, {})
+        receiver_type = reference.receiver_type
+        if receiver_type and (
+            "." in receiver_type or not classes.isdisjoint(bound.get(receiver_type, ()))
+        ):
+            return True
+        return qualifier != "" and not classes.isdisjoint(bound.get(qualifier, ()))
+
+    def _classes_below(self, before: CodebaseIndex) -> dict[str, set[str]]:
+        """class -> the classes naming it as a base, before or after a change."""
+        below: dict[str, set[str]] = defaultdict(set)
+        for bases_of in (before.base, self.base):
+            for class_key, bases in bases_of.items():
+                for base in bases:
+                    below[base].add(class_key)
+        return below
 
     def ancestor_member_names(self, class_key: str) -> set[str]:
         """The names of the direct members of a class and of every class above it."""
@@ -822,6 +929,13 @@ class CodebaseIndex:
             return next(iter(keys))
         return None
 
+    def _top_level_count(self, language: str, name: str, qualifier: str) -> int:
+        """What an unqualified reference no evidence pins counts: the top-level definitions
+        of its name that the last resort looked at."""
+        if qualifier != "" or (language, name) in self.provided:
+            return 0
+        return len(self._top_level.get((language, name), ()))
+
     # -- resolving -----------------------------------------------------------------------
 
     def _members_named(self, classes: Iterable[str], name: str) -> set[str]:
@@ -1000,7 +1114,7 @@ class CodebaseIndex:
             if len(targets) == 1:
                 pin(next(iter(targets)), edge_type, line, tier)
                 continue
-            count = len(targets) if targets else len(self.by_name.get(name, _NO_TARGETS))
+            count = len(targets) or self._top_level_count(entity.language, name, qualifier)
             shown = name if qualifier == "" else f"{qualifier}.{name}"
             identity = (shown, edge_type, line)
             open_references[identity] = max(open_references.get(identity, 0), count)

@@ -82,6 +82,10 @@ META_INGESTION_GENERATION = "ingestion_generation"
 # The totals of that generation (entities, edges, unresolved references), as JSON.
 META_INGESTION_TOTALS = "ingestion_totals"
 STATUS_COMPLETE = "complete"
+# What the stored rows mean, beside the version (a checkout's version does not move): a
+# database written under another format is rebuilt rather than updated file by file.
+# 2: an unresolved reference no evidence reaches counts top-level definitions, not all.
+ROW_FORMAT = 2
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.
@@ -176,6 +180,9 @@ class IngestionSummary:
     """Files read to compare content hashes because their stat differed from the stamp."""
     resolved: bool = True
     """False when nothing the graph depends on changed, so resolution was skipped."""
+    entities_resolved: int = 0
+    """Entities whose references were resolved: every one that makes any in a rebuild,
+    those a change can reach in an incremental update."""
     problems: list[FileProblem] = field(default_factory=list)
 
     @property
@@ -584,7 +591,7 @@ class CodebaseStreamer:
                 summary.parse_seconds = resolve_started - started
                 if plan.graph_changed:
                     announce(PHASE_RESOLVING)
-                    totals = self._resolve(inputs, targeted)
+                    totals = self._resolve(inputs, targeted, summary)
                     cache_current = True
                 else:
                     # No entity, reference, module path or containment edge changed, so the
@@ -642,7 +649,10 @@ class CodebaseStreamer:
         return {row["key"]: row["value"] for row in self._storage.run_named("meta_values")}
 
     def _resolve(
-        self, inputs: ResolutionInputs, targeted: TargetedUpdate | None
+        self,
+        inputs: ResolutionInputs,
+        targeted: TargetedUpdate | None,
+        summary: IngestionSummary,
     ) -> dict[str, int] | None:
         """Resolve references and refresh the derived relations; returns the totals when
         they are known without counting (a targeted update adjusts the kept ones)."""
@@ -653,6 +663,7 @@ class CodebaseStreamer:
                 self._cache.index = index
                 edges, unresolved = resolve_everything(self._storage, index, batch_rows)
             keep_out_of_collections()
+            summary.entities_resolved = len(index.references)
             return index.totals(edges, unresolved)
         index = targeted.index
         index.add_rows(inputs.entities, inputs.containment, inputs.module_paths, inputs.references)
@@ -662,10 +673,12 @@ class CodebaseStreamer:
             index.invalidate()
             self._storage.run_named_write("clear_resolution")
             edges, unresolved = resolve_everything(self._storage, index, batch_rows)
+            summary.entities_resolved = len(index.references)
             return index.totals(edges, unresolved)
         with collector_paused():
             effect = targeted.resolve_affected(batch_rows)
         keep_out_of_collections()
+        summary.entities_resolved = effect.resolved_entities
         refresh_coupling_for(self._storage, effect.coupled_keys, effect.coupled_files)
         old_names = [(row.key, row.name, row.file_path) for row in targeted.old_entities]
         new_names = [(row.key, row.name, row.file_path) for row in targeted.new_entities]
@@ -684,6 +697,7 @@ class CodebaseStreamer:
             "max_file_bytes": self.config.max_file_bytes,
             "respect_gitignore": self.config.respect_gitignore,
             "parseltongue": __version__,
+            "row_format": ROW_FORMAT,
         }
         return [
             [META_INGESTION_ROOT, str(root)],

@@ -3,6 +3,7 @@ edits that move lines, and any sequence of edits leaves the database a full rebu
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -17,7 +18,12 @@ from project_trees import python_module, rust_module, write, write_mixed_project
 
 from parseltongue.integrity import verify_parallel_data_integrity_check
 from parseltongue.storage import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, IngestionSummary, StreamerConfig
+from parseltongue.streamer import (
+    ROW_FORMAT,
+    CodebaseStreamer,
+    IngestionSummary,
+    StreamerConfig,
+)
 
 # Old enough that the stamps are trusted (not "racily clean"): see RACY_STAMP_MARGIN_NS.
 AN_HOUR_AGO_NS = time.time_ns() - 3600 * 10**9
@@ -148,6 +154,81 @@ def test_an_agents_key_still_finds_the_entity_after_lines_move(
     assert detail[0]["name"] == "step"
     assert detail[0]["start_line"] == before["step"]["start_line"] + 10
     assert_equals_full_rebuild(storage, project)
+
+
+def test_a_database_of_another_row_format_is_rebuilt(
+    project: Path, streamer: CodebaseStreamer
+) -> None:
+    streamer.stream_directory(project)
+    storage = streamer.storage()
+    settings = json.loads(
+        {row["key"]: row["value"] for row in storage.run_named("meta_values")}[
+            "ingestion_settings"
+        ]
+    )
+    assert settings["row_format"] == ROW_FORMAT
+    older = json.dumps({**settings, "row_format": ROW_FORMAT - 1}, sort_keys=True)
+    storage.run_named_write("put_meta_values", rows=[["ingestion_settings", older]])
+    summary = streamer.stream_directory(project)
+    assert not summary.incremental
+    assert "settings or the Parseltongue version" in summary.full_rebuild_reason
+
+
+def _shapes_project(root: Path, users: int) -> Path:
+    """Two classes with a method of the same name, many functions calling it on one of
+    them (typed receivers), on an untyped value and unqualified."""
+    write(root / "circle.py", "class Circle:\n    def area(self):\n        return 3\n")
+    write(root / "square.py", "class Square:\n    def area(self):\n        return 4\n")
+    for number in range(users):
+        write(root / f"user_{number}.py", (
+            "from circle import Circle\n\n\n"
+            f"def typed_{number}():\n    shape = Circle()\n    return shape.area()\n\n\n"
+            f"def untyped_{number}(shape):\n    return shape.area()\n\n\n"
+            f"def plain_{number}():\n    return area()\n"
+        ))
+    age_tree(root)
+    return root
+
+
+def test_a_renamed_method_re_resolves_only_references_that_can_reach_its_class(
+    tmp_path: Path, streamer: CodebaseStreamer
+) -> None:
+    root = _shapes_project(tmp_path / "shapes", users=12)
+    streamer.stream_directory(root)
+    storage = streamer.storage()
+    # 36 entities refer to `area`; the only lookups renaming Square.area changes are the
+    # members of Square, which none of them names.
+    write(root / "square.py", "class Square:\n    def surface(self):\n        return 4\n")
+    summary = streamer.stream_directory(root)
+    assert summary.incremental and summary.files_changed == 1
+    assert summary.entities_resolved == 0
+    assert_equals_full_rebuild(storage, root)
+    # Circle.area gone: the typed calls and the modules importing Circle had edges into the
+    # file, so they are resolved again; the untyped and unqualified calls are not.
+    write(root / "circle.py", "class Circle:\n    def perimeter(self):\n        return 6\n")
+    summary = streamer.stream_directory(root)
+    assert summary.entities_resolved == 24
+    assert_equals_full_rebuild(storage, root)
+    typed = storage.query_read_only(
+        "?[line, candidates] := *unresolved_references{from_key, name: 'shape.area',"
+        " source_line: line, candidates}, *code_entities{key: from_key, name: 'typed_3'}"
+    )
+    assert [(row["line"], row["candidates"]) for row in typed] == [(6, 0)]
+    # A top-level `area` in two files: the last resort sees its definitions change, so the
+    # unqualified calls are reached (pinned to the first, then counted 2), no others.
+    write(root / "geometry.py", "def area():\n    return 0\n")
+    summary = streamer.stream_directory(root)
+    assert summary.entities_resolved == 12
+    assert_equals_full_rebuild(storage, root)
+    write(root / "more_geometry.py", "def area():\n    return 1\n")
+    summary = streamer.stream_directory(root)
+    assert summary.entities_resolved == 12
+    assert_equals_full_rebuild(storage, root)
+    plain = storage.query_read_only(
+        "?[candidates] := *unresolved_references{from_key, name: 'area', candidates},"
+        " *code_entities{key: from_key, name: 'plain_7'}"
+    )
+    assert [row["candidates"] for row in plain] == [2]
 
 
 # -- the property: any edit sequence ends where a full rebuild of the final tree would --------
