@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 # build_search_index.cozo's regex_extract pattern. Cozo runs it with Rust's regex crate
 # (leftmost-first alternation, like Python's re); both classes are ASCII ranges in either.
@@ -143,57 +143,111 @@ def write_derived_rows(
             storage.write_rows(query_name, list(rows[start : start + batch]))
 
 
-def coupling_scope(
-    changed_edges: Iterable[tuple[str, str, str, str]],
-    entity_files: Mapping[str, str],
-    changed_entities: Iterable[str] = (),
-) -> tuple[set[str], set[str]]:
-    """The keys and files refresh_coupling_for must be given after these edges were added
-    or removed (from_key, to_key, edge_type, source_file) and these entities added or removed.
-
-    `entity_files` must know the file of every key named, removed entities included (the
-    mapping from before the change, updated with the new entities, will do). An edge left
-    pointing at a removed entity stops crossing into its file: list it as changed too (removing
-    a file's rows removes the edges into its entities, so they are changed edges anyway).
-    """
-    keys: set[str] = set()
-    files: set[str] = set()
-    for key in changed_entities:
-        keys.add(key)
-        if key in entity_files:
-            files.add(entity_files[key])
-    for from_key, to_key, edge_type, source_file in changed_edges:
-        if edge_type not in COUPLING_EDGE_TYPES:
-            continue  # contains and imports edges change no degree
-        keys.update((from_key, to_key))
-        files.add(source_file)
-        for key in (from_key, to_key):
-            if key in entity_files:
-                files.add(entity_files[key])
-    return keys, files
+def coupling_pairs(edges: Iterable[Sequence[Any]]) -> set[tuple[str, str]]:
+    """(from_key, to_key) of the edges that couple two entities (from_key, to_key and
+    edge_type first): a call and a use between the same two couple them once."""
+    return {(edge[0], edge[1]) for edge in edges if edge[2] in COUPLING_EDGE_TYPES}
 
 
-def refresh_coupling_for(
-    storage: DerivedStorage, keys: Iterable[str], files: Iterable[str]
-) -> None:
-    """Recompute the entity_coupling rows of `keys` and the file_coupling rows of `files` from
-    the database, replacing their old rows, so both relations equal what build_coupling writes.
+class CouplingChanges(NamedTuple):
+    """The coupling rows an update replaces: the old rows' keys, then the new rows."""
 
-    Call it after an incremental update changed some dependency edges or entities, with:
+    entity_rows_gone: list[tuple[int, str]]
+    entity_rows: list[tuple[int, str, int, int, int, str]]
+    file_rows_gone: list[tuple[int, str]]
+    file_rows: list[tuple[int, str, int, int, int, int]]
 
-    - keys: both ends (from_key and to_key) of every calls/uses/implements/extends edge added
-      or removed, and every entity added or removed (a removed one loses its row);
-    - files: every file whose coupling can have moved: the files of those keys, the
-      source_file of every changed edge and the file of its to_key, before and after the
-      change (a removed edge still counted in its old files), and every file that gained or
-      lost an entity (a file with no entity left loses its row).
+    def write(self, storage: DerivedStorage) -> None:
+        if any(self):
+            storage.run_named_write(
+                "replace_coupling_rows",
+                entity_rows_gone=self.entity_rows_gone,
+                entity_rows=self.entity_rows,
+                file_rows_gone=self.file_rows_gone,
+                file_rows=self.file_rows,
+            )
 
-    coupling_scope() computes both from the changed edges and entities. The file rows assume
-    what resolution guarantees: an edge's source_file is the file of its from_key.
-    """
-    key_list, file_list = sorted(set(keys)), sorted(set(files))
-    if key_list or file_list:
-        storage.run_named_write("refresh_coupling_for", keys=key_list, files=file_list)
+
+class CouplingDegrees:
+    """Every entity's and file's coupling degrees, kept beside a codebase index: an update
+    moves them by the coupling pairs that came and went and rewrites only the rows that
+    moved. (Counting them again in Cozo for the ~90 files one edited file couples to took
+    90-180 ms of the 200 ms an update may take.)"""
+
+    def __init__(
+        self, entity_rows: Iterable[Sequence[Any]], file_rows: Iterable[Sequence[Any]]
+    ) -> None:
+        # key -> (inbound, outbound, file_path); file -> (inbound, outbound, entity_count)
+        self.entity = {row[1]: (row[2], row[3], row[5]) for row in entity_rows}
+        self.file = {row[1]: (row[2], row[3], row[5]) for row in file_rows}
+
+    def change(
+        self,
+        pairs_gone: Iterable[tuple[str, str]],
+        pairs_new: Iterable[tuple[str, str]],
+        file_of: Mapping[str, str],
+        entities_gone: Iterable[str],
+        entities_new: Mapping[str, str],
+    ) -> CouplingChanges:
+        """Apply a change and return the rows to replace. `pairs_gone` and `pairs_new` are
+        the coupling pairs removed and added (never both the same pair); `file_of` knows the
+        file of every entity at either end of them, removed ones included (a key names its
+        file, so one mapping serves before and after); `entities_gone` lose their rows,
+        `entities_new` (key -> file) gain theirs. As coupling_rows counts: a pair counts at
+        each end that is an entity, and crosses files when both ends have one (an edge's
+        source_file is the file of its from_key)."""
+        entity_moves: dict[str, list[int]] = {}
+        file_moves: dict[str, list[int]] = {}
+
+        def move(table: dict[str, list[int]], key: str, column: int, by: int) -> None:
+            table.setdefault(key, [0, 0, 0])[column] += by
+
+        for pairs, by in ((pairs_gone, -1), (pairs_new, 1)):
+            for from_key, to_key in pairs:
+                move(entity_moves, to_key, 0, by)
+                move(entity_moves, from_key, 1, by)
+                from_file, to_file = file_of.get(from_key), file_of.get(to_key)
+                if from_file is not None and to_file is not None and from_file != to_file:
+                    move(file_moves, to_file, 0, by)
+                    move(file_moves, from_file, 1, by)
+        gone = set(entities_gone) - entities_new.keys()
+        changes = CouplingChanges([], [], [], [])
+        for key in gone:
+            inbound, outbound, file_path = self.entity.pop(key)
+            changes.entity_rows_gone.append((-(inbound + outbound), key))
+            move(file_moves, file_path, 2, -1)
+        added = {key for key in entities_new if key not in self.entity}
+        for key in added:
+            self.entity[key] = (0, 0, entities_new[key])
+            entity_moves.setdefault(key, [0, 0, 0])
+            move(file_moves, entities_new[key], 2, 1)
+        for key, (inbound_by, outbound_by, _) in entity_moves.items():
+            old = self.entity.get(key)
+            if old is None:
+                continue  # no entity (or a removed one): no row
+            inbound, outbound, file_path = old
+            new = (inbound + inbound_by, outbound + outbound_by, file_path)
+            if key not in added:
+                if new == old:
+                    continue
+                changes.entity_rows_gone.append((-(inbound + outbound), key))
+            self.entity[key] = new
+            total = new[0] + new[1]
+            changes.entity_rows.append((-total, key, new[0], new[1], total, file_path))
+        for file_path, (inbound_by, outbound_by, count_by) in file_moves.items():
+            if (inbound_by, outbound_by, count_by) == (0, 0, 0):
+                continue
+            old_file = self.file.pop(file_path, None)
+            inbound, outbound, count = old_file or (0, 0, 0)
+            if old_file is not None:
+                changes.file_rows_gone.append((-(inbound + outbound), file_path))
+            inbound, outbound = inbound + inbound_by, outbound + outbound_by
+            count += count_by
+            if count > 0:  # a file with no entity left keeps no row
+                self.file[file_path] = (inbound, outbound, count)
+                total = inbound + outbound
+                changes.file_rows.append((-total, file_path, inbound, outbound, total, count))
+        return changes
 
 
 def refresh_search_tokens_for(

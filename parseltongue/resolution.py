@@ -12,10 +12,13 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from parseltongue.derived import (
+    CouplingChanges,
+    CouplingDegrees,
+    coupling_pairs,
     coupling_rows,
-    coupling_scope,
     search_token_rows,
 )
 from parseltongue.languages import provided_name_rows
@@ -115,12 +118,19 @@ def write_resolution(
             storage.write_rows(query_name, rows[start : start + batch])
 
 
+class FullResolution(NamedTuple):
+    edges: int
+    unresolved: int
+    """How many resolved edges and unresolved references were written."""
+    coupling: CouplingDegrees
+
+
 def resolve_everything(
     storage: CozoDbStorage, index: CodebaseIndex, batch_rows: int = 20_000
-) -> tuple[int, int]:
+) -> FullResolution:
     """Resolve every reference of `index`, derive the search tokens and coupling degrees, and
-    write all of it (over no earlier resolution: cleared, or a new database); returns
-    (edges, unresolved references) written.
+    write all of it (over no earlier resolution: cleared, or a new database); returns what
+    was written, with the coupling degrees for later updates.
 
     Rows are written as they are made, a slice of entities at a time, by two writer threads
     (one relation each at a time): the run never holds every row at once, and Cozo converts
@@ -166,7 +176,9 @@ def resolve_everything(
             writer.finish()
     for writer in (resolution_writer, derived_writer):
         writer.raise_if_failed()
-    return len(all_edges), unresolved_count
+    return FullResolution(
+        len(all_edges), unresolved_count, CouplingDegrees(entity_coupling, file_coupling)
+    )
 
 
 @dataclass
@@ -176,12 +188,14 @@ class ResolutionCache:
     (a token every completed ingestion writes) is the one it was made for."""
 
     index: CodebaseIndex | None = None
+    coupling: CouplingDegrees | None = None
+    """The coupling degrees of what the index holds."""
     generation: str | None = None
     totals: dict[str, int] | None = None
     """entities, edges and unresolved_references, as ingestion_totals counts them."""
 
     def forget(self) -> None:
-        self.index = self.generation = self.totals = None
+        self.index = self.coupling = self.generation = self.totals = None
 
     def index_for(
         self,
@@ -194,6 +208,10 @@ class ResolutionCache:
         if self.index is None or generation is None or generation != self.generation:
             with collector_paused():
                 self.index = load_codebase_index(storage)
+                self.coupling = CouplingDegrees(
+                    storage.run_named_table("rows_entity_coupling").rows,
+                    storage.run_named_table("rows_file_coupling").rows,
+                )
             keep_out_of_collections()
             self.totals = totals or storage.run_named("ingestion_totals")[0]
             self.generation = generation
@@ -210,9 +228,16 @@ class TargetedUpdate:
     every reference a changed lookup can reach (`CodebaseIndex.referrers_reached_by_change`).
     """
 
-    def __init__(self, storage: CozoDbStorage, index: CodebaseIndex, files: list[str]) -> None:
+    def __init__(
+        self,
+        storage: CozoDbStorage,
+        index: CodebaseIndex,
+        coupling: CouplingDegrees,
+        files: list[str],
+    ) -> None:
         self.storage = storage
         self.index = index
+        self.coupling = coupling
         self.files = files
         self.interfaces_before = [index.file_interface(path) for path in files]
         self.before = index.snapshot()
@@ -334,29 +359,28 @@ class TargetedUpdate:
             affected |= extra
         edges, unresolved = index.resolve_from(sorted(affected))
         self._write_differences(edges, unresolved, batch_rows)
-        # Coupling moves only at the ends of edges that came or went, and with entities.
-        old_edges = {edge[:4] for edge in self.old_edges}
-        new_edges = {edge[:4] for edge in edges}
-        changed_edges = old_edges ^ new_edges
-        entity_files = {entity.key: entity.file_path for entity in self.old_entities}
-        for from_key, to_key, _edge_type, _source_file in changed_edges:
-            for key in (from_key, to_key):
+        # Coupling moves with the pairs that came or went (every edge from the re-resolved
+        # and removed entities is in old_edges and edges), and with entities.
+        old_pairs, new_pairs = coupling_pairs(self.old_edges), coupling_pairs(edges)
+        pairs_gone, pairs_new = old_pairs - new_pairs, new_pairs - old_pairs
+        file_of = {entity.key: entity.file_path for entity in self.old_entities}
+        for pair in (*pairs_gone, *pairs_new):
+            for key in pair:
                 entity = index.entity.get(key)
                 if entity is not None:
-                    entity_files[key] = entity.file_path
-        entity_files.update((key, index.entity[key].file_path) for key in new_keys)
-        old_keys = self.old_keys
-        coupled_keys, coupled_files = coupling_scope(
-            changed_edges, entity_files, old_keys ^ new_keys
+                    file_of[key] = entity.file_path
+        coupling_changes = self.coupling.change(
+            pairs_gone,
+            pairs_new,
+            file_of,
+            self.old_keys,
+            {entity.key: entity.file_path for entity in self.new_entities},
         )
-        if old_keys != new_keys:
-            coupled_files.update(self.files)
         return UpdateEffect(
             resolved_entities=sum(1 for key in affected if index.references.get(key)),
             edges_delta=len(edges) - len(self.old_edges) + new_containment - self.old_containment,
             unresolved_delta=len(unresolved) - len(self.old_unresolved),
-            coupled_keys=coupled_keys,
-            coupled_files=coupled_files,
+            coupling_changes=coupling_changes,
         )
 
 
@@ -367,5 +391,4 @@ class UpdateEffect:
     resolved_entities: int
     edges_delta: int
     unresolved_delta: int
-    coupled_keys: set[str]
-    coupled_files: set[str]
+    coupling_changes: CouplingChanges

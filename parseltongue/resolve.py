@@ -197,6 +197,8 @@ class CodebaseIndex:
         self._top_level: dict[tuple[str, str], set[str]] = defaultdict(set)
         # module path -> files importing it (or a name of it as a submodule) -> how often.
         self._importers: dict[str, dict[str, int]] = defaultdict(dict)
+        # file -> entities with a dotted qualifier (`nx.utils.f()`) -> how many such references.
+        self._dotted_referrers: dict[str, dict[str, int]] = defaultdict(dict)
         self._member_of: dict[str, dict[str, set[str]]] = {}
         self.invalidate()
         self.add_rows(entities, containment, module_paths, references)
@@ -268,6 +270,9 @@ class CodebaseIndex:
                 for module_path in _imported_paths(reference):
                     importers = self._importers[module_path]
                     importers[reference.file_path] = importers.get(reference.file_path, 0) + 1
+            if "." in (reference.receiver or reference.scope):
+                dotted = self._dotted_referrers[reference.file_path]
+                dotted[reference.from_key] = dotted.get(reference.from_key, 0) + 1
 
     def _top_level_keys(self, file_path: str) -> list[str]:
         module = self.file_module.get(file_path)
@@ -327,6 +332,7 @@ class CodebaseIndex:
                         if not referrers:
                             del self.referrers_of_name[reference.name]
             self.binding_references.pop(file_path, None)
+            self._dotted_referrers.pop(file_path, None)
             module = self.file_module.pop(file_path, None)
             if module is not None:
                 self.module_of.pop(module, None)
@@ -607,18 +613,25 @@ class CodebaseIndex:
         """Entities with an import of one of these module paths, or a dotted qualifier
         headed by a module alias of their file (`nx.utils.f()` may name a submodule)."""
         reached: set[str] = set()
-        for references in self.binding_references.values():
-            for reference in references:
+        importing = {
+            file_path
+            for module_path in module_paths
+            for file_path in self._importers.get(module_path, ())
+        }
+        for file_path in importing:
+            for reference in self.binding_references.get(file_path, ()):
                 if reference.kind == "import" and (
                     reference.module_path in module_paths
                     or f"{reference.module_path}/{reference.name}" in module_paths
                 ):
                     reached.add(reference.from_key)
-        for file_path in before.module_alias.keys() | self.module_alias.keys():
+        for file_path, dotted in self._dotted_referrers.items():
             heads = before.module_alias.get(file_path, {}).keys() | self.module_alias.get(
                 file_path, {}
             ).keys()
-            for key in self.keys_of_file.get(file_path, ()):
+            if not heads:
+                continue
+            for key in dotted:
                 for reference in self.references.get(key, ()):
                     qualifier = reference.receiver or reference.scope
                     if "." in qualifier and _dotted_head(qualifier) in heads:

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from joblib import Parallel, delayed
 
 from parseltongue._version import __version__
-from parseltongue.derived import refresh_coupling_for, refresh_search_tokens_for
+from parseltongue.derived import refresh_search_tokens_for
 from parseltongue.extract import (
     DEFAULT_LIMITS,
     STATUS_INGESTED,
@@ -560,7 +560,11 @@ class CodebaseStreamer:
                     if plan.graph_changed:
                         index = self._cache.index_for(self._storage, generation, known_totals)
                         cache_current = True
-                        targeted = TargetedUpdate(self._storage, index, plan.to_remove)
+                        coupling = self._cache.coupling
+                        assert coupling is not None  # read with the index
+                        targeted = TargetedUpdate(
+                            self._storage, index, coupling, plan.to_remove
+                        )
                         index.remove_files(plan.to_remove)
                     # Rows of changed and deleted files go; unchanged files keep theirs.
                     if plan.to_remove:
@@ -661,10 +665,11 @@ class CodebaseStreamer:
             with collector_paused():
                 index = inputs.index()
                 self._cache.index = index
-                edges, unresolved = resolve_everything(self._storage, index, batch_rows)
+                resolution = resolve_everything(self._storage, index, batch_rows)
+                self._cache.coupling = resolution.coupling
             keep_out_of_collections()
             summary.entities_resolved = len(index.references)
-            return index.totals(edges, unresolved)
+            return index.totals(resolution.edges, resolution.unresolved)
         index = targeted.index
         index.add_rows(inputs.entities, inputs.containment, inputs.module_paths, inputs.references)
         totals = self._cache.totals
@@ -672,14 +677,15 @@ class CodebaseStreamer:
             # Nothing to adjust: resolve everything, and count.
             index.invalidate()
             self._storage.run_named_write("clear_resolution")
-            edges, unresolved = resolve_everything(self._storage, index, batch_rows)
+            resolution = resolve_everything(self._storage, index, batch_rows)
+            self._cache.coupling = resolution.coupling
             summary.entities_resolved = len(index.references)
-            return index.totals(edges, unresolved)
+            return index.totals(resolution.edges, resolution.unresolved)
         with collector_paused():
             effect = targeted.resolve_affected(batch_rows)
         keep_out_of_collections()
         summary.entities_resolved = effect.resolved_entities
-        refresh_coupling_for(self._storage, effect.coupled_keys, effect.coupled_files)
+        effect.coupling_changes.write(self._storage)
         old_names = [(row.key, row.name, row.file_path) for row in targeted.old_entities]
         new_names = [(row.key, row.name, row.file_path) for row in targeted.new_entities]
         if old_names != new_names:

@@ -1,5 +1,6 @@
 """parseltongue.derived: the derived relations' rows computed in Python equal what the `.cozo`
-builds write, and a targeted coupling refresh leaves what a full build_coupling would."""
+builds write, and coupling degrees moved by the pairs that changed leave what a full
+build_coupling would."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from test_incremental import age_tree
 from parseltongue import CodeEntity, CozoDbStorage, DependencyEdge
 from parseltongue.derived import (
     COUPLING_EDGE_TYPES,
+    CouplingChanges,
+    CouplingDegrees,
+    coupling_pairs,
     coupling_rows,
-    coupling_scope,
-    refresh_coupling_for,
     search_token_rows,
     write_derived_rows,
 )
@@ -189,7 +191,7 @@ def test_rows_of_the_real_multi_corpus_equal_the_cozo_builds(ingest) -> None:
     assert chosen[0] not in {row[1] for row in refreshed["file_coupling"]}
 
 
-# -- the targeted coupling refresh -------------------------------------------------------------
+# -- coupling degrees moved by a change -------------------------------------------------------
 
 
 def key_named(storage: CozoDbStorage, name: str) -> str:
@@ -232,17 +234,24 @@ def refresh_and_compare(
     edges_before: set[Edge],
     files_before: dict[str, str],
 ) -> dict[str, set[tuple]]:
-    """Refresh the coupling of what changed since `edges_before` / `files_before` (found as
-    a caller would: from the edges and entities that differ), then check the relations equal
-    a full build_coupling's. Returns the refreshed rows."""
-    entities_after = {key: file_path for key, _, file_path in entity_rows(storage)}
-    changed_edges = [edge[:4] for edge in edges_before ^ edge_rows(storage)]
-    changed_entities = set(files_before) ^ set(entities_after)
-    # A key's file never changes (the key names it), so one mapping holds old and new.
-    keys, files = coupling_scope(
-        changed_edges, {**files_before, **entities_after}, changed_entities
+    """Move the coupling degrees the database still holds from before the change by what
+    changed since `edges_before` / `files_before` (found as an update does: the coupling
+    pairs and entities that differ), write the rows that moved, then check the relations
+    and the degrees kept in memory equal a full build_coupling's. Returns the refreshed rows."""
+    degrees = CouplingDegrees(
+        relation_rows(storage, "entity_coupling"), relation_rows(storage, "file_coupling")
     )
-    refresh_coupling_for(storage, keys, files)
+    entities_after = {key: file_path for key, _, file_path in entity_rows(storage)}
+    pairs_before, pairs_after = coupling_pairs(edges_before), coupling_pairs(edge_rows(storage))
+    changes = degrees.change(
+        pairs_before - pairs_after,
+        pairs_after - pairs_before,
+        # A key's file never changes (the key names it), so one mapping holds old and new.
+        {**files_before, **entities_after},
+        set(files_before) - set(entities_after),
+        {key: file_path for key, file_path in entities_after.items() if key not in files_before},
+    )
+    changes.write(storage)
     refreshed = {relation: relation_rows(storage, relation) for relation in COUPLING}
     rebuilt = built_by_cozo(storage, "build_coupling")
     for relation in COUPLING:
@@ -251,6 +260,8 @@ def refresh_and_compare(
             sorted(refreshed[relation] - rebuilt[relation])[:5],
             sorted(rebuilt[relation] - refreshed[relation])[:5],
         )
+    kept = CouplingDegrees(rebuilt["entity_coupling"], rebuilt["file_coupling"])
+    assert (degrees.entity, degrees.file) == (kept.entity, kept.file)
     return refreshed
 
 
@@ -336,8 +347,8 @@ def test_refresh_after_re_indexing_edited_files_equals_a_full_build(
 
 
 def test_refresh_finds_old_rows_of_any_total(tmp_path: Path) -> None:
-    """refresh_coupling_for looks old rows up by total up to 16 and scans those above: a hub
-    falling from 20 to 14 and an entity rising from 16 to 17 cross that line both ways."""
+    """Rows keyed by their total: a hub falling from 20 to 14 and an entity rising from 16 to
+    17 lose their old rows and get new ones."""
     storage = CozoDbStorage(f"rocksdb:{tmp_path / 'db'}")
     callers = [f"py:c{index}" for index in range(20)]
     files = {"py:hub": "hub.py", "py:h16": "hub.py", **{key: f"{key[3:]}.py" for key in callers}}
@@ -362,25 +373,51 @@ def test_refresh_finds_old_rows_of_any_total(tmp_path: Path) -> None:
     storage.close()
 
 
-def test_coupling_scope_names_both_ends_and_their_files() -> None:
-    files = {"a": "a.py", "b": "b.py", "c": "c.py", "gone": "old.py"}
-    keys, scope_files = coupling_scope(
-        [
-            ("a", "b", "calls", "a.py"),
-            ("c", "gone", "uses", "c.py"),
-            ("a", "c", "contains", "a.py"),  # structure changes no degree
-        ],
-        files,
-        changed_entities=["gone", "new"],
+def test_degrees_move_by_the_pairs_that_came_and_went() -> None:
+    files = {"a": "a.py", "b": "b.py", "c": "c.py", "gone": "old.py", "new": "b.py"}
+    entity_rows, file_rows = coupling_rows(
+        {key: files[key] for key in ("a", "b", "c", "gone")},
+        [("a", "b", "calls", "a.py"), ("c", "gone", "uses", "c.py"), ("a", "a", "calls", "a.py")],
     )
-    assert keys == {"a", "b", "c", "gone", "new"}
-    assert scope_files == {"a.py", "b.py", "c.py", "old.py"}
+    degrees = CouplingDegrees(entity_rows, file_rows)
+    changes = degrees.change(
+        pairs_gone=[("c", "gone")],
+        pairs_new=[("new", "a"), ("a", "c")],
+        file_of=files,
+        entities_gone=["gone"],
+        entities_new={"new": "b.py"},
+    )
+    # The old rows go by their (neg_total, key) keys, the moved ones come back.
+    assert sorted(changes.entity_rows_gone) == [(-3, "a"), (-1, "c"), (-1, "gone")]
+    assert sorted(changes.entity_rows) == [
+        (-5, "a", 2, 3, 5, "a.py"), (-1, "c", 1, 0, 1, "c.py"), (-1, "new", 0, 1, 1, "b.py"),
+    ]
+    assert sorted(changes.file_rows_gone) == [
+        (-1, "a.py"), (-1, "b.py"), (-1, "c.py"), (-1, "old.py"),  # old.py: no entity left
+    ]
+    assert sorted(changes.file_rows) == [
+        (-3, "a.py", 1, 2, 3, 1), (-2, "b.py", 1, 1, 2, 2), (-1, "c.py", 1, 0, 1, 1),
+    ]
+    after_rows, after_files = coupling_rows(
+        {key: files[key] for key in ("a", "b", "c", "new")},
+        [("a", "b", "calls", "a.py"), ("a", "a", "calls", "a.py"), ("new", "a", "uses", "b.py"),
+         ("a", "c", "calls", "a.py")],
+    )
+    rebuilt = CouplingDegrees(after_rows, after_files)
+    assert (degrees.entity, degrees.file) == (rebuilt.entity, rebuilt.file)
     assert {"calls", "uses", "implements", "extends"} == COUPLING_EDGE_TYPES
+    assert coupling_pairs([("a", "b", "calls"), ("a", "b", "uses"), ("a", "c", "contains"),
+                           ("a", "d", "imports")]) == {("a", "b")}
 
 
-def test_refresh_with_nothing_to_refresh_changes_nothing(ingest) -> None:
+def test_a_change_that_moves_nothing_writes_nothing(ingest) -> None:
     storage = ingest(GRAPH_PROJECT).storage()
     before = built_by_cozo(storage, "build_coupling")
-    refresh_coupling_for(storage, [], [])
-    refresh_coupling_for(storage, ["no:such:key"], ["no/such/file.py"])
+    degrees = CouplingDegrees(before["entity_coupling"], before["file_coupling"])
+    key, file_path = entity_rows(storage)[0][0], entity_rows(storage)[0][2]
+    # A key that stays (listed as gone and new, as a re-parsed file's entities are) and a
+    # pair to no entity that comes and goes again are no change.
+    nothing = degrees.change([], [], {}, [key], {key: file_path})
+    assert nothing == CouplingChanges([], [], [], [])
+    nothing.write(storage)
     assert {relation: relation_rows(storage, relation) for relation in DERIVED} == before
