@@ -6,6 +6,7 @@ import contextlib
 import queue
 import random
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -23,6 +24,9 @@ from parseltongue.queries import named_query
 
 SCHEMA_VERSION = "1"
 DEFAULT_DATABASE_SPECIFICATION = "rocksdb:analysis.db"
+# Cozo opens a RocksDB folder with the RocksDB options file of this name in it, if any.
+ROCKSDB_OPTIONS_FILE_NAME = "options"
+ROCKSDB_OPTIONS = Path(__file__).with_name("rocksdb_options.ini")
 
 # The engines Cozo is written for; which of them this build of cozo-embedded has is probed.
 COZO_ENGINE_NAMES = ("mem", "sqlite", "rocksdb", "sled", "tikv")
@@ -125,12 +129,27 @@ def ensure_engine_available(specification: DatabaseSpecification) -> None:
         )
 
 
+def install_rocksdb_options(folder: Path) -> None:
+    """Give a RocksDB folder Parseltongue's options file (smaller memtables: see the file)
+    unless it has one; a folder that cannot take it is left for Cozo to report on."""
+    target = folder / ROCKSDB_OPTIONS_FILE_NAME
+    if target.exists():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROCKSDB_OPTIONS, target)
+    except OSError:
+        return
+
+
 def create_database_instance_from_spec(specification: DatabaseSpecification) -> Client:
     """Open the Cozo engine a specification names, with errors a user can act on."""
     ensure_engine_available(specification)
     if specification.engine == "sqlite":
         # SQLite will not create the folder its file lives in.
         Path(specification.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    elif specification.engine == "rocksdb":
+        install_rocksdb_options(Path(specification.path).expanduser())
     try:
         return Client(specification.engine, specification.path, dataframe=False)
     except Exception as error:  # noqa: BLE001 - cozo-embedded raises a bare Exception

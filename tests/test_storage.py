@@ -11,6 +11,7 @@ import pytest
 
 from parseltongue import CodeEntity, CozoDbStorage, DependencyEdge, EntityClass
 from parseltongue.storage import (
+    ROCKSDB_OPTIONS,
     SCHEMA_VERSION,
     CozoQueryError,
     DatabaseSpecification,
@@ -178,6 +179,43 @@ def test_sqlite_creates_the_folder_of_its_file(tmp_path: Path) -> None:
     with CozoDbStorage(f"sqlite:{tmp_path / 'nested' / 'deeper' / 'a.db'}") as storage:
         assert storage.get_stats().total_entities == 0
     assert (tmp_path / "nested" / "deeper" / "a.db").is_file()
+
+
+def _rocksdb_log_option(folder: Path, option: str) -> str:
+    """The value RocksDB says it opened the folder with (its LOG lists every option)."""
+    for line in (folder / "data" / "LOG").read_text().splitlines():
+        if f"Options.{option}:" in line:
+            return line.rsplit(":", 1)[1].strip()
+    raise AssertionError(f"{option} not in the LOG")
+
+
+def test_a_new_rocksdb_folder_gets_smaller_memtables_and_cozos_other_options(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "graph.db"
+    with CozoDbStorage(f"rocksdb:{folder}") as storage:
+        storage.insert_entities_batch(
+            [CodeEntity(key="k", file_path="a.py", entity_type="fn", name="f")]
+        )
+    assert (folder / "options").read_bytes() == ROCKSDB_OPTIONS.read_bytes()
+    assert _rocksdb_log_option(folder, "write_buffer_size") == str(16 * 2**20)
+    # What Cozo sets when it opens a folder without an options file stays as it was.
+    assert _rocksdb_log_option(folder, "prefix_extractor") == "rocksdb.CappedPrefix"
+    assert _rocksdb_log_option(folder, "compression") == "LZ4"
+    with CozoDbStorage(f"rocksdb:{folder}") as storage:
+        assert storage.get_stats().total_entities == 1
+
+
+def test_a_rocksdb_folders_own_options_file_is_left_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "graph.db"
+    folder.mkdir()
+    own = ROCKSDB_OPTIONS.read_text().replace("write_buffer_size=16777216",
+                                              "write_buffer_size=8388608")
+    (folder / "options").write_text(own)
+    with CozoDbStorage(f"rocksdb:{folder}"):
+        pass
+    assert (folder / "options").read_text() == own
+    assert _rocksdb_log_option(folder, "write_buffer_size") == str(8 * 2**20)
 
 
 def test_a_rocksdb_folder_held_by_another_process_says_so(tmp_path: Path) -> None:

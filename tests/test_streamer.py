@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import psutil
 import pytest
 from project_trees import python_module, write, write_mixed_project
 
@@ -46,6 +47,36 @@ def test_parallel_workers_make_one_parser_per_grammar_not_per_file(tmp_path: Pat
     # Each worker made each grammar's parser at most once, however many files it parsed.
     assert 2 <= summary.parsers_created <= summary.jobs * grammars_used
     assert summary.parsers_created * 30 < summary.files_ingested
+
+
+def _worker_processes() -> list[psutil.Process]:
+    """This process's children but the resource trackers multiprocessing and loky keep."""
+    return [
+        child
+        for child in psutil.Process().children(recursive=True)
+        if "resource_tracker" not in " ".join(child.cmdline())
+    ]
+
+
+def test_parse_workers_stop_before_resolution_and_start_again_for_the_next_run(
+    tmp_path: Path,
+) -> None:
+    root = write_mixed_project(tmp_path / "project", python_files=30, rust_files=20)
+    seen_while_resolving: list[int] = []
+
+    def on_phase(name: str) -> None:
+        if name == PHASE_RESOLVING:
+            seen_while_resolving.append(len(_worker_processes()))
+
+    config = StreamerConfig(database="mem", jobs=2, files_per_task=8, full_rebuild=True)
+    with CodebaseStreamer(config) as streamer:
+        first = streamer.stream_directory_parallel(root, phase=on_phase)
+        second = streamer.stream_directory_parallel(root, phase=on_phase)
+    assert seen_while_resolving == [0, 0]
+    # Parsed again in full, by new workers.
+    assert second.files_ingested == first.files_ingested == 51
+    assert second.parsers_created >= 2
+    assert not _worker_processes()
 
 
 def test_sequential_ingestion_makes_exactly_one_parser_per_grammar(tmp_path: Path) -> None:
