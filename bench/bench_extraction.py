@@ -5,7 +5,9 @@ The issue's targets: extraction >= 6 MB/s of source per core and <= 1.6x the par
 `test_throughput_report` prints both figures per language, measured in CPU time of this one
 process (other work on a shared machine inflates wall time, not CPU time), and beside them the
 floor no extractor built on the one query pass can go below: parsing plus
-`QueryCursor.matches` alone, with no Python work on the matches.
+`QueryCursor.matches` alone, with no Python work on the matches. Below that, the floor of any
+tree-sitter query at all: parsing plus a query cursor's walk of every node with a one-pattern
+query that matches next to nothing (`(ERROR)`), whatever the patterns.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import networkx
 import pytest
-from tree_sitter import QueryCursor
+from tree_sitter import Query, QueryCursor
 
 from parseltongue.extract import compile_language, extract_source
 from parseltongue.languages import language_named
@@ -65,6 +67,14 @@ def parse_and_query_all(language: str, files: list[tuple[str, bytes]]) -> None:
             gc.enable()
 
 
+def parse_and_walk_all(language: str, files: list[tuple[str, bytes]]) -> None:
+    compiled = compile_language(language_named(language))
+    parser = compiled.new_parser()
+    bare = Query(compiled.language, "(ERROR) @error")
+    for _, source in files:
+        QueryCursor(bare).matches(parser.parse(source).root_node)
+
+
 def extract_all(language: str, files: list[tuple[str, bytes]]) -> None:
     spec = language_named(language)
     parser = compile_language(spec).new_parser()
@@ -96,12 +106,15 @@ def test_throughput_report(corpus) -> None:
     megabytes = sum(len(source) for _, source in files) / 1e6
     extract_all(language, files)  # warm the query cache
     parse_seconds = best_cpu_seconds(lambda: parse_all(language, files))
+    walk_seconds = best_cpu_seconds(lambda: parse_and_walk_all(language, files))
     query_seconds = best_cpu_seconds(lambda: parse_and_query_all(language, files))
     extract_seconds = best_cpu_seconds(lambda: extract_all(language, files))
     print(
         f"\n{language}: {len(files)} files, {megabytes:.2f} MB; parse {parse_seconds:.3f} s "
-        f"({megabytes / parse_seconds:.1f} MB/s); parse + query alone "
-        f"{query_seconds / parse_seconds:.2f}x parse; extract {extract_seconds:.3f} s "
+        f"({megabytes / parse_seconds:.1f} MB/s); parse + bare query walk "
+        f"{walk_seconds / parse_seconds:.2f}x parse ({megabytes / walk_seconds:.1f} MB/s); "
+        f"parse + query alone {query_seconds / parse_seconds:.2f}x parse "
+        f"({megabytes / query_seconds:.1f} MB/s); extract {extract_seconds:.3f} s "
         f"({megabytes / extract_seconds:.1f} MB/s), {extract_seconds / parse_seconds:.2f}x parse"
     )
     # A floor far below the target so that only a real regression fails.
