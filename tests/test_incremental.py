@@ -1078,9 +1078,9 @@ _THING = "pub struct Thing { value: u32 }\n\nimpl Thing {\n    pub fn bump(&self
 _THING_IMPL = "impl Thing {\n    pub fn reset(&self) { self.bump(); }\n}\n"
 
 SCENARIOS: dict[str, tuple[Files, list[tuple[str, Files]]]] = {
-    # A nested function is no member and no top-level name, but one more definition of its
-    # name: an open reference anywhere counts it among its candidates.
-    "nested definition changes an open reference's candidate count": (
+    # A nested function is no member and no top-level name: nesting one changes no open
+    # reference elsewhere (their counts are of the evidence and of top-level definitions).
+    "nested definition leaves open references elsewhere as they were": (
         {
             "pkg/a.py": "def outer():\n    return 1\n",
             "pkg/b.py": "def visit(node):\n    return node.helper()\n",
