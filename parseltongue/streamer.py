@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Callable, Generator
@@ -841,8 +842,12 @@ class CodebaseStreamer:
         batches.add("put_source_files", _skipped_path_rows(collection, summary))
         parsers_used: set[tuple[int, str, int]] = set()
         files_done = bytes_done = 0
-        tasks = self._parse(collection, jobs)
+        tasks: Generator[ChunkResult, None, None] | None = None
+        in_pool = jobs > 1
+        if in_pool:
+            _PARSE_WORKERS.acquire()
         try:
+            tasks = self._parse(collection, jobs)
             for _, parsers, outcomes, rows in tasks:
                 parsers_used |= parsers
                 for outcome in outcomes:
@@ -856,12 +861,16 @@ class CodebaseStreamer:
                     summary.files_written = files_done
                 if progress:
                     progress(files_done, len(collection.files), bytes_done)
-            if jobs > 1:
-                _stop_parse_workers()
+            if in_pool:
+                in_pool = False
+                _PARSE_WORKERS.release(stop_if_last=True)
             batches.flush_all()
         finally:
+            if in_pool:
+                _PARSE_WORKERS.release(stop_if_last=False)
             # Closing the generator stops the pool: no worker keeps parsing after an interrupt.
-            tasks.close()
+            if tasks is not None:
+                tasks.close()
             # Rows already queued are written either way, so what is there is whole files.
             for writer in writers:
                 writer.finish()
@@ -882,13 +891,30 @@ class CodebaseStreamer:
         return pool(delayed(process_file_chunk)(chunk, limits, True) for chunk in chunks)
 
 
-def _stop_parse_workers() -> None:
-    """Stop the parse workers once every task's result is in: resolution runs in this
-    process, and two idle workers held ~140 MB through it (and through a served graph's
-    life). Stopped explicitly, not by a short idle timeout: one of 2 s hung a run, a task
-    waiting for a worker that had timed out. The next parallel run starts new ones."""
-    executor = get_reusable_executor(reuse=True)
-    executor.shutdown(wait=True)
+class _ParseWorkerUsers:
+    """The ingestions of this process parsing in loky's shared pool. The last one to have
+    every result in stops the workers: resolution runs in this process, and two idle workers
+    held ~140 MB through it (and through a served graph's life). Stopped explicitly, not by a
+    short idle timeout (one of 2 s hung a run: a task waited for a worker that had timed
+    out), and never under another ingestion, whose tasks would fail. The next parallel run
+    starts new workers."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    def release(self, stop_if_last: bool) -> None:
+        with self._lock:
+            self._count -= 1
+            if stop_if_last and self._count == 0:
+                get_reusable_executor(reuse=True).shutdown(wait=True)
+
+
+_PARSE_WORKERS = _ParseWorkerUsers()
 
 
 class _IngestionPlan(NamedTuple):

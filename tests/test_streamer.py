@@ -4,6 +4,7 @@ statistics that match the rows, and a run that stops cleanly on Ctrl-C."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import psutil
@@ -18,6 +19,7 @@ from parseltongue.streamer import (
     CodebaseStreamer,
     FileProblem,
     IngestionInterrupted,
+    IngestionSummary,
     StreamerConfig,
 )
 
@@ -76,6 +78,40 @@ def test_parse_workers_stop_before_resolution_and_start_again_for_the_next_run(
     # Parsed again in full, by new workers.
     assert second.files_ingested == first.files_ingested == 51
     assert second.parsers_created >= 2
+    assert not _worker_processes()
+
+
+def test_two_parallel_ingestions_at_once_share_the_workers_and_the_last_stops_them(
+    tmp_path: Path,
+) -> None:
+    """The pool is one per process: the first ingestion to finish must not stop the
+    workers under the other's tasks."""
+    roots = [
+        write_mixed_project(tmp_path / name, python_files=files, rust_files=files)
+        for name, files in (("small", 8), ("large", 60))
+    ]
+    summaries: dict[str, IngestionSummary] = {}
+    failures: list[BaseException] = []
+
+    def ingest(root: Path) -> None:
+        config = StreamerConfig(database="mem", jobs=2, files_per_task=2)
+        try:
+            with CodebaseStreamer(config) as streamer:
+                summaries[root.name] = streamer.stream_directory_parallel(root)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    # Daemons: a pool stopped under a run leaves it waiting for results that never come.
+    threads = [threading.Thread(target=ingest, args=(root,), daemon=True) for root in roots]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "an ingestion hung"
+    assert not failures, failures
+    assert summaries["small"].files_ingested == 17  # 8 modules, __init__.py, 8 Rust files
+    assert summaries["large"].files_ingested == 121
+    assert not summaries["small"].problems and not summaries["large"].problems
     assert not _worker_processes()
 
 
