@@ -213,6 +213,8 @@ class CouplingDegrees:
         gone = set(entities_gone) - entities_new.keys()
         changes = CouplingChanges([], [], [], [])
         for key in gone:
+            if key not in self.entity:
+                continue  # never had a row
             inbound, outbound, file_path = self.entity.pop(key)
             changes.entity_rows_gone.append((-(inbound + outbound), key))
             move(file_moves, file_path, 2, -1)
