@@ -7,7 +7,8 @@ prove that a rewrite of their Datalog leaves the rows unchanged.
     python -m bench.profile_resolve compare before.pkl after.pkl            # identical?
 
 `time` clears what resolve.cozo writes (queries/clear_resolution.cozo), then runs
-resolve.cozo, build_search_index.cozo and build_coupling.cozo as ingestion does, timing each.
+resolve.cozo, build_search_index.cozo and build_coupling.cozo (what ingestion ran before resolution
+moved to Python: `parseltongue/resolve.py`, `parseltongue/derived.py`), timing each.
 `blocks` runs each `{...}` block of a script on its own: Cozo reports no per-rule times, so a
 block's ephemeral relations (`_name`) are kept as stored `prof_name` relations between blocks,
 and writes to the real relations go to scratch ones (all removed at the end).

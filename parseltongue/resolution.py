@@ -181,41 +181,53 @@ def resolve_everything(
     )
 
 
+class KeptIndex(NamedTuple):
+    """What a ResolutionCache keeps of one ingestion."""
+
+    index: CodebaseIndex
+    coupling: CouplingDegrees
+    """The coupling degrees of what the index holds."""
+    totals: dict[str, int]
+    """entities, edges and unresolved_references, as ingestion_totals counts them."""
+
+
 @dataclass
 class ResolutionCache:
     """A codebase index kept between updates of one database, so an update need not read
     the whole codebase back. It is trusted only while the database's ingestion generation
     (a token every completed ingestion writes) is the one it was made for."""
 
-    index: CodebaseIndex | None = None
-    coupling: CouplingDegrees | None = None
-    """The coupling degrees of what the index holds."""
+    kept: KeptIndex | None = None
     generation: str | None = None
-    totals: dict[str, int] | None = None
-    """entities, edges and unresolved_references, as ingestion_totals counts them."""
 
     def forget(self) -> None:
-        self.index = self.coupling = self.generation = self.totals = None
+        self.kept = self.generation = None
 
-    def index_for(
+    def kept_for(
         self,
         storage: CozoDbStorage,
         generation: str | None,
         totals: dict[str, int] | None = None,
-    ) -> CodebaseIndex:
-        """The index of what the database holds now: kept, or read back (with its totals,
-        counted unless given)."""
-        if self.index is None or generation is None or generation != self.generation:
+    ) -> KeptIndex:
+        """What the database holds now: kept, or read back (with its totals, counted unless
+        given)."""
+        if self.kept is None or generation is None or generation != self.generation:
             with collector_paused():
-                self.index = load_codebase_index(storage)
-                self.coupling = CouplingDegrees(
+                index = load_codebase_index(storage)
+                coupling = CouplingDegrees(
                     storage.run_named_table("rows_entity_coupling").rows,
                     storage.run_named_table("rows_file_coupling").rows,
                 )
             keep_out_of_collections()
-            self.totals = totals or storage.run_named("ingestion_totals")[0]
+            totals = totals or storage.run_named("ingestion_totals")[0]
+            self.kept = KeptIndex(index, coupling, totals)
             self.generation = generation
-        return self.index
+        return self.kept
+
+    def keep_totals(self, totals: dict[str, int]) -> None:
+        """Record the totals of the ingestion that brought the kept index up to date."""
+        if self.kept is not None:
+            self.kept = self.kept._replace(totals=dict(totals))
 
 
 class TargetedUpdate:
@@ -228,16 +240,11 @@ class TargetedUpdate:
     every reference a changed lookup can reach (`CodebaseIndex.referrers_reached_by_change`).
     """
 
-    def __init__(
-        self,
-        storage: CozoDbStorage,
-        index: CodebaseIndex,
-        coupling: CouplingDegrees,
-        files: list[str],
-    ) -> None:
+    def __init__(self, storage: CozoDbStorage, kept: KeptIndex, files: list[str]) -> None:
         self.storage = storage
-        self.index = index
-        self.coupling = coupling
+        self.index = index = kept.index
+        self.coupling = kept.coupling
+        self.totals_before = kept.totals
         self.files = files
         self.interfaces_before = [index.file_interface(path) for path in files]
         self.before = index.snapshot()
@@ -376,10 +383,16 @@ class TargetedUpdate:
             self.old_keys,
             {entity.key: entity.file_path for entity in self.new_entities},
         )
+        before = self.totals_before
+        edges_delta = len(edges) - len(self.old_edges) + new_containment - self.old_containment
         return UpdateEffect(
             resolved_entities=sum(1 for key in affected if index.references.get(key)),
-            edges_delta=len(edges) - len(self.old_edges) + new_containment - self.old_containment,
-            unresolved_delta=len(unresolved) - len(self.old_unresolved),
+            totals={
+                "entities": len(index.entity),
+                "edges": before["edges"] + edges_delta,
+                "unresolved_references": before["unresolved_references"]
+                + len(unresolved) - len(self.old_unresolved),
+            },
             coupling_changes=coupling_changes,
         )
 
@@ -389,6 +402,6 @@ class UpdateEffect:
     """What a targeted update changed, for the totals and the derived relations."""
 
     resolved_entities: int
-    edges_delta: int
-    unresolved_delta: int
+    totals: dict[str, int]
+    """The database's totals after the update, as ingestion_totals counts them."""
     coupling_changes: CouplingChanges

@@ -45,6 +45,7 @@ from parseltongue.modules import (
     normalise_import_module,
 )
 from parseltongue.resolution import (
+    KeptIndex,
     ResolutionCache,
     ResolutionInputs,
     TargetedUpdate,
@@ -483,9 +484,7 @@ class CodebaseStreamer:
         meta = self._stored_meta()
         if meta.get(META_INGESTION_STATUS) == STATUS_COMPLETE:
             generation = meta.get(META_INGESTION_GENERATION)
-            self._cache.index_for(
-                self._storage, generation, _stored_totals(meta, generation)
-            )
+            self._cache.kept_for(self._storage, generation, _stored_totals(meta, generation))
 
     def update_files(self, path: str | Path, relative_paths: list[str]) -> IngestionSummary:
         """Re-index only these files of the ingested folder `path` (paths relative to it, as
@@ -552,22 +551,17 @@ class CodebaseStreamer:
             current_phase = PHASE_PARSING
             totals: dict[str, int] | None = None
             # Whether the kept index describes the database once this run completes.
-            cache_current = self._cache.index is not None and self._cache.generation == generation
-            known_totals = (
-                self._cache.totals if cache_current else _stored_totals(meta, generation)
-            )
+            kept = self._cache.kept if self._cache.generation == generation else None
+            cache_current = kept is not None
+            known_totals = kept.totals if kept is not None else _stored_totals(meta, generation)
             try:
                 targeted: TargetedUpdate | None = None
                 if plan.incremental:
                     if plan.graph_changed:
-                        index = self._cache.index_for(self._storage, generation, known_totals)
+                        kept = self._cache.kept_for(self._storage, generation, known_totals)
                         cache_current = True
-                        coupling = self._cache.coupling
-                        assert coupling is not None  # read with the index
-                        targeted = TargetedUpdate(
-                            self._storage, index, coupling, plan.to_remove
-                        )
-                        index.remove_files(plan.to_remove)
+                        targeted = TargetedUpdate(self._storage, kept, plan.to_remove)
+                        kept.index.remove_files(plan.to_remove)
                     # Rows of changed and deleted files go; unchanged files keep theirs.
                     if plan.to_remove:
                         self._storage.run_named_write(
@@ -612,7 +606,7 @@ class CodebaseStreamer:
                     totals = self._storage.run_named("ingestion_totals")[0]
                 self._set_status(STATUS_COMPLETE, keep_cache=cache_current, totals=totals)
                 if cache_current:
-                    self._cache.totals = dict(totals)
+                    self._cache.keep_totals(totals)
             except KeyboardInterrupt:
                 self._cache.forget()
                 self._set_status(
@@ -659,30 +653,21 @@ class CodebaseStreamer:
         inputs: ResolutionInputs,
         targeted: TargetedUpdate | None,
         summary: IngestionSummary,
-    ) -> dict[str, int] | None:
-        """Resolve references and refresh the derived relations; returns the totals when
-        they are known without counting (a targeted update adjusts the kept ones)."""
+    ) -> dict[str, int]:
+        """Resolve references and refresh the derived relations; returns the totals (of the
+        rows written, or the kept ones adjusted by a targeted update)."""
         batch_rows = self.config.write_batch_rows or 20_000
         if targeted is None:
             with collector_paused():
                 index = inputs.index()
-                self._cache.index = index
                 resolution = resolve_everything(self._storage, index, batch_rows)
-                self._cache.coupling = resolution.coupling
             keep_out_of_collections()
+            totals = index.totals(resolution.edges, resolution.unresolved)
+            self._cache.kept = KeptIndex(index, resolution.coupling, totals)
             summary.entities_resolved = len(index.references)
-            return index.totals(resolution.edges, resolution.unresolved)
+            return totals
         index = targeted.index
         index.add_rows(inputs.entities, inputs.containment, inputs.module_paths, inputs.references)
-        totals = self._cache.totals
-        if totals is None:
-            # Nothing to adjust: resolve everything, and count.
-            index.invalidate()
-            self._storage.run_named_write("clear_resolution")
-            resolution = resolve_everything(self._storage, index, batch_rows)
-            self._cache.coupling = resolution.coupling
-            summary.entities_resolved = len(index.references)
-            return index.totals(resolution.edges, resolution.unresolved)
         with collector_paused():
             effect = targeted.resolve_affected(batch_rows)
         keep_out_of_collections()
@@ -692,11 +677,7 @@ class CodebaseStreamer:
         new_names = [(row.key, row.name, row.file_path) for row in targeted.new_entities]
         if old_names != new_names:
             refresh_search_tokens_for(self._storage, old_names, new_names)
-        return {
-            "entities": len(index.entity),
-            "edges": totals["edges"] + effect.edges_delta,
-            "unresolved_references": totals["unresolved_references"] + effect.unresolved_delta,
-        }
+        return effect.totals
 
     def _ingestion_identity(self, root: Path) -> list[list[str]]:
         """The meta rows that say which ingestion the database holds: rows made under other
@@ -716,7 +697,7 @@ class CodebaseStreamer:
         """Why this run must rebuild from scratch, or "" when it may update in place."""
         if self.config.full_rebuild:
             return "a full rebuild was asked for (--full)"
-        meta = {row["key"]: row["value"] for row in self._storage.run_named("meta_values")}
+        meta = self._stored_meta()
         identity = dict(self._ingestion_identity(root))
         stored_root = meta.get(META_INGESTION_ROOT)
         if stored_root is None:
