@@ -28,6 +28,7 @@ import pytest
 from bench.ingestion_runs import (
     bench_corpus_name,
     bench_jobs,
+    corpus_packages,
     machine_description,
     ratios_and_targets,
 )
@@ -87,6 +88,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     corpus = bench_corpus_name()
     document = {
         "corpus": corpus,
+        # The versions the corpus was built from (a dropped Debian pin is fetched at another).
+        "corpus_packages": corpus_packages(corpus),
         "jobs": bench_jobs(),
         "machine": machine_description(),
         "command": os.environ.get("PARSELTONGUE_BENCH_COMMAND", ""),

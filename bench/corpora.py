@@ -5,7 +5,9 @@ package versions (Debian, PyPI, npm) plus the part of each package to keep; buil
 downloads those versions with the registry's own client (which checks integrity), extracts
 them, copies the chosen files into ``<cache>/<name>/src`` and only then writes
 ``<cache>/<name>/manifest.json``. The manifest is the completion marker: a corpus without it,
-or whose manifest was made from a different pin list, is rebuilt from scratch.
+or whose manifest was made from a different pin list, is rebuilt from scratch. The manifest
+records the version each package was actually fetched at: a Debian pin the archive has dropped
+is fetched at the version it serves now, and said so on stderr (see "The pins").
 
 Usage::
 
@@ -29,6 +31,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,15 +41,16 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_VAR = "PARSELTONGUE_CORPORA_DIR"
 MANIFEST = "manifest.json"
-# Bumped when the way a corpus is laid out changes, so old caches are rebuilt, not trusted.
-LAYOUT_VERSION = 1
+# Bumped when the way a corpus is laid out changes, so old caches are rebuilt, not trusted
+# (2: the manifest records the pinned and the fetched version of each package).
+LAYOUT_VERSION = 2
 # A registry client that hangs is a time-out, not an answer; give up with a clear error.
 DOWNLOAD_TIMEOUT_S = 900
 
@@ -102,8 +106,11 @@ class Corpus:
 
 # --------------------------------------------------------------------------------------------
 # The pins. Versions are what Debian 12 (bookworm and its security suite), PyPI and npm served
-# when these were chosen. Debian keeps one version per suite: if a point release replaces one,
-# its download fails with an error naming it, and the pin here is updated (`apt-cache policy`).
+# when these were chosen. PyPI and npm never change a version; Debian keeps one version per
+# suite, and a security update or point release replaces it. A Debian pin the archive no longer
+# serves is built at the version it serves now (`apt-cache policy`'s candidate), with one line
+# on stderr (pinned X, got Y); the manifest records both, and the tests compare against the
+# files actually fetched. Update the pin here when that line appears.
 # --------------------------------------------------------------------------------------------
 
 _CARGO = "usr/share/cargo/registry"
@@ -596,6 +603,7 @@ def _build(corpus: Corpus, base: Path, *, log: bool) -> Path:
     with _locked(base / f".{corpus.name}.lock"):
         manifest = _read_manifest(folder)
         if manifest is not None and manifest.get("spec_hash") == corpus.spec_hash():
+            _note_substitutions(manifest)
             return root
         started = time.perf_counter()
         # Build beside the final folder and swap it in whole, so a crash leaves no half corpus
@@ -624,13 +632,20 @@ def _build(corpus: Corpus, base: Path, *, log: bool) -> Path:
         tmp = folder / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(manifest, indent=2) + "\n")
         tmp.rename(folder / MANIFEST)
+        _note_substitutions(manifest)
         return root
 
 
+def _note_substitutions(manifest: dict) -> None:
+    for substitution in substitutions_of(manifest):
+        SUBSTITUTIONS[(substitution.corpus, substitution.name)] = substitution
+
+
 def _assemble(corpus: Corpus, downloads: Path, out: Path, *, log: bool) -> list[dict]:
-    _prefetch_debs(corpus.sources, downloads)
+    fetched = _settle_deb_versions(corpus, downloads)
+    _prefetch_debs(fetched, downloads)
     packages = []
-    for source in corpus.sources:
+    for pinned, source in zip(corpus.sources, fetched, strict=True):
         if log:
             print(f"  {corpus.name}: {source.pin}", file=sys.stderr, flush=True)
         archive = _download(source, downloads)
@@ -641,9 +656,147 @@ def _assemble(corpus: Corpus, downloads: Path, out: Path, *, log: bool) -> list[
                 "the package's layout changed or the selection is wrong"
             )
         packages.append(
-            {"kind": source.kind, "name": source.name, "version": source.version, "files": copied}
+            {
+                "kind": source.kind,
+                "name": source.name,
+                # What was actually fetched; `pinned` is what the pin list asked for.
+                "version": source.version,
+                "pinned": pinned.version,
+                "files": copied,
+            }
         )
     return packages
+
+
+# --------------------------------------------------------------------------------------------
+# Debian versions: a pin at a point release disappears when an update replaces it.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """A Debian package built at another version than its pin, because the archive dropped it."""
+
+    corpus: str
+    name: str
+    pinned: str
+    version: str
+
+    def describe(self) -> str:
+        return (
+            f"corpus {self.corpus}: deb {self.name} pinned {self.pinned}, got {self.version} "
+            "(the archive no longer serves the pinned version)"
+        )
+
+
+# Every substitution in the corpora this process built or read from the cache, so that a
+# test session or a benchmark can say which versions its figures come from.
+SUBSTITUTIONS: dict[tuple[str, str], Substitution] = {}
+# `apt-get update` runs at most once a process (it takes seconds and needs root).
+_apt_updated = False
+
+
+def substitutions_of(manifest: dict) -> list[Substitution]:
+    """The packages of a manifest whose fetched version differs from the pinned one."""
+    return [
+        Substitution(manifest.get("name", "?"), p["name"], p["pinned"], p["version"])
+        for p in manifest.get("packages", [])
+        if p.get("pinned", p["version"]) != p["version"]
+    ]
+
+
+def _settle_deb_versions(corpus: Corpus, downloads: Path) -> list[Source]:
+    """The corpus's sources at the versions to fetch: the pin when it is cached or the archive
+    offers it, else the archive's candidate version, with one line on stderr saying so."""
+    settled = list(corpus.sources)
+    unsure = [
+        i
+        for i, s in enumerate(settled)
+        if s.kind == "deb" and _single_file(_download_folder(s, downloads)) is None
+    ]
+    if not unsure:
+        return settled
+    names = sorted({settled[i].name for i in unsure})
+    offered = _apt_versions(names)
+    pin_missing = any(
+        settled[i].version not in offered.get(settled[i].name, ((), None))[0] for i in unsure
+    )
+    # The package lists may be older than the pin, or absent on a new machine: refresh them
+    # once before deciding that a version is gone.
+    if pin_missing and _refresh_package_lists():
+        offered = _apt_versions(names)
+    for i in unsure:
+        source = settled[i]
+        versions, candidate = offered.get(source.name, ((), None))
+        if source.version in versions:
+            continue
+        if candidate is None:
+            raise CorpusError(
+                f"{source.pin}: the Debian archive has no package {source.name} "
+                "(`apt-cache policy` lists no version)"
+            )
+        substitution = Substitution(corpus.name, source.name, source.version, candidate)
+        print(substitution.describe(), file=sys.stderr, flush=True)
+        settled[i] = replace(source, version=candidate)
+    return settled
+
+
+def _apt_versions(names: Sequence[str]) -> dict[str, tuple[tuple[str, ...], str | None]]:
+    """name -> (versions the archive offers, the candidate apt would fetch), from one
+    `apt-cache policy` call; a package apt does not know is left out."""
+    try:
+        proc = subprocess.run(
+            ["apt-cache", "policy", *names],
+            capture_output=True,
+            text=True,
+            timeout=DOWNLOAD_TIMEOUT_S,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise CorpusError(f"cannot ask apt which versions it offers: {exc}") from exc
+    return parse_apt_policy(proc.stdout)
+
+
+def parse_apt_policy(text: str) -> dict[str, tuple[tuple[str, ...], str | None]]:
+    """Read `apt-cache policy NAME...`: each package's version table and its candidate."""
+    found: dict[str, tuple[list[str], list[str | None]]] = {}
+    current: tuple[list[str], list[str | None]] | None = None
+    for line in text.splitlines():
+        if line and not line[0].isspace() and line.endswith(":"):
+            current = found.setdefault(line[:-1], ([], [None]))
+        elif current is None:
+            continue
+        elif line.startswith("  Candidate: "):
+            value = line.split(":", 1)[1].strip()
+            current[1][0] = None if value == "(none)" else value
+        else:
+            # A version row: " *** VERSION PRIORITY" (installed) or "     VERSION PRIORITY";
+            # the rows under it, indented further, name the suites that carry it.
+            row = _POLICY_VERSION_ROW.match(line)
+            if row:
+                current[0].append(row.group(1))
+    return {
+        name: (tuple(versions), candidate[0])
+        for name, (versions, candidate) in found.items()
+        if versions or candidate[0]
+    }
+
+
+_POLICY_VERSION_ROW = re.compile(r"^ (?:\*\*\*| {3}) (\S+) -?\d+$")
+
+
+def _refresh_package_lists() -> bool:
+    """`apt-get update`, at most once a process; False when it was done already or failed."""
+    global _apt_updated
+    if _apt_updated:
+        return False
+    _apt_updated = True
+    try:
+        proc = subprocess.run(
+            ["apt-get", "update", "-q"], capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT_S
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
 
 
 _NOT_SOURCE_DIRS = {"__pycache__", "node_modules", "target", "build", "dist"}
@@ -676,9 +829,6 @@ def _walk_files(root: Path, *, repo: bool = False) -> Iterator[Path]:
 # --------------------------------------------------------------------------------------------
 # Downloads: one folder per pinned package under downloads/, filled atomically.
 # --------------------------------------------------------------------------------------------
-
-_apt_updated = False
-
 
 def _download_folder(source: Source, downloads: Path) -> Path:
     safe = f"{source.name}={source.version}".replace("/", "_").replace(":", "_")
@@ -797,7 +947,6 @@ def _prefetch_debs(sources: Sequence[Source], downloads: Path) -> None:
 
 
 def _apt_download(source: Source, dest: Path) -> None:
-    global _apt_updated
     # apt drops to the _apt user to download unless told not to; that user cannot write to
     # our temporary folder, and the warning it prints would hide real errors.
     cmd = [
@@ -811,11 +960,9 @@ def _apt_download(source: Source, dest: Path) -> None:
     try:
         _run(source, cmd, cwd=dest)
     except CorpusError:
-        if _apt_updated:
-            raise
         # A fresh machine has no package lists until `apt-get update`; refresh once and retry.
-        _apt_updated = True
-        _run(source, ["apt-get", "update", "-q"], what="apt-get update (needs root)")
+        if not _refresh_package_lists():
+            raise
         _run(source, cmd, cwd=dest)
 
 
@@ -955,7 +1102,11 @@ def summary(name: str, *, cache: Path | None = None) -> str:
         manifest = read_manifest(name, cache=cache) or {}
     lines = [f"{name}  ->  {corpus_root(name, cache=cache)}"]
     for p in manifest.get("packages", []):
-        lines.append(f"    {p['kind']:5} {p['name']}=={p['version']}  ({p['files']} files)")
+        pinned = p.get("pinned", p["version"])
+        instead = f", pinned {pinned}" if pinned != p["version"] else ""
+        lines.append(
+            f"    {p['kind']:5} {p['name']}=={p['version']}  ({p['files']} files{instead})"
+        )
     by_lang = manifest.get("files_by_language", {})
     by_size = manifest.get("bytes_by_language", {})
     for lang in sorted(by_lang, key=lambda k: -by_size.get(k, 0)):

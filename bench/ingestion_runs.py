@@ -62,6 +62,25 @@ def bench_jobs() -> int:
     return int(os.environ.get("PARSELTONGUE_BENCH_JOBS", "0")) or cores()
 
 
+def corpus_packages(corpus: str) -> list[dict[str, Any]]:
+    """The packages a named corpus was built from, each with its pinned and fetched version
+    (from its manifest); empty for a folder given by path or a corpus not built."""
+    from bench.corpora import CORPORA, read_manifest
+
+    if corpus not in CORPORA:
+        return []
+    manifest = read_manifest(corpus) or {}
+    return [
+        {
+            "kind": p["kind"],
+            "name": p["name"],
+            "version": p["version"],
+            "pinned": p.get("pinned", p["version"]),
+        }
+        for p in manifest.get("packages", [])
+    ]
+
+
 def machine_description() -> dict[str, Any]:
     """Cores, `nproc`, CPU model, memory, load and date, for the results file."""
     model = ""

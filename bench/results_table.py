@@ -163,6 +163,13 @@ def results_markdown(document: dict[str, Any]) -> str:
         f"load at the end {machine.get('load_average')}; {machine.get('date')}",
         "",
     ]
+    substituted = [
+        f"{p['name']} {p['version']} (pinned {p['pinned']})"
+        for p in document.get("corpus_packages", [])
+        if p["pinned"] != p["version"]
+    ]
+    if substituted:
+        parts += ["Built at other versions than pinned: " + ", ".join(substituted) + ".", ""]
     if document.get("runs"):
         parts += [runs_table(document["runs"]), "", targets_table(document), ""]
     if document.get("queries"):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ingested_corpora import IngestedCorpus, ingest_corpus_once
 
 from parseltongue import CozoDbStorage
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
@@ -29,7 +31,24 @@ def code_graph_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
+def multi_corpus(tmp_path_factory: pytest.TempPathFactory) -> IngestedCorpus:
+    """bench/corpora.py's `multi` corpus (>= 1,000 real Rust, Go and Python files), ingested
+    sequentially: the reference the parallel ingestions are compared with."""
+    return ingest_corpus_once("multi", tmp_path_factory.mktemp("multi") / "db")
+
+
+@pytest.fixture(scope="session")
 def code_graph_storage(code_graph_database: str) -> Iterator[CozoDbStorage]:
     """The fixture project's code graph, open for queries (tests only read it)."""
     with CozoDbStorage(code_graph_database) as storage:
         yield storage
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which corpora this session read were built at other versions than their pins."""
+    corpora = sys.modules.get("bench.corpora")
+    substitutions = sorted(getattr(corpora, "SUBSTITUTIONS", {}).values(), key=str)
+    if substitutions:
+        terminalreporter.write_sep("=", "corpus packages built at other versions than pinned")
+        for substitution in substitutions:
+            terminalreporter.write_line(substitution.describe())

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ingested_corpora import IngestedCorpus
 from project_trees import python_module, write, write_mixed_project
 from test_incremental import age_tree
 
@@ -169,26 +170,26 @@ def test_write_derived_rows_replaces_every_earlier_row(ingest) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_rows_of_the_real_multi_corpus_equal_the_cozo_builds(ingest) -> None:
-    from bench.corpora import build_corpus
-
-    storage = ingest(build_corpus("multi")).storage()
-    computed = assert_python_rows_equal_the_cozo_builds(storage)
-    assert len(computed["entity_coupling"]) > 10_000
-    assert len(computed["file_coupling"]) >= 1000
-    # A targeted refresh on real code: some files' entities lose their edges, and one file
-    # loses its entities.
-    edges_before = edge_rows(storage)
-    files_before = {key: file_path for key, _, file_path in entity_rows(storage)}
-    chosen = sorted(set(files_before.values()))[::97]
-    storage.query(
-        "?[from_key, to_key, edge_type] <- $rows\n"
-        ":rm dependency_edges {from_key, to_key, edge_type}",
-        {"rows": [list(edge[:3]) for edge in edges_before if files_before.get(edge[0]) in chosen]},
-    )
-    remove_entities_of(storage, chosen[0])
-    refreshed = refresh_and_compare(storage, edges_before, files_before)
-    assert chosen[0] not in {row[1] for row in refreshed["file_coupling"]}
+def test_rows_of_the_real_multi_corpus_equal_the_cozo_builds(
+    multi_corpus: IngestedCorpus, tmp_path: Path
+) -> None:
+    with CozoDbStorage(multi_corpus.copy(tmp_path / "db")) as storage:
+        computed = assert_python_rows_equal_the_cozo_builds(storage)
+        assert len(computed["entity_coupling"]) > 10_000
+        assert len(computed["file_coupling"]) >= 1000
+        # A targeted refresh on real code: some files' entities lose their edges, and one file
+        # loses its entities.
+        edges_before = edge_rows(storage)
+        files_before = {key: file_path for key, _, file_path in entity_rows(storage)}
+        chosen = sorted(set(files_before.values()))[::97]
+        storage.query(
+            "?[from_key, to_key, edge_type] <- $rows\n"
+            ":rm dependency_edges {from_key, to_key, edge_type}",
+            {"rows": [list(e[:3]) for e in edges_before if files_before.get(e[0]) in chosen]},
+        )
+        remove_entities_of(storage, chosen[0])
+        refreshed = refresh_and_compare(storage, edges_before, files_before)
+        assert chosen[0] not in {row[1] for row in refreshed["file_coupling"]}
 
 
 # -- coupling degrees moved by a change -------------------------------------------------------

@@ -4,10 +4,10 @@ that sequential and parallel ingestion of real code leave identical databases.""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ingested_corpora import IngestedCorpus
 from project_trees import write, write_mixed_project
 
 from parseltongue import CodeEntity, EntityClass
@@ -94,34 +94,24 @@ def test_sequential_and_parallel_agree_on_a_small_tree(tmp_path: Path) -> None:
     assert report.identical, report.describe()
 
 
-@pytest.fixture(scope="module")
-def multi_corpus_sequential(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    tuple[Path, CodebaseStreamer]
-]:
-    """The `multi` corpus (>= 1,000 real Rust, Go and Python files), ingested sequentially."""
-    from bench.corpora import build_corpus
-
-    root = build_corpus("multi")
-    database = f"rocksdb:{tmp_path_factory.mktemp('integrity') / 'sequential'}"
-    with ingested(root, database, parallel=False) as sequential:
-        yield root, sequential
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("engine", ["rocksdb", "sqlite"])
 def test_sequential_and_parallel_ingestion_of_real_code_are_identical(
-    engine: str, tmp_path: Path, multi_corpus_sequential: tuple[Path, CodebaseStreamer]
+    engine: str, tmp_path: Path, multi_corpus: IngestedCorpus
 ) -> None:
     """The PRD's integrity test, on real code we did not write.
 
-    One sequential ingestion (rocksdb) is the reference; a parallel one on each engine must
-    match it row for row. Equal to one reference, they equal each other too, and the sqlite
-    run proves the engines agree, at three ingestions instead of four (CI has 2 cores).
+    The session's sequential ingestion of `multi` (rocksdb) is the reference; a parallel one on
+    each engine must match it row for row. Equal to one reference, they equal each other too,
+    and the sqlite run proves the engines agree, at three ingestions instead of four (CI has 2
+    cores).
     """
-    root, sequential = multi_corpus_sequential
-    with ingested(root, f"{engine}:{tmp_path / 'parallel'}", parallel=True) as parallel:
-        report = verify_parallel_data_integrity_check(sequential.storage(), parallel.storage())
+    with (
+        CozoDbStorage(multi_corpus.database) as sequential,
+        ingested(multi_corpus.root, f"{engine}:{tmp_path / 'parallel'}", parallel=True) as parallel,
+    ):
+        report = verify_parallel_data_integrity_check(sequential, parallel.storage())
         stats = parallel.storage().get_stats()
     assert report.relations["source_files"].rows_a >= 1000
     assert stats.files_by_status["ingested"] >= 1000

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import networkx
 import pytest
+from ingested_corpora import IngestedCorpus
 from project_trees import write
 
 from parseltongue.languages import provided_name_rows
@@ -862,10 +863,11 @@ def ingested_corpus(name: str, database_path: Path) -> Iterator[tuple[int, CozoD
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_multi_corpus(tmp_path: Path) -> None:
+def test_multi_corpus(multi_corpus: IngestedCorpus, tmp_path: Path) -> None:
     """>= 1,000 real Rust, Go and Python files (bench/corpora.py's `multi`)."""
-    with ingested_corpus("multi", tmp_path / "db") as (files, storage):
+    with CozoDbStorage(multi_corpus.copy(tmp_path / "db")) as storage:
         resolution = assert_implementations_agree(storage)
+        files = storage.get_stats().files_by_status["ingested"]
     assert files >= 1000
     assert len(resolution.edges) > 10_000 and len(resolution.unresolved) > 10_000
     assert {row[5] for row in resolution.edges} == {
