@@ -453,7 +453,12 @@ def _corpora() -> dict[str, Corpus]:
             ctags_languages=("SQL",),
         ),
     }
-    table = {c.name: c for c in (rust, python, go, typescript, multi)}
+    rust_crates = Corpus(
+        "rust-crates",
+        "serde, syn and regex-syntax as Debian ships them (the Rust extraction tests)",
+        tuple(_crate(n) for n in ("regex-syntax", "serde", "syn")),
+    )
+    table = {c.name: c for c in (rust, python, go, typescript, multi, rust_crates)}
     table.update({c.name: c for c in oracle.values()})
     table["self"] = Corpus(
         "self", "This repository (the PRD's self-analysis)", fixed_root=REPO_ROOT
