@@ -510,7 +510,8 @@ class CodebaseStreamer:
     ) -> IngestionSummary:
         started = time.perf_counter()
         announce = phase or (lambda _name: None)
-        with ProcessTreeMemorySampler() as memory:
+        # One job parses in this process: no worker's memory to count.
+        with ProcessTreeMemorySampler(include_children=jobs > 1) as memory:
             announce(PHASE_COLLECTING)
             # Taken before the walk's stats, so no file stamped in this run can look older
             # than it is (see RACY_STAMP_MARGIN_NS).

@@ -44,11 +44,39 @@ def code_graph_storage(code_graph_database: str) -> Iterator[CozoDbStorage]:
         yield storage
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of the session-wide `multi` ingestion run in one worker process, which then
+    ingests it once (a session fixture is made once per worker)."""
+    for item in items:
+        if "multi_corpus" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("multi-corpus"))
+
+
+def _substitutions_read_here() -> list[str]:
+    corpora = sys.modules.get("bench.corpora")
+    return [substitution.describe()
+            for substitution in getattr(corpora, "SUBSTITUTIONS", {}).values()]
+
+
+# What the worker processes report when they finish (empty when tests run in this process).
+_WORKER_SUBSTITUTIONS: set[str] = set()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller prints the summary
+        workeroutput["corpus_substitutions"] = _substitutions_read_here()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    _WORKER_SUBSTITUTIONS.update(getattr(node, "workeroutput", {}).get("corpus_substitutions", []))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say which corpora this session read were built at other versions than their pins."""
-    corpora = sys.modules.get("bench.corpora")
-    substitutions = sorted(getattr(corpora, "SUBSTITUTIONS", {}).values(), key=str)
+    substitutions = sorted(_WORKER_SUBSTITUTIONS.union(_substitutions_read_here()))
     if substitutions:
         terminalreporter.write_sep("=", "corpus packages built at other versions than pinned")
-        for substitution in substitutions:
-            terminalreporter.write_line(substitution.describe())
+        for line in substitutions:
+            terminalreporter.write_line(line)

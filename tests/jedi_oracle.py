@@ -192,15 +192,16 @@ def jedi_answers(
         ))
     answers = {site: answer for result in results for site, answer in result.items()}
     cache_file.parent.mkdir(parents=True, exist_ok=True)
-    staging = cache_file.with_suffix(".partial")
-    staging.write_text(
-        json.dumps([
+    # A staging file of this writer's own, swapped in whole: a cut-short run leaves no half
+    # answer, and two test processes writing at once never share one half-written file.
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=cache_file.parent, suffix=".partial", delete=False
+    ) as staging:
+        json.dump([
             [list(astuple(site)), found, sorted(inside)]
             for site, (found, inside) in sorted(answers.items(), key=lambda item: astuple(item[0]))
-        ]),
-        encoding="utf-8",
-    )
-    staging.replace(cache_file)  # whole or absent: a cut-short run leaves no half answer
+        ], staging)
+    Path(staging.name).replace(cache_file)
     return answers
 
 

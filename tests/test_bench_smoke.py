@@ -73,8 +73,11 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_benchmark_suite_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> None:
+    # Not an xdist worker's variables: pytest-benchmark would take the child for one and
+    # switch benchmarks off.
     environment = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items()
+           if not name.startswith("PYTEST_XDIST")},
         "PARSELTONGUE_BENCH_CORPUS": str(tiny_corpus),
         "PARSELTONGUE_BENCH_RESULTS": str(tmp_path),
         "PARSELTONGUE_BENCH_JOBS": "2",

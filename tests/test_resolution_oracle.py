@@ -17,7 +17,8 @@ SEED = 20261125
 REQUIRED_PRECISION = 0.95
 REQUIRED_RECALL = 0.75
 
-pytestmark = pytest.mark.slow
+# One worker process asks Jedi (minutes when its answers are not cached yet) for all of them.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("jedi")]
 
 
 @pytest.fixture(scope="module")
