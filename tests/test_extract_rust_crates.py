@@ -20,7 +20,8 @@ if str(ROOT) not in sys.path:
 
 from bench.corpora import build_corpus  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# One worker runs them all, so their module fixture (seconds of extraction) is made once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rust-crates")]
 RUST = language_named("rust")
 
 

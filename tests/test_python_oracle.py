@@ -28,7 +28,8 @@ def library_files() -> list[tuple[str, bytes]]:
 
 
 # Parsing the whole library with both parsers takes seconds on these machines.
-pytestmark = pytest.mark.slow
+# One worker runs them all, so their module fixture (seconds of extraction) is made once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("python-oracle")]
 
 
 @pytest.fixture(scope="module")

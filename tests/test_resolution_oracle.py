@@ -21,7 +21,9 @@ REQUIRED_RECALL = 0.75
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("jedi")]
 
 
-@pytest.fixture(scope="module")
+# Session-wide, not per module: under xdist a worker runs other modules' tests between these,
+# and a module fixture would then be made again (a minute each time).
+@pytest.fixture(scope="session")
 def networkx_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("jedi-oracle")
     shutil.copytree(Path(networkx.__file__).parent, root / "networkx",
@@ -29,7 +31,7 @@ def networkx_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def score(networkx_copy: Path) -> OracleScore:
     with CodebaseStreamer(StreamerConfig(database="mem", jobs=2)) as streamer:
         summary = streamer.stream_directory(networkx_copy)
