@@ -44,6 +44,7 @@ def code_graph_storage(code_graph_database: str) -> Iterator[CozoDbStorage]:
         yield storage
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests of the session-wide `multi` ingestion run in one worker process, which then
     ingests it once (a session fixture is made once per worker)."""
