@@ -22,7 +22,7 @@ INTEGRITY_KEY_COLUMNS: dict[str, int] = {
     "dependency_edges": 3,
     "unresolved_references": 4,
     "source_files": 1,
-    "raw_references": 7,
+    "file_references": 1,
     "entity_test_reasons": 1,
     "module_paths": 2,
 }

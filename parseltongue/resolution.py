@@ -21,6 +21,7 @@ from parseltongue.derived import (
     coupling_rows,
     search_token_rows,
 )
+from parseltongue.file_references import unpack_rows
 from parseltongue.languages import provided_name_rows
 from parseltongue.modules import module_path_rows_of
 from parseltongue.resolve import CodebaseIndex, EdgeRow, EntityRow, UnresolvedRow
@@ -39,8 +40,9 @@ class ResolutionInputs:
     module_paths: list[Sequence] = field(default_factory=list)
     references: list[Sequence] = field(default_factory=list)
 
-    def add_chunk(self, rows_by_query: dict[str, list]) -> None:
-        """Keep what resolution needs of one chunk's rows (by write query name)."""
+    def add_chunk(self, rows_by_query: dict[str, list], references: list[Sequence]) -> None:
+        """Keep what resolution needs of one chunk's rows (by write query name) and its raw
+        references."""
         self.entities.extend(
             tuple(row[column] for column in _ENTITY_COLUMNS)
             for row in rows_by_query.get("put_entities", ())
@@ -49,7 +51,7 @@ class ResolutionInputs:
             (row[0], row[1]) for row in rows_by_query.get("put_edges", ()) if row[2] == "contains"
         )
         self.module_paths.extend(rows_by_query.get("put_module_paths", ()))
-        self.references.extend(rows_by_query.get("put_raw_references", ()))
+        self.references.extend(references)
 
     def index(self) -> CodebaseIndex:
         """The index of these rows; the rows are let go as it takes them (a rebuild holds
@@ -97,7 +99,7 @@ def load_codebase_index(storage: CozoDbStorage) -> CodebaseIndex:
         rows("resolution_entities"),
         [(parent, child) for parent, child in rows("resolution_containment")],
         rows("rows_module_paths"),
-        rows("resolution_references"),
+        unpack_rows(rows("resolution_references")),
         provided_name_rows(),
     )
 

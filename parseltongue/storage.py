@@ -309,6 +309,10 @@ class CozoDbStorage:
             # Added to version 1 later: a new relation only, so older databases gain it here
             # (their next pt01 rebuilds fully, having no stamps to compare against).
             self._execute(named_query("create_file_stamps").script)
+        if "file_references" not in names:
+            # Raw references packed per file, later in version 1: rows only resolution reads,
+            # so the old relation goes (the row format changed too: the next pt01 rebuilds).
+            self._execute(named_query("create_file_references").script)
 
     # -- running Datalog -----------------------------------------------------------------
 

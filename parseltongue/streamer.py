@@ -37,6 +37,7 @@ from parseltongue.extract import (
     compile_language,
     extract_file,
 )
+from parseltongue.file_references import pack_file_references
 from parseltongue.languages import LanguageSpec, language_for_path
 from parseltongue.memory import ProcessTreeMemorySampler
 from parseltongue.modules import (
@@ -88,7 +89,8 @@ STATUS_COMPLETE = "complete"
 # What the stored rows mean, beside the version (a checkout's version does not move): a
 # database written under another format is rebuilt rather than updated file by file.
 # 2: an unresolved reference no evidence reaches counts top-level definitions, not all.
-ROW_FORMAT = 2
+# 3: raw references are packed, one file_references row per file.
+ROW_FORMAT = 3
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.
@@ -290,13 +292,16 @@ class ChunkResult(NamedTuple):
     outcomes: list[FileOutcome]
     rows: dict[str, list[tuple]]
     """Write query name -> the rows of every file of the chunk, ready for one `:put`."""
+    references: list[tuple]
+    """The chunk's raw references one by one (RawReference order), for resolution; they are
+    written packed, one row per file (`put_file_references`)."""
 
 
 WRITE_QUERY_NAMES = (
     "put_source_files",
     "put_entities",
     "put_test_reasons",
-    "put_raw_references",
+    "put_file_references",
     "put_module_paths",
     "put_edges",
 )
@@ -313,11 +318,12 @@ def process_file_chunk(
     if in_worker:
         _ignore_interrupts_in_worker()
     rows: dict[str, list[tuple]] = {name: [] for name in WRITE_QUERY_NAMES}
+    references: list[tuple] = []
     outcomes = [
-        extraction_rows(process_file_with_thread_parser(collected, limits), rows)
+        extraction_rows(process_file_with_thread_parser(collected, limits), rows, references)
         for collected in chunk
     ]
-    return ChunkResult(os.getpid(), _parsers_used_by(chunk), outcomes, rows)
+    return ChunkResult(os.getpid(), _parsers_used_by(chunk), outcomes, rows, references)
 
 
 def _parsers_used_by(chunk: list[tuple[str, str, str, int]]) -> frozenset[tuple[int, str, int]]:
@@ -330,8 +336,11 @@ def _parsers_used_by(chunk: list[tuple[str, str, str, int]]) -> frozenset[tuple[
     )
 
 
-def extraction_rows(extraction: FileExtraction, rows: dict[str, list[tuple]]) -> FileOutcome:
-    """Append one file's rows to `rows` (by write query) and say how the file went."""
+def extraction_rows(
+    extraction: FileExtraction, rows: dict[str, list[tuple]], references: list[tuple]
+) -> FileOutcome:
+    """Append one file's rows to `rows` (by write query) and its raw references to
+    `references`, and say how the file went."""
     status = extraction.status
     file_path = extraction.file_path
     note = extraction.reason
@@ -358,7 +367,10 @@ def extraction_rows(extraction: FileExtraction, rows: dict[str, list[tuple]]) ->
         for parent, child in extraction.containment_pairs()
     )
     language = language_for_path(file_path)
-    rows["put_raw_references"].extend(_reference_rows(extraction, language))
+    file_references = _reference_rows(extraction, language)
+    references.extend(file_references)
+    if file_references:
+        rows["put_file_references"].append(pack_file_references(file_path, file_references))
     rows["put_module_paths"].extend(
         (module, file_path, depth, unit)
         for module, depth, unit in module_paths_for_file(file_path, language)
@@ -395,7 +407,12 @@ class _RowBatches:
 
     def add(self, query_name: str, rows: list) -> None:
         self._rows[query_name].extend(rows)
-        self._pending += len(rows)
+        if query_name == "put_file_references":
+            # Counted by the references packed: a batch then holds as much of the codebase,
+            # and is written as soon, as when each reference was a row.
+            self._pending += sum(row[1] for row in rows)
+        else:
+            self._pending += len(rows)
 
     def add_chunk(self, rows_by_query: dict[str, list]) -> None:
         """Add a whole chunk's rows (whole files, so a flush never splits a file)."""
@@ -815,7 +832,7 @@ class CodebaseStreamer:
         def flush(query_name: str, rows: list) -> None:
             if not writers:
                 self._storage.write_rows(query_name, rows)
-            elif query_name == "put_raw_references":
+            elif query_name == "put_file_references":
                 writers[-1].submit(query_name, rows)
             else:
                 writers[0].submit(query_name, rows)
@@ -830,14 +847,14 @@ class CodebaseStreamer:
             _PARSE_WORKERS.acquire()
         try:
             tasks = self._parse(collection, jobs)
-            for _, parsers, outcomes, rows in tasks:
+            for _, parsers, outcomes, rows, references in tasks:
                 parsers_used |= parsers
                 for outcome in outcomes:
                     _count_outcome(outcome, summary)
                     bytes_done += outcome.size_bytes
                 files_done += len(outcomes)
                 if inputs is not None:
-                    inputs.add_chunk(rows)
+                    inputs.add_chunk(rows, references)
                 batches.add_chunk(rows)
                 if batches.flush_if_full():
                     summary.files_written = files_done

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import sys
 import textwrap
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +24,11 @@ import pytest
 from ingested_corpora import IngestedCorpus
 from project_trees import write
 
+from parseltongue.file_references import (
+    pack_file_references,
+    unpack_file_references,
+    unpack_rows,
+)
 from parseltongue.languages import provided_name_rows
 from parseltongue.resolve import CodebaseIndex, EdgeRow, UnresolvedRow
 from parseltongue.storage import CozoDbStorage
@@ -84,12 +89,10 @@ def load_resolution_inputs(storage: CozoDbStorage) -> ResolutionInputs:
             storage,
             "?[mp, f, d, u] := *module_paths{module_path: mp, file_path: f, depth: d, unit: u}",
         ),
-        references=_rows(
-            storage,
-            "?[from_key, kind, name, line, receiver, scope, alias, file_path, receiver_type,"
-            " module_path] := *raw_references{from_key, kind, name, line, receiver, scope,"
-            " alias, file_path, receiver_type, module_path}",
-        ),
+        # Unpacked here in Python, and by resolve.cozo in Datalog: the comparison covers both.
+        references=unpack_rows(_rows(
+            storage, "?[f, r] := *file_references{file_path: f, references: r}"
+        )),
     )
 
 
@@ -792,6 +795,19 @@ def test_all_trees_together(tmp_path: Path) -> None:
     assert ("py/main.py:run", "py/other.py:only_here", "calls", 21, "unique_name") in rows.edges
 
 
+def add_raw_references(storage: CozoDbStorage, rows: list[list]) -> None:
+    """Add raw references (RawReference order) to those stored: each file's packed row is
+    read, extended and written back."""
+    added: dict[str, list[list]] = defaultdict(list)
+    for row in rows:
+        added[row[7]].append(row)
+    stored = dict(_rows(storage, "?[f, r] := *file_references{file_path: f, references: r}"))
+    storage.write_rows("put_file_references", [
+        pack_file_references(path, [*unpack_file_references(path, stored.get(path, "[]")), *more])
+        for path, more in added.items()
+    ])
+
+
 def test_rows_extraction_does_not_write_today(tmp_path: Path) -> None:
     """Raw references the extractor does not produce today (it folds whitespace, and one
     call has one qualifier), written into a real database beside real ones: the two
@@ -806,8 +822,8 @@ def test_rows_extraction_does_not_write_today(tmp_path: Path) -> None:
             return [from_key, "call", name, line, receiver, scope, "", file_path,
                     receiver_type, ""]
 
-        storage.write_rows(
-            "put_raw_references",
+        add_raw_references(
+            storage,
             [
                 # Qualifiers and receiver types with line breaks (Cozo's regexes cut them at
                 # the first '.' no line break follows).

@@ -117,7 +117,7 @@ def test_opening_creates_every_relation_and_index(engine: str, tmp_path: Path) -
             "unresolved_references",
             "source_files",
             "entity_test_reasons",
-            "raw_references",
+            "file_references",
             "module_paths",
             # What incremental pt01 compares the walk's stat against.
             "file_stamps",

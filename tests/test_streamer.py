@@ -209,6 +209,47 @@ def test_re_ingesting_an_unchanged_tree_gives_the_same_rows(tmp_path: Path) -> N
     assert report.identical, report.describe()
 
 
+def test_a_database_of_the_unpacked_layout_is_upgraded_and_rebuilt(tmp_path: Path) -> None:
+    """A database made when raw references were one row each (`raw_references`, row format
+    2) opens in the packed layout, and its next ingestion rebuilds it to what a new one holds."""
+    import json
+
+    from parseltongue import CozoDbStorage
+    from parseltongue.integrity import verify_parallel_data_integrity_check
+
+    root = write_mixed_project(tmp_path / "project", python_files=4, rust_files=3)
+    database = f"sqlite:{tmp_path / 'old.sqlite'}"
+    ingest(root, database).close()
+    # Back to the old layout, as a database of that time holds it.
+    with CozoDbStorage(database) as storage:
+        settings = json.loads(storage.query("?[v] := *parseltongue_meta{key: "
+                                            "'ingestion_settings', value: v}")[0]["v"])
+        settings["row_format"] = 2
+        storage.run_named_write("put_meta_values",
+                                rows=[["ingestion_settings", json.dumps(settings, sort_keys=True)]])
+        storage.query("{::remove file_references}\n"
+                      "{:create raw_references {from_key: String, kind: String, name: String, "
+                      "line: Int, receiver: String, scope: String, alias: String => "
+                      "file_path: String, receiver_type: String, module_path: String}}")
+        storage.query("?[from_key, kind, name, line, receiver, scope, alias, file_path, "
+                      "receiver_type, module_path] <- [['k', 'call', 'n', 1, '', '', '', 'x.py', "
+                      "'', '']] :put raw_references {from_key, kind, name, line, receiver, "
+                      "scope, alias => file_path, receiver_type, module_path}")
+    with CodebaseStreamer(StreamerConfig(database=database)) as upgraded:
+        names = set(upgraded.storage().relation_names())
+        assert "file_references" in names and "raw_references" not in names
+        summary = upgraded.stream_directory(root)
+        assert not summary.incremental
+        assert summary.full_rebuild_reason == (
+            "the ingestion settings or the Parseltongue version changed"
+        )
+        with ingest(root, f"sqlite:{tmp_path / 'new.sqlite'}") as fresh:
+            report = verify_parallel_data_integrity_check(
+                fresh.storage(), upgraded.storage(), include_derived=True
+            )
+    assert report.identical, report.describe()
+
+
 # -- statistics -------------------------------------------------------------------------------
 
 

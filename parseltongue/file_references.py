@@ -1,0 +1,50 @@
+"""A file's raw references as stored: one `file_references` row per file, the references
+packed in one JSON text.
+
+Cozo's cost is per row and per value converted (with the GIL held), so ~240k reference rows
+of ten values each were the biggest single write of an ingestion. Packed, a file is one row of
+three values; the parse workers pack (in parallel), the parent passes one string per file, and
+reading the references back is one `json.loads` per file. Datalog still reads them:
+`parse_json`, `int_range(reference_count)` and `get` unpack a row (queries/resolve.cozo).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+# The columns of one packed reference, in order: a raw reference without its file path
+# (the row's key). parseltongue.resolve.RawReference holds the same plus file_path.
+PACKED_COLUMNS = (
+    "from_key", "kind", "name", "line", "receiver", "scope", "alias", "receiver_type",
+    "module_path",
+)
+
+FileReferencesRow = tuple[str, int, str]
+"""file_path, reference_count, references (JSON: a list of PACKED_COLUMNS lists)."""
+
+
+def pack_file_references(file_path: str, references: Iterable[Sequence]) -> FileReferencesRow:
+    """The stored row of one file's references, given as RawReference-ordered rows (with
+    file_path at position 7); sorted, so one file's references always pack to one text."""
+    packed = sorted((*row[:7], row[8], row[9]) for row in references)
+    return (file_path, len(packed), json.dumps(packed, ensure_ascii=False,
+                                               separators=(",", ":")))
+
+
+def unpack_file_references(file_path: str, references: str) -> list[tuple]:
+    """A stored row's references as RawReference-ordered tuples."""
+    return [
+        (from_key, kind, name, line, receiver, scope, alias, file_path, receiver_type,
+         module_path)
+        for from_key, kind, name, line, receiver, scope, alias, receiver_type, module_path
+        in json.loads(references)
+    ]
+
+
+def unpack_rows(rows: Iterable[Sequence]) -> list[tuple]:
+    """Every reference of rows read back as (file_path, references)."""
+    unpacked: list[tuple] = []
+    for file_path, references in rows:
+        unpacked.extend(unpack_file_references(file_path, references))
+    return unpacked
