@@ -73,6 +73,12 @@ def _rows(storage: CozoDbStorage, datalog: str) -> list[tuple]:
     return [tuple(row) for row in storage.query_table(datalog).rows]
 
 
+def _packed_references(storage: CozoDbStorage) -> dict[str, str]:
+    """Each file's stored references, packed: file path -> JSON text."""
+    return {row["file_path"]: row["references"]
+            for row in storage.run_named("resolution_references")}
+
+
 def load_resolution_inputs(storage: CozoDbStorage) -> ResolutionInputs:
     """What resolution reads, as resolve.cozo reads it from the stored relations."""
     return ResolutionInputs(
@@ -89,10 +95,7 @@ def load_resolution_inputs(storage: CozoDbStorage) -> ResolutionInputs:
             storage,
             "?[mp, f, d, u] := *module_paths{module_path: mp, file_path: f, depth: d, unit: u}",
         ),
-        # Unpacked here in Python, and by resolve.cozo in Datalog: the comparison covers both.
-        references=unpack_rows(_rows(
-            storage, "?[f, r] := *file_references{file_path: f, references: r}"
-        )),
+        references=unpack_rows(_packed_references(storage).items()),
     )
 
 
@@ -106,7 +109,11 @@ def python_resolution(inputs: ResolutionInputs) -> Resolution:
 def datalog_resolution(storage: CozoDbStorage) -> Resolution:
     """Clear what ingestion resolved and run resolve.cozo on the same database."""
     storage.run_named_write("clear_resolution")
-    storage.run_named_write("resolve", provided_names=provided_name_rows())
+    storage.run_named_write(
+        "resolve",
+        references=unpack_rows(_packed_references(storage).items()),
+        provided_names=provided_name_rows(),
+    )
     return Resolution(
         frozenset(
             _rows(
@@ -801,7 +808,7 @@ def add_raw_references(storage: CozoDbStorage, rows: list[list]) -> None:
     added: dict[str, list[list]] = defaultdict(list)
     for row in rows:
         added[row[7]].append(row)
-    stored = dict(_rows(storage, "?[f, r] := *file_references{file_path: f, references: r}"))
+    stored = _packed_references(storage)
     storage.write_rows("put_file_references", [
         pack_file_references(path, [*unpack_file_references(path, stored.get(path, "[]")), *more])
         for path, more in added.items()
