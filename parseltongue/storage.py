@@ -41,6 +41,75 @@ _BUSY_RETRY_LIMIT = 200
 _SINGLE_WRITER_ENGINES = ("sqlite",)
 
 
+# Relations of earlier layouts, removed when such a database is opened (their rows are rebuilt
+# in the current layout by the next pt01).
+RETIRED_RELATIONS = ("raw_references",)
+_SCHEMA_CREATE = re.compile(r"^\{\s*:create\s+(\w+)\s", re.MULTILINE)
+_SCHEMA_INDEX = re.compile(r"^\{\s*::index\s+create\s+(\w+):(\w+)\s", re.MULTILINE)
+
+
+class RelationLayout(NamedTuple):
+    """One relation as schema.cozo makes it: its columns (name, is key, type), the names of
+    its indexes, and the Datalog that creates it with them."""
+
+    columns: tuple[tuple[str, bool, str], ...]
+    indexes: tuple[str, ...]
+    script: str
+
+
+@cache
+def schema_layouts() -> dict[str, RelationLayout]:
+    """Every relation schema.cozo creates (parseltongue_meta aside), read off a throwaway
+    in-memory database made by the schema itself: the columns as Cozo reports them."""
+    blocks = _schema_blocks(named_query("schema").script)
+    scratch = Client("mem", "", dataframe=False)
+    try:
+        scratch.run(named_query("schema").script, {"version": SCHEMA_VERSION})
+        layouts = {}
+        for relation, create in blocks["create"].items():
+            if relation == "parseltongue_meta":
+                continue
+            indexes = blocks["index"].get(relation, [])
+            columns = tuple(
+                (row[0], row[1], row[3]) for row in scratch.run(f"::columns {relation}")["rows"]
+            )
+            layouts[relation] = RelationLayout(
+                columns,
+                tuple(name for name, _ in indexes),
+                "\n".join([create, *(script for _, script in indexes)]),
+            )
+        return layouts
+    finally:
+        scratch.close()
+
+
+def _schema_blocks(script: str) -> dict[str, dict[str, Any]]:
+    """schema.cozo's top-level `{...}` blocks: relation -> its :create block, and relation
+    -> [(index name, its ::index create block)]."""
+    # Comment lines go first: their text may hold braces.
+    script = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
+    blocks: list[str] = []
+    depth = start = 0
+    for position, character in enumerate(script):
+        if character == "{":
+            if depth == 0:
+                start = position
+            depth += 1
+        elif character == "}":
+            depth -= 1
+            if depth == 0:
+                blocks.append(script[start : position + 1])
+    creates: dict[str, str] = {}
+    indexes: dict[str, list[tuple[str, str]]] = {}
+    for block in blocks:
+        if match := _SCHEMA_CREATE.match(block):
+            creates[match.group(1)] = block
+        elif match := _SCHEMA_INDEX.match(block):
+            relation = match.group(1)
+            indexes.setdefault(relation, []).append((f"{relation}:{match.group(2)}", block))
+    return {"create": creates, "index": indexes}
+
+
 class StorageError(Exception):
     """A Parseltongue database could not be opened or used."""
 
@@ -305,14 +374,33 @@ class CozoDbStorage:
                 f"Parseltongue reads version {SCHEMA_VERSION}; re-ingest into a new database "
                 "(nothing was changed in this one)"
             )
-        if "file_stamps" not in names:
-            # Added to version 1 later: a new relation only, so older databases gain it here
-            # (their next pt01 rebuilds fully, having no stamps to compare against).
-            self._execute(named_query("create_file_stamps").script)
-        if "file_references" not in names:
-            # Raw references packed per file, later in version 1: rows only resolution reads,
-            # so the old relation goes (the row format changed too: the next pt01 rebuilds).
-            self._execute(named_query("create_file_references").script)
+        self._upgrade_layout(names)
+
+    def _upgrade_layout(self, names: list[str]) -> None:
+        """Bring a database of this schema version made by an earlier Parseltongue to the
+        layout schema.cozo creates now: a relation missing, or with other columns, is made
+        anew (empty, with its indexes), and a relation an earlier layout had is removed.
+        Every changed layout comes with a new row format, so the next pt01 rebuilds the rows.
+        """
+        existing = set(names)
+        for retired in RETIRED_RELATIONS:
+            if retired in existing:
+                self._execute(f"::remove {retired}")
+        for relation, layout in schema_layouts().items():
+            if relation in existing:
+                if self._columns(relation) == layout.columns:
+                    continue
+                for index in layout.indexes:
+                    if index in existing:
+                        self._execute(f"::index drop {index}")
+                self._execute(f"::remove {relation}")
+            self._execute(layout.script)
+
+    def _columns(self, relation: str) -> tuple[tuple[str, bool, str], ...]:
+        return tuple(
+            (row["column"], row["is_key"], row["type"])
+            for row in self.query_read_only(f"::columns {relation}")
+        )
 
     # -- running Datalog -----------------------------------------------------------------
 

@@ -38,16 +38,18 @@ def test_a_child_counts_in_the_tree_and_not_in_the_process_alone() -> None:
 
 def test_the_peak_outlives_the_memory_it_saw() -> None:
     block_bytes = 128 << 20
-    with ProcessTreeMemorySampler(interval_seconds=0.01, include_children=False) as sampler:
-        # A mapping of its own, not a bytes object: malloc may serve a large block from
-        # memory the process already holds (a test worker that ran ingestions has plenty),
-        # and keep it after `del`, so the resident size need not move at all.
-        with mmap.mmap(-1, block_bytes) as block:
-            page_run = b"x" * (1 << 20)
-            for _ in range(block_bytes // len(page_run)):
-                block.write(page_run)  # every page written, so every page resident
-            time.sleep(0.05)
-        # Unmapped on leaving the block: the pages go back to the system at once.
+    # A mapping of its own, not a bytes object: malloc may serve a large block from memory
+    # the process already holds (a test worker that ran ingestions has plenty), and keep it
+    # after `del`, so the resident size need not move at all. Unmapped on leaving the block,
+    # its pages go back to the system at once.
+    with (
+        ProcessTreeMemorySampler(interval_seconds=0.01, include_children=False) as sampler,
+        mmap.mmap(-1, block_bytes) as block,
+    ):
+        page_run = b"x" * (1 << 20)
+        for _ in range(block_bytes // len(page_run)):
+            block.write(page_run)  # every page written, so every page resident
+        time.sleep(0.05)
     after = sampler.sample()
     assert sampler.peak_bytes - after > 0.75 * block_bytes
     assert sampler.peak_megabytes == sampler.peak_bytes / (1024 * 1024)

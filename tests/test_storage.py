@@ -140,6 +140,35 @@ def test_reopening_leaves_an_existing_database_alone(engine: str, tmp_path: Path
 
 
 @pytest.mark.parametrize("engine", PERSISTENT_ENGINES)
+def test_an_earlier_layout_is_brought_to_the_schemas(engine: str, tmp_path: Path) -> None:
+    with open_engine(engine, tmp_path) as storage:
+        storage.insert_entities_batch([entity("rust:fn:kept:__test:T1")])
+        # As an earlier Parseltongue left it: edges without `resolution` (and their index),
+        # a relation since retired, and a relation of the user's own.
+        storage.query("{::index drop dependency_edges:by_target}\n"
+                      "{::remove dependency_edges}\n"
+                      "{:create dependency_edges {from_key: String, to_key: String => n: Int}}\n"
+                      "{::index create dependency_edges:by_target {to_key, from_key}}\n"
+                      "{:create raw_references {from_key: String => name: String}}\n"
+                      "{:create my_notes {key: String => note: String}}")
+    with open_engine(engine, tmp_path) as storage:
+        names = set(storage.relation_names())
+        assert "raw_references" not in names
+        assert {"my_notes", "dependency_edges:by_target"} <= names
+        columns = [row["column"] for row in storage.query("::columns dependency_edges")]
+        assert columns == [
+            "from_key", "to_key", "edge_type", "source_file", "source_line", "resolution"
+        ]
+        index_columns = [row["column"]
+                         for row in storage.query("::columns dependency_edges:by_target")]
+        assert index_columns == ["to_key", "edge_type", "from_key"]
+        # Relations whose layout did not change keep their rows.
+        assert storage.get_stats().total_entities == 1
+        storage.insert_edges_batch([DependencyEdge("a", "b", "calls", "a.rs", 3, "same_file")])
+        assert storage.get_stats().total_edges == 1
+
+
+@pytest.mark.parametrize("engine", PERSISTENT_ENGINES)
 def test_incompatible_schema_version_is_refused_without_change(
     engine: str, tmp_path: Path
 ) -> None:
