@@ -39,7 +39,7 @@ from parseltongue.extract import (
 )
 from parseltongue.file_references import pack_file_references
 from parseltongue.languages import LanguageSpec, language_for_path
-from parseltongue.memory import ProcessTreeMemorySampler
+from parseltongue.memory import SAMPLE_SECONDS, ProcessTreeMemorySampler
 from parseltongue.modules import (
     module_path_rows_of,
     module_paths_for_file,
@@ -119,6 +119,8 @@ class StreamerConfig:
     their own: each relation still has one writer, so no key is written from two threads, and
     RocksDB work on one overlaps value conversion on the other (7.8 s against 9.3 s for the
     parse phase of the `rust` corpus, 2 jobs)."""
+    memory_sample_seconds: float = SAMPLE_SECONDS
+    """How often the peak memory of the run (this process and its parse workers) is sampled."""
     full_rebuild: bool = False
     """Clear the database and parse everything, even when it holds an ingestion of the same
     root (otherwise only new and changed files are parsed: `pt01 --full`)."""
@@ -529,7 +531,9 @@ class CodebaseStreamer:
         started = time.perf_counter()
         announce = phase or (lambda _name: None)
         # One job parses in this process: no worker's memory to count.
-        with ProcessTreeMemorySampler(include_children=jobs > 1) as memory:
+        with ProcessTreeMemorySampler(
+            self.config.memory_sample_seconds, include_children=jobs > 1
+        ) as memory:
             announce(PHASE_COLLECTING)
             # Taken before the walk's stats, so no file stamped in this run can look older
             # than it is (see RACY_STAMP_MARGIN_NS).
