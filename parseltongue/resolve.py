@@ -221,7 +221,10 @@ class CodebaseIndex:
         """Add the rows of files not in the index (a whole file's rows at once)."""
         added_files: set[str] = set()
         for row in entities:
-            entity = EntityRow(*(intern(value) for value in row[:5]))
+            key, file_path, entity_type, name, language = row[:5]
+            entity = EntityRow(
+                intern(key), intern(file_path), intern(entity_type), intern(name), intern(language)
+            )
             self.entity[entity.key] = entity
             self.by_name[entity.name].add(entity.key)
             self.keys_of_file[entity.file_path].add(entity.key)
@@ -256,12 +259,17 @@ class CodebaseIndex:
 
     def add_references(self, references: Iterable[Sequence]) -> None:
         """Add raw references (of files whose other rows are in the index)."""
-        for row in references:
+        new_reference = RawReference.__new__
+        for (from_key, kind, name, line, receiver, scope, alias, file_path, receiver_type,
+             module_path) in references:
             # Interned: a codebase's references repeat few distinct strings (their entity,
             # file, kind, names), and rows read back from the database carry a copy each.
-            reference = RawReference(*(
-                intern(value) if isinstance(value, str) else value for value in row
-            ))
+            # Field by field, not through a generator: this loop runs once per reference.
+            reference = new_reference(
+                RawReference, intern(from_key), intern(kind), intern(name), line,
+                intern(receiver), intern(scope), intern(alias), intern(file_path),
+                intern(receiver_type), intern(module_path),
+            )
             self.references[reference.from_key].append(reference)
             referrers = self.referrers_of_name[reference.name]
             referrers[reference.from_key] = referrers.get(reference.from_key, 0) + 1
