@@ -270,7 +270,11 @@ class _Walk:
             else:
                 skip(f"cannot stat: {error.strerror}")
             return
-        if not stat.S_ISREG(status.st_mode):
+        if entry.is_symlink() and not _inside(self.collection.root, entry.path):
+            # The ingested root is a boundary: what lies outside it is not the codebase
+            # (and a link to /etc/passwd would put that file's size and text in the graph).
+            skip("symbolic link to a file outside the ingested root")
+        elif not stat.S_ISREG(status.st_mode):
             # A FIFO or a device named like source would block or stream forever if read.
             skip("not a regular file (a pipe, socket or device)")
         elif language is None:
@@ -308,6 +312,11 @@ def _folder_skip_reason(
     if ignored_by:
         return f"ignored by {ignored_by}"
     return ""
+
+
+def _inside(root: Path, path: str) -> bool:
+    """Whether `path`, its links resolved, lies inside `root` (itself resolved)."""
+    return Path(os.path.realpath(path)).is_relative_to(root)
 
 
 def _entry_named(folder: Path, name: str) -> os.DirEntry[str] | None:

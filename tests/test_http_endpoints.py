@@ -267,3 +267,27 @@ def test_folder_tree_and_coverage_come_from_what_was_ingested(client: TestClient
 def test_the_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     assert "/reverse-callers-query-graph" in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["::kill 1", ":: kill 1", "::\tkill 1", "::\nkill 1", "::#note\nkill 1",
+     "::/* note */kill 1", "?[x] <- [[1]]\n::  kill 2"],
+)
+def test_text_query_refuses_kill_however_it_is_spaced(
+    client: TestClient, storage: CozoDbStorage, script: str
+) -> None:
+    # Cozo itself reads each spelling as ::kill (NOT_FOUND: no query has that id).
+    if not script.startswith("?"):
+        assert storage.query(script) == [{"status": "NOT_FOUND"}]
+    response = client.post("/text-query", json={"script": script})
+    assert response.status_code == 400
+    assert response.json()["message"] == "refused: ::kill is not allowed through this server"
+
+
+def test_text_query_still_runs_running_and_names_with_kill_in_them(client: TestClient) -> None:
+    assert client.post("/text-query", json={"script": "::running"}).json()["ok"] is True
+    answer = client.post(
+        "/text-query", json={"script": "?[skill] <- [['killer']]"}
+    ).json()
+    assert answer["rows"] == [["killer"]]

@@ -119,7 +119,8 @@ def test_reindex_of_a_deleted_file_removes_its_rows_and_takes_absolute_paths(
     ("params", "status", "message"),
     [
         ({}, 400, "parameter 'path': Field required"),
-        ({"path": "../elsewhere.py"}, 400, "outside the ingested folder"),
+        ({"path": "../elsewhere.py"}, 400, "climbs with '..'"),
+        ({"path": "shop/../shop/orders.py"}, 400, "climbs with '..'"),
         ({"path": "/etc/elsewhere.py"}, 400, "outside the ingested folder"),
         ({"path": "docs/README.md"}, 400, "not a file in a supported language"),
         ({"path": "shop/nothing_here.py"}, 404, "none indexed"),
@@ -134,6 +135,22 @@ def test_reindex_refuses_bad_paths_with_the_envelope(
     assert response.status_code == status
     assert body["success"] is False and body["endpoint"] == REINDEX
     assert message in body["error"]
+
+
+def test_reindex_refuses_a_link_to_a_file_outside_the_folder(
+    served: tuple[CozoDbStorage, TestClient], project: Path, tmp_path: Path
+) -> None:
+    storage, client = served
+    outside = tmp_path / "outside.py"
+    outside.write_text("def leaked():\n    return 1\n")
+    (project / "shop" / "leak.py").symlink_to(outside)
+    response = client.post(REINDEX, params={"path": "shop/leak.py"})
+    assert response.status_code == 400
+    assert "symbolic link to a file outside the ingested folder" in response.json()["error"]
+    assert not storage.query("?[k] := *code_entities{key: k, name: 'leaked'}")
+    # A link to a file inside the folder is a file of the folder.
+    (project / "shop" / "alias.py").symlink_to(project / "shop" / "orders.py")
+    assert client.post(REINDEX, params={"path": "shop/alias.py"}).status_code == 200
 
 
 def test_reindex_without_any_ingestion_is_a_400() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
-from parseltongue.walk import collect_files_for_parallel_processing
+from parseltongue.walk import collect_files_for_parallel_processing, collect_named_files
 
 
 def write(path: Path, text: str = "") -> Path:
@@ -134,3 +134,33 @@ def test_a_database_inside_the_tree_is_left_out(tree: Path) -> None:
     assert [(row["file_path"], row["error"]) for row in database_rows] == [
         ("analysis.db/", "the database being written")
     ]
+
+
+def test_a_link_to_a_file_outside_the_root_is_left_out_and_one_inside_is_followed(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "project"
+    write(root / "src" / "real.py", "def real():\n    pass\n")
+    outside = write(tmp_path / "elsewhere" / "secret.py", "def secret():\n    pass\n")
+    os.symlink(outside, root / "src" / "leak.py")
+    os.symlink(root / "src" / "real.py", root / "src" / "alias.py")
+    os.symlink("../../elsewhere/secret.py", root / "src" / "relative_leak.py")
+    collection = collect_files_for_parallel_processing(root)
+    assert [collected.relative_path for collected in collection.files] == [
+        "src/alias.py", "src/real.py",
+    ]
+    left_out = {skipped.relative_path: skipped.reason for skipped in collection.skipped}
+    assert left_out["src/leak.py"] == "symbolic link to a file outside the ingested root"
+    assert left_out["src/relative_leak.py"] == left_out["src/leak.py"]
+    # Re-indexing a file by name walks the same way: the link is refused there too.
+    named = collect_named_files(root, ["src/leak.py", "src/alias.py"])
+    assert [collected.relative_path for collected in named.files] == ["src/alias.py"]
+    assert [skipped.relative_path for skipped in named.skipped] == ["src/leak.py"]
+    with CodebaseStreamer(StreamerConfig(database="mem", parallel=False)) as streamer:
+        streamer.stream_directory(root)
+        stored = streamer.storage().query(
+            "?[f, s, e] := *source_files{file_path: f, status: s, error: e}"
+        )
+        names = streamer.storage().query("?[n] := *code_entities{name: n}")
+    assert {row["f"]: row["s"] for row in stored}["src/leak.py"] == "skipped"
+    assert "secret" not in {row["n"] for row in names}

@@ -22,7 +22,12 @@ router = APIRouter(tags=["Query"])
 
 # Read-only mode stops writes, but not these: the readers open files and URLs on the server's
 # machine, and ::kill stops other clients' queries.
-_REFUSED_IN_SCRIPTS = re.compile(r"\b(CsvReader|JsonReader)\b|::kill\b")
+# Cozo reads `::kill` with whitespace or comments between the colons and the word (`:: kill`,
+# `::\tkill`, `::#x\nkill`), so the guard skips them too rather than match one spelling.
+_GAP = r"(?:\s|#[^\n]*(?:\n|$)|//[^\n]*(?:\n|$)|/\*.*?\*/)*"
+_REFUSED_IN_SCRIPTS = re.compile(
+    rf"\b(?P<reader>CsvReader|JsonReader)\b|(?P<kill>::{_GAP}kill)\b", re.DOTALL
+)
 MAX_SCRIPT_CHARACTERS = 1_000_000
 READ_ONLY_MESSAGE = (
     "refused: this server is read-only, so scripts that write (:put, :rm, :create, ::remove, "
@@ -52,7 +57,8 @@ def _parse_request(body: bytes) -> tuple[str, dict[str, Any]] | JSONResponse:
         return _failure(f"the script is over {MAX_SCRIPT_CHARACTERS:,} characters")
     refused = _REFUSED_IN_SCRIPTS.search(script)
     if refused:
-        return _failure(f"refused: {refused.group(0)} is not allowed through this server")
+        operation = refused.group("reader") or "::kill"
+        return _failure(f"refused: {operation} is not allowed through this server")
     return script, params
 
 
