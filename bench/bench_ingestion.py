@@ -14,17 +14,12 @@ The functions run in the order written: the ratios need the runs before them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.ingestion_runs import bench_jobs, run_in_subprocess
-
-
-def _rounds() -> int:
-    return max(1, int(os.environ.get("PARSELTONGUE_BENCH_ROUNDS", "1")))
+from bench.ingestion_runs import bench_jobs, fastest_of_rounds
 
 
 def _measure(
@@ -39,19 +34,8 @@ def _measure(
 ) -> dict[str, Any]:
     """Run a variant (the fastest of the rounds), record it, and check its rows."""
     reference = bench_results.get("reference_database") if compare else None
-
-    def fastest_of_rounds() -> dict[str, Any]:
-        results = []
-        for round_number in range(_rounds()):
-            # A fresh folder per round: every round ingests into an empty database.
-            path = f"{database}-{round_number}" if database.partition(":")[2] else database
-            results.append(run_in_subprocess(variant, root, jobs, path, reference))
-        best = min(results, key=lambda result: result.get("elapsed_seconds", 0.0))
-        best["round_seconds"] = [result.get("elapsed_seconds") for result in results]
-        best["round_loads"] = [result.get("load_before", [None])[0] for result in results]
-        return best
-
-    result = benchmark.pedantic(fastest_of_rounds, rounds=1, iterations=1)
+    result = benchmark.pedantic(fastest_of_rounds, args=(variant, root, jobs, database, reference),
+                                rounds=1, iterations=1)
     benchmark.extra_info.update(result)
     bench_results["runs"][run_name] = result
     if "error" not in result and result.get("identical") is False:

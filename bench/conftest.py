@@ -11,7 +11,8 @@
   `bench/results/<corpus>.json` and `.md` (or the folder `PARSELTONGUE_BENCH_RESULTS` names),
   and the table is printed. A session that measured incremental updates alone
   (bench_incremental.py) writes `<corpus>-incremental.json` and `.md` instead, so it does not
-  replace the ingestion and query figures of an earlier session.
+  replace the ingestion and query figures of an earlier session. The scale curve
+  (bench_scale.py) always goes to files of its own, `<corpus>-scale.json`, `.md` and `.png`.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from bench.ingestion_runs import (
     ratios_and_targets,
 )
 from bench.results_table import results_markdown
+from bench.scale_curve import write_scale_results
 
 DEFAULT_RESULTS_FOLDER = Path(__file__).parent / "results"
-_SESSION_RESULTS: dict[str, Any] = {"runs": {}, "queries": {}, "incremental": {}}
+_SESSION_RESULTS: dict[str, Any] = {"runs": {}, "queries": {}, "incremental": {}, "scale": {}}
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
@@ -59,8 +61,8 @@ def pytest_pycollect_makeitem(
 
 @pytest.fixture(scope="session")
 def bench_results() -> dict[str, Any]:
-    """Figures of this session's runs: `runs` by run name, `queries` by query name, and
-    `incremental` (bench_incremental.py's figures and targets)."""
+    """Figures of this session's runs: `runs` by run name, `queries` by query name,
+    `incremental` (bench_incremental.py's figures and targets) and `scale` (bench_scale.py's)."""
     return _SESSION_RESULTS
 
 
@@ -83,30 +85,40 @@ def bench_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = _SESSION_RESULTS
-    if not results["runs"] and not results["queries"] and not results["incremental"]:
+    if not any(results.values()):
         return
     corpus = bench_corpus_name()
-    document = {
+    common = {
         "corpus": corpus,
         # The versions the corpus was built from (a dropped Debian pin is fetched at another).
         "corpus_packages": corpus_packages(corpus),
         "jobs": bench_jobs(),
         "machine": machine_description(),
         "command": os.environ.get("PARSELTONGUE_BENCH_COMMAND", ""),
-        **ratios_and_targets(results["runs"]),
-        "runs": results["runs"],
-        "queries": results["queries"],
-        "incremental": results["incremental"],
     }
     # The smoke test sends its results elsewhere, so a test run never touches bench/results.
     folder = Path(os.environ.get("PARSELTONGUE_BENCH_RESULTS") or DEFAULT_RESULTS_FOLDER)
-    folder.mkdir(parents=True, exist_ok=True)
     name = Path(corpus).name if Path(corpus).is_dir() else corpus
-    if not results["runs"] and not results["queries"]:
-        name += "-incremental"
-    (folder / f"{name}.json").write_text(json.dumps(document, indent=1) + "\n")
-    (folder / f"{name}.md").write_text(results_markdown(document))
-    session.config.stash[_TABLE_KEY] = results_markdown(document)
+    tables = []
+    if results["scale"]:
+        # Its markdown ends with where the plot is, or how to get one.
+        tables.append(write_scale_results(folder, name, {**common, **results["scale"]}))
+    if results["runs"] or results["queries"] or results["incremental"]:
+        document = {
+            **common,
+            **ratios_and_targets(results["runs"]),
+            "runs": results["runs"],
+            "queries": results["queries"],
+            "incremental": results["incremental"],
+        }
+        folder.mkdir(parents=True, exist_ok=True)
+        if not results["runs"] and not results["queries"]:
+            name += "-incremental"
+        (folder / f"{name}.json").write_text(json.dumps(document, indent=1) + "\n")
+        (folder / f"{name}.md").write_text(results_markdown(document))
+        tables.append(results_markdown(document))
+    if tables:
+        session.config.stash[_TABLE_KEY] = "\n".join(tables)
 
 
 _TABLE_KEY = pytest.StashKey[str]()

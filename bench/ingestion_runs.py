@@ -278,6 +278,28 @@ def run_in_subprocess(
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def bench_rounds() -> int:
+    """Runs per measurement, the fastest kept: `PARSELTONGUE_BENCH_ROUNDS`, default 1."""
+    return max(1, int(os.environ.get("PARSELTONGUE_BENCH_ROUNDS", "1")))
+
+
+def fastest_of_rounds(
+    variant: str, root: str | Path, jobs: int, database: str = "",
+    compare_with: str | None = None,
+) -> dict[str, Any]:
+    """`bench_rounds()` runs of a variant, each a fresh process; the fastest one's figures, with
+    every round's time and load (the machine is shared)."""
+    results = []
+    for round_number in range(bench_rounds()):
+        # A fresh folder per round: every round ingests into an empty database.
+        path = f"{database}-{round_number}" if database.partition(":")[2] else database
+        results.append(run_in_subprocess(variant, root, jobs, path, compare_with))
+    best = min(results, key=lambda result: result.get("elapsed_seconds", 0.0))
+    best["round_seconds"] = [result.get("elapsed_seconds") for result in results]
+    best["round_loads"] = [result.get("load_before", [None])[0] for result in results]
+    return best
+
+
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     if not numerator or not denominator:
         return None

@@ -3,20 +3,24 @@
 No timing is asserted (a few files say nothing about speed); what is asserted is that every
 run of the matrix happens, the databases agree row for row, sled is reported as the engine's
 error, the query latencies are measured, every kind of incremental update is measured and its
-edit checked, and the results file is written.
+edit checked, and the results file is written; the scale curve runs at 1x and 2x and writes its
+own files (the plot when matplotlib is installed, else a line saying how to get it).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench.ingestion_runs import ratios_and_targets
+from bench.scale_curve import PLOT_HINT, build_copies, curve_figures, write_scale_results
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -71,25 +75,34 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.mark.slow
-def test_benchmark_suite_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> None:
+def _run_bench_session(
+    files: list[str], corpus: Path, results: Path, **variables: str
+) -> subprocess.CompletedProcess[str]:
     # Not an xdist worker's variables: pytest-benchmark would take the child for one and
     # switch benchmarks off.
     environment = {
         **{name: value for name, value in os.environ.items()
            if not name.startswith("PYTEST_XDIST")},
-        "PARSELTONGUE_BENCH_CORPUS": str(tiny_corpus),
-        "PARSELTONGUE_BENCH_RESULTS": str(tmp_path),
+        "PARSELTONGUE_BENCH_CORPUS": str(corpus),
+        "PARSELTONGUE_BENCH_RESULTS": str(results),
         "PARSELTONGUE_BENCH_JOBS": "2",
-        "PARSELTONGUE_BENCH_UPDATE_ROUNDS": "2",
+        **variables,
     }
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "bench/bench_ingestion.py", "bench/bench_queries.py",
-         "bench/bench_incremental.py", "--benchmark-only", "-p", "no:cacheprovider", "-q"],
+        [sys.executable, "-m", "pytest", *files, "--benchmark-only", "-p", "no:cacheprovider",
+         "-q"],
         cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=600,
         check=False,
     )
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
+    return completed
+
+
+@pytest.mark.slow
+def test_benchmark_suite_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> None:
+    completed = _run_bench_session(
+        ["bench/bench_ingestion.py", "bench/bench_queries.py", "bench/bench_incremental.py"],
+        tiny_corpus, tmp_path, PARSELTONGUE_BENCH_UPDATE_ROUNDS="2")
     # The PRD's names are collected and run (pytest itself would only collect test_*).
     for name in ("benchmark_rocksdb_sequential_ingestion_baseline",
                  "benchmark_sled_sequential_ingestion_comparison",
@@ -128,6 +141,115 @@ def test_benchmark_suite_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path
     assert table.startswith("corpus ") and "### Incremental updates" in table
     # The benchmarks edit a copy: the corpus itself is as it was.
     assert (tiny_corpus / "src" / "lib.rs").read_text() == RUST_LIB
+    # A session without the scale benchmark leaves its files alone.
+    assert not (tmp_path / f"{tiny_corpus.name}-scale.json").exists()
+
+
+@pytest.mark.slow
+def test_scale_curve_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> None:
+    # One job: starting a pool of parse workers (~2 s a run) would only slow the smoke test
+    # down; the pipeline's parallel runs are the suite's above.
+    completed = _run_bench_session(["bench/bench_scale.py"], tiny_corpus, tmp_path,
+                                   PARSELTONGUE_BENCH_SCALE_FACTORS="1,2",
+                                   PARSELTONGUE_BENCH_JOBS="1")
+    assert "benchmark_scale_curve" in completed.stdout
+    name = tiny_corpus.name
+    # Its own files only: the ingestion figures of another session stay as they were.
+    assert sorted(path.name for path in tmp_path.iterdir() if path.is_file()) == sorted(
+        f"{name}-scale.{suffix}" for suffix in ("json", "md", "png")
+        if suffix != "png" or importlib.util.find_spec("matplotlib"))
+    results = json.loads((tmp_path / f"{name}-scale.json").read_text())
+    assert results["jobs"] == 1 and results["factors"] == [1, 2]
+    one, two = results["points"]
+    assert (one["factor"], two["factor"]) == (1, 2)
+    assert one["tree"] == two["tree"] and one["tree"] in ("hard links", "copies")
+    assert (one["files"], two["files"]) == (3, 6)
+    # Every copy is the same code under another path: twice the entities, each one its own.
+    assert two["entities"] == 2 * one["entities"] > 0
+    assert two["entities_over_linear"] == 1.0
+    assert two["source_mb"] == pytest.approx(2 * one["source_mb"], abs=0.002)
+    assert 0 < one["edges"] <= two["edges"]
+    for point in (one, two):
+        assert point["seconds_per_1k_entities"] == pytest.approx(
+            point["elapsed_seconds"] / point["entities"] * 1000, abs=1e-4)
+        # The two phases are parts of the whole (each figure rounded to the millisecond).
+        assert 0 < point["parse_seconds"] + point["resolve_seconds"] <= (
+            point["elapsed_seconds"] + 0.002)
+        assert point["peak_memory_mb"] > 0 and point["database_mb"] > 0
+        assert point["load_before"] is not None
+    assert one["time_per_entity_vs_base"] == 1.0 and one["peak_memory_vs_base"] == 1.0
+    assert two["time_per_entity_vs_base"] == pytest.approx(
+        two["seconds_per_1k_entities"] / one["seconds_per_1k_entities"], abs=0.001)
+    assert set(results["targets"]) == {"time_per_entity_flat", "peak_memory_at_most_linear"}
+    assert all(target["met"] in (True, False) for target in results["targets"].values())
+    table = (tmp_path / f"{name}-scale.md").read_text()
+    assert table.startswith("Scale curve, corpus ")
+    assert "\n| 1x | 3 |" in table and "\n| 2x | 6 |" in table
+    assert "| time_per_entity_flat |" in table
+    if importlib.util.find_spec("matplotlib"):
+        assert (tmp_path / f"{name}-scale.png").read_bytes().startswith(b"\x89PNG\r\n")
+        assert f"Plot: `{name}-scale.png`." in table
+    else:
+        assert PLOT_HINT in table and PLOT_HINT in completed.stdout
+
+
+def _scale_runs(*figures: tuple[int, float, int, float]) -> dict[int, dict[str, Any]]:
+    return {
+        factor: {"elapsed_seconds": seconds, "parse_seconds": seconds / 2,
+                 "resolve_seconds": seconds / 2, "entities": entities, "edges": 2 * entities,
+                 "files": factor, "source_mb": float(factor), "peak_memory_mb": peak,
+                 "database_mb": 1.0, "load_before": [1.0], "tree": "hard links"}
+        for factor, seconds, entities, peak in figures
+    }
+
+
+def test_scale_targets_are_taken_against_the_smallest_size() -> None:
+    flat = curve_figures(_scale_runs((1, 10.0, 1000, 100.0), (2, 23.0, 2000, 200.0),
+                                     (4, 32.0, 4000, 390.0)))
+    assert [p["seconds_per_1k_entities"] for p in flat["points"]] == [10.0, 11.5, 8.0]
+    assert [p["time_per_entity_vs_base"] for p in flat["points"]] == [1.0, 1.15, 0.8]
+    assert flat["targets"]["time_per_entity_flat"]["met"] is True
+    assert flat["targets"]["peak_memory_at_most_linear"] == {
+        "value": 1.0, "target": "peak at Nx <= N x the 1x peak", "met": True}
+    steep = curve_figures(_scale_runs((1, 10.0, 1000, 100.0), (2, 26.0, 2000, 150.0),
+                                      (4, 40.0, 4000, 500.0)))
+    assert steep["points"][1]["time_per_entity_flat"] is False
+    assert steep["targets"]["time_per_entity_flat"] == {
+        "value": 0.3, "target": "every size within ±20% of 1x", "met": False}
+    assert [p["peak_memory_at_most_linear"] for p in steep["points"]] == [True, True, False]
+    assert steep["targets"]["peak_memory_at_most_linear"]["value"] == 1.25
+    assert steep["targets"]["peak_memory_at_most_linear"]["met"] is False
+    # Without 1x the smallest size is the reference, and one size alone decides nothing.
+    assert curve_figures(_scale_runs((2, 10.0, 2000, 100.0), (4, 20.0, 4000, 200.0)))[
+        "targets"]["peak_memory_at_most_linear"]["met"] is True
+    assert curve_figures(_scale_runs((1, 10.0, 1000, 100.0)))["targets"][
+        "time_per_entity_flat"]["met"] is None
+
+
+def test_scale_results_without_matplotlib_keep_the_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # None in sys.modules makes `import matplotlib` raise ImportError, installed or not.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    (tmp_path / "corpus-scale.png").write_bytes(b"an earlier session's plot")
+    document = {"corpus": "corpus", "jobs": 2, "rounds": 1, "machine": {},
+                **curve_figures(_scale_runs((1, 10.0, 1000, 100.0), (2, 20.0, 2000, 190.0)))}
+    markdown = write_scale_results(tmp_path, "corpus", document)
+    assert markdown.rstrip().endswith(PLOT_HINT)
+    assert (tmp_path / "corpus-scale.md").read_text() == markdown
+    assert json.loads((tmp_path / "corpus-scale.json").read_text())["points"][1]["factor"] == 2
+    # A plot that no longer matches the figures is not left behind.
+    assert not (tmp_path / "corpus-scale.png").exists()
+
+
+def test_scale_copies_are_files_under_distinct_folders(tiny_corpus: Path, tmp_path: Path) -> None:
+    how = build_copies(tiny_corpus, tmp_path / "tree", 2)
+    copies = sorted(path.name for path in (tmp_path / "tree").iterdir())
+    assert copies == ["copy-1", "copy-2"]
+    for copy in copies:
+        copied = tmp_path / "tree" / copy / "src" / "lib.rs"
+        assert not copied.is_symlink() and copied.read_text() == RUST_LIB
+        assert (copied.stat().st_nlink > 1) == (how == "hard links")
 
 
 def test_ratios_and_targets_are_taken_within_one_run() -> None:
