@@ -3,7 +3,9 @@
 build_search_index.cozo and build_coupling.cozo derive them inside Cozo, which on a 46k-entity
 codebase spends seconds evaluating rules; ingestion already holds the entities and edges in
 memory, so the same rows are computed here and written with plain `:put` batches. Each
-function returns exactly the rows the `.cozo` build writes (rows are sets there: no repeats).
+function returns exactly the rows the `.cozo` build writes (rows are sets there: no repeats);
+the search postings, which Datalog cannot join into one string, build_search_index.cozo
+returns one per row and search_postings groups (parseltongue/packed.py packs them).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
+
+from parseltongue.packed import pack_lines, unpack_lines
 
 # build_search_index.cozo's regex_extract pattern. Cozo runs it with Rust's regex crate
 # (leftmost-first alternation, like Python's re); both classes are ASCII ranges in either.
@@ -33,35 +37,79 @@ class DerivedStorage(Protocol):
     def run_named(self, name: str, **params: Any) -> list[dict[str, Any]]: ...
 
 
-def search_token_rows(
-    entities: Iterable[tuple[str, str, str]],
-) -> tuple[list[tuple[str, str, str, str, str]], list[tuple[str, str, str]]]:
-    """The rows build_search_index.cozo writes, from (key, name, file_path) of every entity.
+TokenRow = tuple[str, str, int, str]
+"""An entity_name_tokens row: kind, token, posting_count, postings (packed)."""
+Posting = tuple[str, str, str]
+"""One entity under a token: key, name, file_path."""
 
-    Returns the entity_name_tokens rows (kind, token, key, name, file_path): kind 'n' for the
-    lowercased name, kind 'w' for each lowercased word of it; and the name_vocabulary rows
-    (direction, probe, token): each distinct token forward ('f') and reversed ('r').
-    """
+
+def search_postings(
+    entities: Iterable[tuple[str, str, str]],
+) -> dict[tuple[str, str], list[Posting]]:
+    """Each (kind, token) of the entities' names -> its postings (key, name, file_path),
+    sorted by key: kind 'n' for the lowercased name, kind 'w' for each lowercased word of it.
+    These are build_search_index.cozo's rows, grouped by token."""
     # One row per key in code_entities: a repeated key is an upsert, the last one wins.
     named = {key: (name, file_path) for key, name, file_path in entities}
-    token_rows: list[tuple[str, str, str, str, str]] = []
-    tokens: set[str] = set()
-    for key, (name, file_path) in named.items():
+    postings: dict[tuple[str, str], list[Posting]] = {}
+    for key in sorted(named):
+        name, file_path = named[key]
+        posting = (key, name, file_path)
         # Cozo's lowercase is Rust's str::to_lowercase: the same Unicode mapping as
         # str.lower(), final sigma included.
-        lowered = name.lower()
-        token_rows.append(("n", lowered, key, name, file_path))
-        tokens.add(lowered)
-        # A word repeated in a name (get_get) is one row: (kind, token, key) is the row's key.
+        postings.setdefault(("n", name.lower()), []).append(posting)
+        # A word repeated in a name (get_get) is one posting.
         for word in dict.fromkeys(word.lower() for word in _WORD.findall(name)):
-            token_rows.append(("w", word, key, name, file_path))
-            tokens.add(word)
-    vocabulary_rows: list[tuple[str, str, str]] = []
-    for token in tokens:
-        vocabulary_rows.append(("f", token, token))
-        # Cozo's chars() splits into Unicode scalar values (Rust chars), as slicing a str does.
-        vocabulary_rows.append(("r", token[::-1], token))
-    return token_rows, vocabulary_rows
+            postings.setdefault(("w", word), []).append(posting)
+    return postings
+
+
+def token_row(kind: str, token: str, postings: Sequence[Posting]) -> TokenRow:
+    """The entity_name_tokens row of one token: its postings (sorted by key) packed."""
+    return (kind, token, len(postings), pack_lines(postings))
+
+
+def vocabulary_row(token: str) -> tuple[str, str]:
+    """The name_vocabulary row of a token: (probe, token), the probe being the token reversed.
+    Cozo's chars() splits into Unicode scalar values (Rust chars), as slicing a str does."""
+    return (token[::-1], token)
+
+
+def search_token_rows(
+    entities: Iterable[tuple[str, str, str]],
+) -> tuple[list[TokenRow], list[tuple[str, str]]]:
+    """The search index's rows, from (key, name, file_path) of every entity.
+
+    Returns the entity_name_tokens rows (kind, token, posting_count, postings), one per
+    (kind, token), postings packed as JSON Lines of [key, name, file_path] sorted by key; and
+    the name_vocabulary rows (probe, token): each distinct token reversed (typo search reads
+    forward candidates from entity_name_tokens' keys, which are the tokens).
+    """
+    postings = search_postings(entities)
+    token_rows = [token_row(kind, token, rows) for (kind, token), rows in postings.items()]
+    tokens = {token for _, token in postings}
+    return token_rows, [vocabulary_row(token) for token in tokens]
+
+
+def pack_token_rows(rows: Iterable[Sequence[Any]]) -> list[TokenRow]:
+    """Postings one per row (kind, token, key, name, file_path), as build_search_index.cozo
+    returns them, packed into entity_name_tokens rows (a repeated posting counts once)."""
+    grouped: dict[tuple[str, str], set[Posting]] = {}
+    for kind, token, key, name, file_path in rows:
+        grouped.setdefault((kind, token), set()).add((key, name, file_path))
+    return [
+        token_row(kind, token, sorted(postings))
+        for (kind, token), postings in sorted(grouped.items())
+    ]
+
+
+def unpack_token_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str, str, str]]:
+    """Packed entity_name_tokens rows as one (kind, token, key, name, file_path) per posting."""
+    return [
+        (row[0], row[1], *posting)
+        for row in rows
+        for posting in map(tuple, unpack_lines(row[3]))
+    ]
 
 
 def coupling_rows(
@@ -257,25 +305,52 @@ def refresh_search_tokens_for(
     old_entities: Iterable[tuple[str, str, str]],
     new_entities: Iterable[tuple[str, str, str]],
 ) -> None:
-    """Replace the search tokens of some entities — (key, name, file_path) before and after an
-    update — and keep the vocabulary to the tokens some entity still has, so both relations
-    equal what build_search_index writes."""
-    old_rows, old_vocabulary = search_token_rows(old_entities)
-    new_rows, new_vocabulary = search_token_rows(new_entities)
-    kept = {row[:3] for row in new_rows}
-    gone = [row[:3] for row in old_rows if row[:3] not in kept]
-    if gone:
-        storage.run_named_write("remove_entity_name_tokens", rows=gone)
-    if new_rows:
-        storage.write_rows("put_entity_name_tokens", new_rows)
-    tokens = sorted({row[2] for row in (*old_vocabulary, *new_vocabulary)})
-    if not tokens:
+    """Replace the search postings of some entities — (key, name, file_path) before and after
+    an update — so that both relations equal what search_token_rows makes of all entities.
+
+    The stored postings of every token either side has are read (both kinds, so whether a
+    token is still in use is known here), the entities' postings are taken out and the new
+    ones put in; a token left without postings loses its row, and its vocabulary row when
+    neither kind holds it any more."""
+    old_postings = search_postings(old_entities)
+    new_postings = search_postings(new_entities)
+    changed = {
+        token_key
+        for token_key in old_postings.keys() | new_postings.keys()
+        if old_postings.get(token_key) != new_postings.get(token_key)
+    }
+    if not changed:
         return
-    in_use = {row["token"] for row in storage.run_named("tokens_in_use", tokens=tokens)}
-    probes = {*old_vocabulary, *new_vocabulary}
-    unused = [row for row in probes if row[2] not in in_use]
-    used = [row for row in probes if row[2] in in_use]
-    if unused:
-        storage.run_named_write("remove_name_vocabulary", rows=unused)
-    if used:
-        storage.write_rows("put_name_vocabulary", used)
+    tokens = sorted({token for _, token in changed})
+    stored = {
+        (row["kind"], row["token"]): row["postings"]
+        for row in storage.run_named(
+            "search_postings_of", tokens=[[kind, token] for token in tokens for kind in "nw"]
+        )
+    }
+    # An entity's postings go by key, as rows keyed (kind, token, key) used to.
+    leaving = {key for rows in old_postings.values() for key, _, _ in rows}
+    leaving.update(key for rows in new_postings.values() for key, _, _ in rows)
+    token_rows: list[TokenRow] = []
+    tokens_gone: list[tuple[str, str]] = []
+    for kind, token in sorted(changed):
+        kept = [
+            tuple(posting)
+            for posting in unpack_lines(stored.get((kind, token), ""))
+            if posting[0] not in leaving
+        ]
+        merged = sorted([*kept, *new_postings.get((kind, token), [])])
+        if merged:
+            token_rows.append(token_row(kind, token, merged))
+        elif (kind, token) in stored:
+            tokens_gone.append((kind, token))
+    holding = {token_key for token_key in stored if token_key not in changed}
+    holding.update(row[:2] for row in token_rows)
+    in_use = {token for _, token in holding}
+    storage.run_named_write(
+        "replace_search_rows",
+        tokens_gone=tokens_gone,
+        token_rows=token_rows,
+        probes_gone=[vocabulary_row(token) for token in tokens if token not in in_use],
+        probes=[vocabulary_row(token) for token in tokens if token in in_use],
+    )

@@ -19,9 +19,12 @@ from parseltongue.derived import (
     CouplingDegrees,
     coupling_pairs,
     coupling_rows,
+    pack_token_rows,
     search_token_rows,
+    unpack_token_rows,
     write_derived_rows,
 )
+from parseltongue.packed import unpack_lines
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -50,10 +53,18 @@ def edge_rows(storage: CozoDbStorage) -> set[Edge]:
 
 def built_by_cozo(storage: CozoDbStorage, *queries: str) -> dict[str, set[tuple]]:
     """Run the `.cozo` builds themselves (not refresh_derived_relations, which may come to use
-    this module) and read the four relations back."""
+    this module) and read the four relations back. build_search_index returns the postings
+    one per row (Datalog cannot join strings): they are kept under "postings" and packed into
+    entity_name_tokens here, so the relation can be compared whole."""
+    postings: set[tuple] = set()
     for query in queries or ("build_search_index", "build_coupling"):
-        storage.run_named_write(query)
-    return {relation: relation_rows(storage, relation) for relation in DERIVED}
+        rows = [tuple(row.values()) for row in storage.run_named_write(query)]
+        if query == "build_search_index":
+            postings = set(rows)
+            assert len(postings) == len(rows), "build_search_index: repeated postings"
+            storage.write_rows("put_entity_name_tokens", pack_token_rows(rows))
+    built = {relation: relation_rows(storage, relation) for relation in DERIVED}
+    return {**built, "postings": postings} if postings else built
 
 
 def computed_in_python(storage: CozoDbStorage) -> dict[str, list[tuple]]:
@@ -69,6 +80,10 @@ def computed_in_python(storage: CozoDbStorage) -> dict[str, list[tuple]]:
 def assert_python_rows_equal_the_cozo_builds(storage: CozoDbStorage) -> dict[str, list[tuple]]:
     built = built_by_cozo(storage)
     computed = computed_in_python(storage)
+    # The postings one by one, as Datalog derives them, equal Python's unpacked.
+    unpacked = unpack_token_rows(computed["entity_name_tokens"])
+    assert len(unpacked) == len(set(unpacked)), "repeated postings"
+    assert set(unpacked) == built["postings"]
     for relation in DERIVED:
         rows = computed[relation]
         assert len(rows) == len(set(rows)), f"{relation}: repeated rows"
@@ -109,7 +124,9 @@ def test_rows_of_the_multi_language_fixtures_equal_the_cozo_builds(ingest) -> No
         "?[language] := *code_entities{language}"
     ).rows}
     assert len(languages) >= 10, languages
-    assert len(computed["entity_name_tokens"]) > len(computed["entity_coupling"]) > 100
+    postings = unpack_token_rows(computed["entity_name_tokens"])
+    assert len(postings) > len(computed["entity_name_tokens"]) > len(computed["file_coupling"])
+    assert len(computed["entity_coupling"]) > 100
     assert any(row[2] for row in computed["file_coupling"])  # some file has inbound crossings
 
 
@@ -149,7 +166,13 @@ def test_rows_of_awkward_names_and_edges_equal_the_cozo_builds() -> None:
         for from_key, to_key, edge_type, source_file in edges
     )
     computed = assert_python_rows_equal_the_cozo_builds(storage)
-    assert ("r", "ςυεσσυδο", "οδυσσευς") in computed["name_vocabulary"]
+    assert ("ςυεσσυδο", "οδυσσευς") in computed["name_vocabulary"]
+    # A word repeated in a name is one posting; postings are sorted by key.
+    tokens = {row[:2]: row for row in computed["entity_name_tokens"]}
+    assert tokens[("w", "get")][2:] == (
+        2, '["py:a","HTTPServer_getURL2x","a.py"]\n["py:d","get_get__GET","b.py"]'
+    )
+    assert unpack_lines(tokens[("w", "url2x")][3]) == [["py:a", "HTTPServer_getURL2x", "a.py"]]
     files = {row[1]: row for row in computed["file_coupling"]}
     assert "x.py" not in files  # no entity there: no row, though a pair leaves it
     assert files["a.py"][2:5] == (3, 1, 4)  # in: c->a (b.py), f->a (d.py), f->a (c.py)
@@ -157,13 +180,16 @@ def test_rows_of_awkward_names_and_edges_equal_the_cozo_builds() -> None:
 
 def test_write_derived_rows_replaces_every_earlier_row(ingest) -> None:
     storage = ingest(GRAPH_PROJECT).storage()
-    storage.run_named_write("put_entity_name_tokens", rows=[["n", "stale", "k", "stale", "f"]])
+    storage.run_named_write(
+        "put_entity_name_tokens", rows=[["n", "stale", 1, '["k","stale","f"]']]
+    )
     storage.run_named_write("put_file_coupling", rows=[[-9, "stale.py", 4, 5, 9, 1]])
     computed = computed_in_python(storage)
     write_derived_rows(storage, *(computed[relation] for relation in DERIVED))
-    assert built_by_cozo(storage) == {
-        relation: relation_rows(storage, relation) for relation in DERIVED
-    }
+    written = {relation: relation_rows(storage, relation) for relation in DERIVED}
+    built = built_by_cozo(storage)
+    del built["postings"]
+    assert built == written
     write_derived_rows(storage, [], [], [], [])
     assert all(not relation_rows(storage, relation) for relation in DERIVED)
 
