@@ -37,8 +37,8 @@ class DerivedStorage(Protocol):
     def run_named(self, name: str, **params: Any) -> list[dict[str, Any]]: ...
 
 
-TokenRow = tuple[str, str, int, str]
-"""An entity_name_tokens row: kind, token, posting_count, postings (packed)."""
+TokenRow = tuple[str, str, int, int, str]
+"""An entity_name_tokens row: kind, token, chunk, posting_count, postings (packed)."""
 Posting = tuple[str, str, str]
 """One entity under a token: key, name, file_path."""
 
@@ -64,9 +64,20 @@ def search_postings(
     return postings
 
 
-def token_row(kind: str, token: str, postings: Sequence[Posting]) -> TokenRow:
-    """The entity_name_tokens row of one token: its postings (sorted by key) packed."""
-    return (kind, token, len(postings), pack_lines(postings))
+# Postings per entity_name_tokens row. Cozo copies a row once per item it unpacks from it, so
+# a token's postings come in chunks: a search unpacks a few short rows, not one of the ~1,000
+# entities a word like `new` has (~9 ms). Chunks of 32 keep the rows to ~1.1 per token.
+POSTINGS_PER_CHUNK = 32
+
+
+def token_rows(kind: str, token: str, postings: Sequence[Posting]) -> list[TokenRow]:
+    """The entity_name_tokens rows of one token: its postings (sorted by key) packed, in
+    chunks numbered from 0."""
+    return [
+        (kind, token, chunk, len(part), pack_lines(part))
+        for chunk, start in enumerate(range(0, len(postings), POSTINGS_PER_CHUNK))
+        for part in (postings[start : start + POSTINGS_PER_CHUNK],)
+    ]
 
 
 def vocabulary_row(token: str) -> tuple[str, str]:
@@ -80,15 +91,19 @@ def search_token_rows(
 ) -> tuple[list[TokenRow], list[tuple[str, str]]]:
     """The search index's rows, from (key, name, file_path) of every entity.
 
-    Returns the entity_name_tokens rows (kind, token, posting_count, postings), one per
-    (kind, token), postings packed as JSON Lines of [key, name, file_path] sorted by key; and
+    Returns the entity_name_tokens rows (kind, token, chunk, posting_count, postings): each
+    (kind, token)'s postings packed as JSON Lines of [key, name, file_path] sorted by key, in
+    chunks of POSTINGS_PER_CHUNK; and
     the name_vocabulary rows (probe, token): each distinct token reversed (typo search reads
     forward candidates from entity_name_tokens' keys, which are the tokens).
     """
     postings = search_postings(entities)
-    token_rows = [token_row(kind, token, rows) for (kind, token), rows in postings.items()]
+    rows = [
+        row for (kind, token), entries in postings.items()
+        for row in token_rows(kind, token, entries)
+    ]
     tokens = {token for _, token in postings}
-    return token_rows, [vocabulary_row(token) for token in tokens]
+    return rows, [vocabulary_row(token) for token in tokens]
 
 
 def pack_token_rows(rows: Iterable[Sequence[Any]]) -> list[TokenRow]:
@@ -98,8 +113,9 @@ def pack_token_rows(rows: Iterable[Sequence[Any]]) -> list[TokenRow]:
     for kind, token, key, name, file_path in rows:
         grouped.setdefault((kind, token), set()).add((key, name, file_path))
     return [
-        token_row(kind, token, sorted(postings))
+        row
         for (kind, token), postings in sorted(grouped.items())
+        for row in token_rows(kind, token, sorted(postings))
     ]
 
 
@@ -108,7 +124,7 @@ def unpack_token_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str
     return [
         (row[0], row[1], *posting)
         for row in rows
-        for posting in map(tuple, unpack_lines(row[3]))
+        for posting in map(tuple, unpack_lines(row[4]))
     ]
 
 
@@ -322,35 +338,36 @@ def refresh_search_tokens_for(
     if not changed:
         return
     tokens = sorted({token for _, token in changed})
-    stored = {
-        (row["kind"], row["token"]): row["postings"]
-        for row in storage.run_named(
-            "search_postings_of", tokens=[[kind, token] for token in tokens for kind in "nw"]
-        )
-    }
+    # (kind, token) -> its stored chunks' packed postings, in chunk order.
+    stored: dict[tuple[str, str], list[str]] = {}
+    for row in storage.run_named(
+        "search_postings_of", tokens=[[kind, token] for token in tokens for kind in "nw"]
+    ):
+        stored.setdefault((row["kind"], row["token"]), []).append(row["postings"])
     # An entity's postings go by key, as rows keyed (kind, token, key) used to.
     leaving = {key for rows in old_postings.values() for key, _, _ in rows}
     leaving.update(key for rows in new_postings.values() for key, _, _ in rows)
-    token_rows: list[TokenRow] = []
-    tokens_gone: list[tuple[str, str]] = []
+    rows: list[TokenRow] = []
+    chunks_gone: list[tuple[str, str, int]] = []
     for kind, token in sorted(changed):
+        chunks = stored.get((kind, token), [])
         kept = [
             tuple(posting)
-            for posting in unpack_lines(stored.get((kind, token), ""))
+            for packed in chunks
+            for posting in unpack_lines(packed)
             if posting[0] not in leaving
         ]
-        merged = sorted([*kept, *new_postings.get((kind, token), [])])
-        if merged:
-            token_rows.append(token_row(kind, token, merged))
-        elif (kind, token) in stored:
-            tokens_gone.append((kind, token))
+        merged = token_rows(kind, token, sorted([*kept, *new_postings.get((kind, token), [])]))
+        rows.extend(merged)
+        # Chunks past the new last one go (all of them when the token has no posting left).
+        chunks_gone.extend((kind, token, chunk) for chunk in range(len(merged), len(chunks)))
     holding = {token_key for token_key in stored if token_key not in changed}
-    holding.update(row[:2] for row in token_rows)
+    holding.update(row[:2] for row in rows)
     in_use = {token for _, token in holding}
     storage.run_named_write(
         "replace_search_rows",
-        tokens_gone=tokens_gone,
-        token_rows=token_rows,
+        chunks_gone=chunks_gone,
+        token_rows=rows,
         probes_gone=[vocabulary_row(token) for token in tokens if token not in in_use],
         probes=[vocabulary_row(token) for token in tokens if token in in_use],
     )

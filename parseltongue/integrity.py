@@ -29,7 +29,7 @@ INTEGRITY_KEY_COLUMNS: dict[str, int] = {
 # The relations derived from those (search tokens and coupling degrees), same convention:
 # compared only when asked for (`include_derived`), so the default stays the ingested rows.
 DERIVED_KEY_COLUMNS: dict[str, int] = {
-    "entity_name_tokens": 2,
+    "entity_name_tokens": 3,
     "name_vocabulary": 2,
     "entity_coupling": 2,
     "file_coupling": 2,

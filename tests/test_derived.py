@@ -15,11 +15,13 @@ from test_incremental import age_tree
 from parseltongue import CodeEntity, CozoDbStorage, DependencyEdge
 from parseltongue.derived import (
     COUPLING_EDGE_TYPES,
+    POSTINGS_PER_CHUNK,
     CouplingChanges,
     CouplingDegrees,
     coupling_pairs,
     coupling_rows,
     pack_token_rows,
+    refresh_search_tokens_for,
     search_token_rows,
     unpack_token_rows,
     write_derived_rows,
@@ -168,11 +170,13 @@ def test_rows_of_awkward_names_and_edges_equal_the_cozo_builds() -> None:
     computed = assert_python_rows_equal_the_cozo_builds(storage)
     assert ("ςυεσσυδο", "οδυσσευς") in computed["name_vocabulary"]
     # A word repeated in a name is one posting; postings are sorted by key.
-    tokens = {row[:2]: row for row in computed["entity_name_tokens"]}
-    assert tokens[("w", "get")][2:] == (
+    tokens = {row[:3]: row for row in computed["entity_name_tokens"]}
+    assert tokens[("w", "get", 0)][3:] == (
         2, '["py:a","HTTPServer_getURL2x","a.py"]\n["py:d","get_get__GET","b.py"]'
     )
-    assert unpack_lines(tokens[("w", "url2x")][3]) == [["py:a", "HTTPServer_getURL2x", "a.py"]]
+    assert unpack_lines(tokens[("w", "url2x", 0)][4]) == [
+        ["py:a", "HTTPServer_getURL2x", "a.py"]
+    ]
     files = {row[1]: row for row in computed["file_coupling"]}
     assert "x.py" not in files  # no entity there: no row, though a pair leaves it
     assert files["a.py"][2:5] == (3, 1, 4)  # in: c->a (b.py), f->a (d.py), f->a (c.py)
@@ -181,7 +185,7 @@ def test_rows_of_awkward_names_and_edges_equal_the_cozo_builds() -> None:
 def test_write_derived_rows_replaces_every_earlier_row(ingest) -> None:
     storage = ingest(GRAPH_PROJECT).storage()
     storage.run_named_write(
-        "put_entity_name_tokens", rows=[["n", "stale", 1, '["k","stale","f"]']]
+        "put_entity_name_tokens", rows=[["n", "stale", 0, 1, '["k","stale","f"]']]
     )
     storage.run_named_write("put_file_coupling", rows=[[-9, "stale.py", 4, 5, 9, 1]])
     computed = computed_in_python(storage)
@@ -448,3 +452,34 @@ def test_a_change_that_moves_nothing_writes_nothing(ingest) -> None:
     assert nothing == CouplingChanges([], [], [], [])
     nothing.write(storage)
     assert {relation: relation_rows(storage, relation) for relation in DERIVED} == before
+
+
+def test_a_token_of_many_entities_is_chunked_and_updates_keep_the_chunks_exact() -> None:
+    entities = [(f"py:item_{n:03}", f"item_{n:03}", f"m{n % 3}.py") for n in range(70)]
+    tokens, _ = search_token_rows(entities)
+    item_rows = sorted(row for row in tokens if row[:2] == ("w", "item"))
+    # 70 postings of the word `item`: chunks of POSTINGS_PER_CHUNK, numbered from 0, in key order.
+    assert [row[2:4] for row in item_rows] == [
+        (0, POSTINGS_PER_CHUNK), (1, POSTINGS_PER_CHUNK), (2, 70 - 2 * POSTINGS_PER_CHUNK)
+    ]
+    assert [posting[2] for posting in unpack_token_rows(item_rows)] == sorted(
+        key for key, _, _ in entities
+    )
+    with CozoDbStorage("mem") as storage:
+        write_derived_rows(storage, tokens, search_token_rows(entities)[1], [], [])
+        # 40 entities go, one is renamed: `item` keeps 29 postings, one chunk; the others go.
+        kept = entities[:30]
+        renamed = ("py:item_000", "thing", "m0.py")
+        refresh_search_tokens_for(storage, entities[30:] + [entities[0]], [renamed])
+        expected_tokens, expected_vocabulary = search_token_rows([renamed, *kept[1:]])
+        assert relation_rows(storage, "entity_name_tokens") == set(expected_tokens)
+        assert relation_rows(storage, "name_vocabulary") == set(expected_vocabulary)
+        assert [row[2:4] for row in sorted(relation_rows(storage, "entity_name_tokens"))
+                if row[:2] == ("w", "item")] == [(0, 29)]
+        # Search reads the entity rows of what it found.
+        storage.insert_entities_batch(
+            CodeEntity(key=key, file_path=file_path, entity_type="function", name=name)
+            for key, name, file_path in [renamed, *kept[1:]]
+        )
+        found = storage.run_named("search_entities", query="item", limit=100)
+        assert [row["key"] for row in found] == [key for key, _, _ in kept[1:]]
