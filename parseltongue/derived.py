@@ -3,7 +3,9 @@
 build_search_index.cozo and build_coupling.cozo derive them inside Cozo, which on a 46k-entity
 codebase spends seconds evaluating rules; ingestion already holds the entities and edges in
 memory, so the same rows are computed here and written with plain `:put` batches. Each
-function returns exactly the rows the `.cozo` build writes (rows are sets there: no repeats).
+function returns exactly the rows the `.cozo` build writes (rows are sets there: no repeats);
+the search postings, which Datalog cannot join into one string, build_search_index.cozo
+returns one per row and search_postings groups (parseltongue/packed.py packs them).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
+
+from parseltongue.packed import pack_lines, unpack_lines
 
 # build_search_index.cozo's regex_extract pattern. Cozo runs it with Rust's regex crate
 # (leftmost-first alternation, like Python's re); both classes are ASCII ranges in either.
@@ -33,35 +37,95 @@ class DerivedStorage(Protocol):
     def run_named(self, name: str, **params: Any) -> list[dict[str, Any]]: ...
 
 
-def search_token_rows(
-    entities: Iterable[tuple[str, str, str]],
-) -> tuple[list[tuple[str, str, str, str, str]], list[tuple[str, str, str]]]:
-    """The rows build_search_index.cozo writes, from (key, name, file_path) of every entity.
+TokenRow = tuple[str, str, int, int, str]
+"""An entity_name_tokens row: kind, token, chunk, posting_count, postings (packed)."""
+Posting = tuple[str, str, str]
+"""One entity under a token: key, name, file_path."""
 
-    Returns the entity_name_tokens rows (kind, token, key, name, file_path): kind 'n' for the
-    lowercased name, kind 'w' for each lowercased word of it; and the name_vocabulary rows
-    (direction, probe, token): each distinct token forward ('f') and reversed ('r').
-    """
+
+def search_postings(
+    entities: Iterable[tuple[str, str, str]],
+) -> dict[tuple[str, str], list[Posting]]:
+    """Each (kind, token) of the entities' names -> its postings (key, name, file_path),
+    sorted by key: kind 'n' for the lowercased name, kind 'w' for each lowercased word of it.
+    These are build_search_index.cozo's rows, grouped by token."""
     # One row per key in code_entities: a repeated key is an upsert, the last one wins.
     named = {key: (name, file_path) for key, name, file_path in entities}
-    token_rows: list[tuple[str, str, str, str, str]] = []
-    tokens: set[str] = set()
-    for key, (name, file_path) in named.items():
+    postings: dict[tuple[str, str], list[Posting]] = {}
+    for key in sorted(named):
+        name, file_path = named[key]
+        posting = (key, name, file_path)
         # Cozo's lowercase is Rust's str::to_lowercase: the same Unicode mapping as
         # str.lower(), final sigma included.
-        lowered = name.lower()
-        token_rows.append(("n", lowered, key, name, file_path))
-        tokens.add(lowered)
-        # A word repeated in a name (get_get) is one row: (kind, token, key) is the row's key.
+        postings.setdefault(("n", name.lower()), []).append(posting)
+        # A word repeated in a name (get_get) is one posting.
         for word in dict.fromkeys(word.lower() for word in _WORD.findall(name)):
-            token_rows.append(("w", word, key, name, file_path))
-            tokens.add(word)
-    vocabulary_rows: list[tuple[str, str, str]] = []
-    for token in tokens:
-        vocabulary_rows.append(("f", token, token))
-        # Cozo's chars() splits into Unicode scalar values (Rust chars), as slicing a str does.
-        vocabulary_rows.append(("r", token[::-1], token))
-    return token_rows, vocabulary_rows
+            postings.setdefault(("w", word), []).append(posting)
+    return postings
+
+
+# Postings per entity_name_tokens row. Cozo copies a row once per item it unpacks from it, so
+# a token's postings come in chunks: a search unpacks a few short rows, not one of the ~1,000
+# entities a word like `new` has (~9 ms). Chunks of 32 keep the rows to ~1.1 per token.
+POSTINGS_PER_CHUNK = 32
+
+
+def token_rows(kind: str, token: str, postings: Sequence[Posting]) -> list[TokenRow]:
+    """The entity_name_tokens rows of one token: its postings (sorted by key) packed, in
+    chunks numbered from 0."""
+    return [
+        (kind, token, chunk, len(part), pack_lines(part))
+        for chunk, start in enumerate(range(0, len(postings), POSTINGS_PER_CHUNK))
+        for part in (postings[start : start + POSTINGS_PER_CHUNK],)
+    ]
+
+
+def vocabulary_row(token: str) -> tuple[str, str]:
+    """The name_vocabulary row of a token: (probe, token), the probe being the token reversed.
+    Cozo's chars() splits into Unicode scalar values (Rust chars), as slicing a str does."""
+    return (token[::-1], token)
+
+
+def search_token_rows(
+    entities: Iterable[tuple[str, str, str]],
+) -> tuple[list[TokenRow], list[tuple[str, str]]]:
+    """The search index's rows, from (key, name, file_path) of every entity.
+
+    Returns the entity_name_tokens rows (kind, token, chunk, posting_count, postings): each
+    (kind, token)'s postings packed as JSON Lines of [key, name, file_path] sorted by key, in
+    chunks of POSTINGS_PER_CHUNK; and
+    the name_vocabulary rows (probe, token): each distinct token reversed (typo search reads
+    forward candidates from entity_name_tokens' keys, which are the tokens).
+    """
+    postings = search_postings(entities)
+    rows = [
+        row for (kind, token), entries in postings.items()
+        for row in token_rows(kind, token, entries)
+    ]
+    tokens = {token for _, token in postings}
+    return rows, [vocabulary_row(token) for token in tokens]
+
+
+def pack_token_rows(rows: Iterable[Sequence[Any]]) -> list[TokenRow]:
+    """Postings one per row (kind, token, key, name, file_path), as build_search_index.cozo
+    returns them, packed into entity_name_tokens rows (a repeated posting counts once)."""
+    grouped: dict[tuple[str, str], set[Posting]] = {}
+    for kind, token, key, name, file_path in rows:
+        grouped.setdefault((kind, token), set()).add((key, name, file_path))
+    return [
+        row
+        for (kind, token), postings in sorted(grouped.items())
+        for row in token_rows(kind, token, sorted(postings))
+    ]
+
+
+def unpack_token_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str, str, str]]:
+    """Packed entity_name_tokens rows as one (kind, token, key, name, file_path) per posting."""
+    return [
+        (row[0], row[1], *posting)
+        for row in rows
+        for posting in map(tuple, unpack_lines(row[4]))
+    ]
 
 
 def coupling_rows(
@@ -257,25 +321,53 @@ def refresh_search_tokens_for(
     old_entities: Iterable[tuple[str, str, str]],
     new_entities: Iterable[tuple[str, str, str]],
 ) -> None:
-    """Replace the search tokens of some entities — (key, name, file_path) before and after an
-    update — and keep the vocabulary to the tokens some entity still has, so both relations
-    equal what build_search_index writes."""
-    old_rows, old_vocabulary = search_token_rows(old_entities)
-    new_rows, new_vocabulary = search_token_rows(new_entities)
-    kept = {row[:3] for row in new_rows}
-    gone = [row[:3] for row in old_rows if row[:3] not in kept]
-    if gone:
-        storage.run_named_write("remove_entity_name_tokens", rows=gone)
-    if new_rows:
-        storage.write_rows("put_entity_name_tokens", new_rows)
-    tokens = sorted({row[2] for row in (*old_vocabulary, *new_vocabulary)})
-    if not tokens:
+    """Replace the search postings of some entities — (key, name, file_path) before and after
+    an update — so that both relations equal what search_token_rows makes of all entities.
+
+    The stored postings of every token either side has are read (both kinds, so whether a
+    token is still in use is known here), the entities' postings are taken out and the new
+    ones put in; a token left without postings loses its row, and its vocabulary row when
+    neither kind holds it any more."""
+    old_postings = search_postings(old_entities)
+    new_postings = search_postings(new_entities)
+    changed = {
+        token_key
+        for token_key in old_postings.keys() | new_postings.keys()
+        if old_postings.get(token_key) != new_postings.get(token_key)
+    }
+    if not changed:
         return
-    in_use = {row["token"] for row in storage.run_named("tokens_in_use", tokens=tokens)}
-    probes = {*old_vocabulary, *new_vocabulary}
-    unused = [row for row in probes if row[2] not in in_use]
-    used = [row for row in probes if row[2] in in_use]
-    if unused:
-        storage.run_named_write("remove_name_vocabulary", rows=unused)
-    if used:
-        storage.write_rows("put_name_vocabulary", used)
+    tokens = sorted({token for _, token in changed})
+    # (kind, token) -> its stored chunks' packed postings, in chunk order.
+    stored: dict[tuple[str, str], list[str]] = {}
+    for row in storage.run_named(
+        "search_postings_of", tokens=[[kind, token] for token in tokens for kind in "nw"]
+    ):
+        stored.setdefault((row["kind"], row["token"]), []).append(row["postings"])
+    # An entity's postings go by key, as rows keyed (kind, token, key) used to.
+    leaving = {key for rows in old_postings.values() for key, _, _ in rows}
+    leaving.update(key for rows in new_postings.values() for key, _, _ in rows)
+    rows: list[TokenRow] = []
+    chunks_gone: list[tuple[str, str, int]] = []
+    for kind, token in sorted(changed):
+        chunks = stored.get((kind, token), [])
+        kept = [
+            tuple(posting)
+            for packed in chunks
+            for posting in unpack_lines(packed)
+            if posting[0] not in leaving
+        ]
+        merged = token_rows(kind, token, sorted([*kept, *new_postings.get((kind, token), [])]))
+        rows.extend(merged)
+        # Chunks past the new last one go (all of them when the token has no posting left).
+        chunks_gone.extend((kind, token, chunk) for chunk in range(len(merged), len(chunks)))
+    holding = {token_key for token_key in stored if token_key not in changed}
+    holding.update(row[:2] for row in rows)
+    in_use = {token for _, token in holding}
+    storage.run_named_write(
+        "replace_search_rows",
+        chunks_gone=chunks_gone,
+        token_rows=rows,
+        probes_gone=[vocabulary_row(token) for token in tokens if token not in in_use],
+        probes=[vocabulary_row(token) for token in tokens if token in in_use],
+    )

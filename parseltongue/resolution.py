@@ -144,14 +144,18 @@ def resolve_everything(
     all_edges: list[EdgeRow] = []
     unresolved_count = 0
     try:
-        for start in range(0, len(entities), batch):
-            tokens, vocabulary = search_token_rows(
-                (entity.key, entity.name, entity.file_path)
-                for entity in entities[start : start + batch]
-            )
-            derived_writer.submit("put_entity_name_tokens", tokens)
-            # Each token once per slice; repeats across slices are upserts of the same row.
-            derived_writer.submit("put_name_vocabulary", vocabulary)
+        # A token's postings span the whole codebase, so they are grouped over every entity
+        # first; the rows (one per token) are then written while references resolve.
+        tokens, vocabulary = search_token_rows(
+            (entity.key, entity.name, entity.file_path) for entity in entities
+        )
+        for query_name, rows in (
+            ("put_entity_name_tokens", tokens),
+            ("put_name_vocabulary", vocabulary),
+        ):
+            for start in range(0, len(rows), batch):
+                derived_writer.submit(query_name, rows[start : start + batch])
+        del tokens, vocabulary
         from_keys = list(index.references)
         # Slices of entities, not of rows: an entity's rows aggregate over its references.
         step = max(1, batch // 5)

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from pycozo.client import Client, QueryException
 
+from parseltongue.derived import pack_token_rows
 from parseltongue.model import CodeEntity, DependencyEdge
 from parseltongue.queries import named_query
 
@@ -504,8 +505,11 @@ class CozoDbStorage:
         Run once after ingestion (and after any change to entities or edges): search_entities,
         hotspots and file_hotspots read these narrow relations instead of scanning the graph.
         """
-        for query_name in ("build_search_index", "build_coupling"):
-            self._execute(named_query(query_name).script)
+        # build_search_index returns the postings one per row (Datalog cannot join strings):
+        # packed here, one row per token, as ingestion writes them.
+        postings = self._execute(named_query("build_search_index").script)["rows"]
+        self.write_rows("put_entity_name_tokens", pack_token_rows(postings))
+        self._execute(named_query("build_coupling").script)
 
     # -- statistics ----------------------------------------------------------------------
 

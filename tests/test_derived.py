@@ -15,13 +15,18 @@ from test_incremental import age_tree
 from parseltongue import CodeEntity, CozoDbStorage, DependencyEdge
 from parseltongue.derived import (
     COUPLING_EDGE_TYPES,
+    POSTINGS_PER_CHUNK,
     CouplingChanges,
     CouplingDegrees,
     coupling_pairs,
     coupling_rows,
+    pack_token_rows,
+    refresh_search_tokens_for,
     search_token_rows,
+    unpack_token_rows,
     write_derived_rows,
 )
+from parseltongue.packed import unpack_lines
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -50,10 +55,18 @@ def edge_rows(storage: CozoDbStorage) -> set[Edge]:
 
 def built_by_cozo(storage: CozoDbStorage, *queries: str) -> dict[str, set[tuple]]:
     """Run the `.cozo` builds themselves (not refresh_derived_relations, which may come to use
-    this module) and read the four relations back."""
+    this module) and read the four relations back. build_search_index returns the postings
+    one per row (Datalog cannot join strings): they are kept under "postings" and packed into
+    entity_name_tokens here, so the relation can be compared whole."""
+    postings: set[tuple] = set()
     for query in queries or ("build_search_index", "build_coupling"):
-        storage.run_named_write(query)
-    return {relation: relation_rows(storage, relation) for relation in DERIVED}
+        rows = [tuple(row.values()) for row in storage.run_named_write(query)]
+        if query == "build_search_index":
+            postings = set(rows)
+            assert len(postings) == len(rows), "build_search_index: repeated postings"
+            storage.write_rows("put_entity_name_tokens", pack_token_rows(rows))
+    built = {relation: relation_rows(storage, relation) for relation in DERIVED}
+    return {**built, "postings": postings} if postings else built
 
 
 def computed_in_python(storage: CozoDbStorage) -> dict[str, list[tuple]]:
@@ -69,6 +82,10 @@ def computed_in_python(storage: CozoDbStorage) -> dict[str, list[tuple]]:
 def assert_python_rows_equal_the_cozo_builds(storage: CozoDbStorage) -> dict[str, list[tuple]]:
     built = built_by_cozo(storage)
     computed = computed_in_python(storage)
+    # The postings one by one, as Datalog derives them, equal Python's unpacked.
+    unpacked = unpack_token_rows(computed["entity_name_tokens"])
+    assert len(unpacked) == len(set(unpacked)), "repeated postings"
+    assert set(unpacked) == built["postings"]
     for relation in DERIVED:
         rows = computed[relation]
         assert len(rows) == len(set(rows)), f"{relation}: repeated rows"
@@ -109,7 +126,9 @@ def test_rows_of_the_multi_language_fixtures_equal_the_cozo_builds(ingest) -> No
         "?[language] := *code_entities{language}"
     ).rows}
     assert len(languages) >= 10, languages
-    assert len(computed["entity_name_tokens"]) > len(computed["entity_coupling"]) > 100
+    postings = unpack_token_rows(computed["entity_name_tokens"])
+    assert len(postings) > len(computed["entity_name_tokens"]) > len(computed["file_coupling"])
+    assert len(computed["entity_coupling"]) > 100
     assert any(row[2] for row in computed["file_coupling"])  # some file has inbound crossings
 
 
@@ -149,7 +168,15 @@ def test_rows_of_awkward_names_and_edges_equal_the_cozo_builds() -> None:
         for from_key, to_key, edge_type, source_file in edges
     )
     computed = assert_python_rows_equal_the_cozo_builds(storage)
-    assert ("r", "ςυεσσυδο", "οδυσσευς") in computed["name_vocabulary"]
+    assert ("ςυεσσυδο", "οδυσσευς") in computed["name_vocabulary"]
+    # A word repeated in a name is one posting; postings are sorted by key.
+    tokens = {row[:3]: row for row in computed["entity_name_tokens"]}
+    assert tokens[("w", "get", 0)][3:] == (
+        2, '["py:a","HTTPServer_getURL2x","a.py"]\n["py:d","get_get__GET","b.py"]'
+    )
+    assert unpack_lines(tokens[("w", "url2x", 0)][4]) == [
+        ["py:a", "HTTPServer_getURL2x", "a.py"]
+    ]
     files = {row[1]: row for row in computed["file_coupling"]}
     assert "x.py" not in files  # no entity there: no row, though a pair leaves it
     assert files["a.py"][2:5] == (3, 1, 4)  # in: c->a (b.py), f->a (d.py), f->a (c.py)
@@ -157,13 +184,16 @@ def test_rows_of_awkward_names_and_edges_equal_the_cozo_builds() -> None:
 
 def test_write_derived_rows_replaces_every_earlier_row(ingest) -> None:
     storage = ingest(GRAPH_PROJECT).storage()
-    storage.run_named_write("put_entity_name_tokens", rows=[["n", "stale", "k", "stale", "f"]])
+    storage.run_named_write(
+        "put_entity_name_tokens", rows=[["n", "stale", 0, 1, '["k","stale","f"]']]
+    )
     storage.run_named_write("put_file_coupling", rows=[[-9, "stale.py", 4, 5, 9, 1]])
     computed = computed_in_python(storage)
     write_derived_rows(storage, *(computed[relation] for relation in DERIVED))
-    assert built_by_cozo(storage) == {
-        relation: relation_rows(storage, relation) for relation in DERIVED
-    }
+    written = {relation: relation_rows(storage, relation) for relation in DERIVED}
+    built = built_by_cozo(storage)
+    del built["postings"]
+    assert built == written
     write_derived_rows(storage, [], [], [], [])
     assert all(not relation_rows(storage, relation) for relation in DERIVED)
 
@@ -422,3 +452,34 @@ def test_a_change_that_moves_nothing_writes_nothing(ingest) -> None:
     assert nothing == CouplingChanges([], [], [], [])
     nothing.write(storage)
     assert {relation: relation_rows(storage, relation) for relation in DERIVED} == before
+
+
+def test_a_token_of_many_entities_is_chunked_and_updates_keep_the_chunks_exact() -> None:
+    entities = [(f"py:item_{n:03}", f"item_{n:03}", f"m{n % 3}.py") for n in range(70)]
+    tokens, _ = search_token_rows(entities)
+    item_rows = sorted(row for row in tokens if row[:2] == ("w", "item"))
+    # 70 postings of the word `item`: chunks of POSTINGS_PER_CHUNK, numbered from 0, in key order.
+    assert [row[2:4] for row in item_rows] == [
+        (0, POSTINGS_PER_CHUNK), (1, POSTINGS_PER_CHUNK), (2, 70 - 2 * POSTINGS_PER_CHUNK)
+    ]
+    assert [posting[2] for posting in unpack_token_rows(item_rows)] == sorted(
+        key for key, _, _ in entities
+    )
+    with CozoDbStorage("mem") as storage:
+        write_derived_rows(storage, tokens, search_token_rows(entities)[1], [], [])
+        # 40 entities go, one is renamed: `item` keeps 29 postings, one chunk; the others go.
+        kept = entities[:30]
+        renamed = ("py:item_000", "thing", "m0.py")
+        refresh_search_tokens_for(storage, entities[30:] + [entities[0]], [renamed])
+        expected_tokens, expected_vocabulary = search_token_rows([renamed, *kept[1:]])
+        assert relation_rows(storage, "entity_name_tokens") == set(expected_tokens)
+        assert relation_rows(storage, "name_vocabulary") == set(expected_vocabulary)
+        assert [row[2:4] for row in sorted(relation_rows(storage, "entity_name_tokens"))
+                if row[:2] == ("w", "item")] == [(0, 29)]
+        # Search reads the entity rows of what it found.
+        storage.insert_entities_batch(
+            CodeEntity(key=key, file_path=file_path, entity_type="function", name=name)
+            for key, name, file_path in [renamed, *kept[1:]]
+        )
+        found = storage.run_named("search_entities", query="item", limit=100)
+        assert [row["key"] for row in found] == [key for key, _, _ in kept[1:]]
