@@ -136,7 +136,9 @@ def coupling_rows(
 
     `entity_files` maps each entity key to its file_path; `edges` are (from_key, to_key,
     edge_type, source_file) of all dependency edges. Returns the entity_coupling rows
-    (neg_total, key, inbound, outbound, total, file_path), one per entity, and the
+    (neg_total, key, inbound, outbound, total, file_path), one per coupled entity (total > 0:
+    hotspots lists the uncoupled ones from code_entities, and they were ~40% of the rows),
+    and the
     file_coupling rows (neg_total, file_path, inbound, outbound, total, entity_count), one per
     file holding an entity.
     """
@@ -162,7 +164,8 @@ def coupling_rows(
     entity_rows = []
     for key, file_path in entity_files.items():
         total = inbound[key] + outbound[key]
-        entity_rows.append((-total, key, inbound[key], outbound[key], total, file_path))
+        if total:
+            entity_rows.append((-total, key, inbound[key], outbound[key], total, file_path))
 
     # Cozo's count() counts the crossing rows of a file, not distinct callers or callees.
     file_inbound = Counter(to_file for _, to_file, _, _ in crossings)
@@ -233,7 +236,8 @@ class CouplingChanges(NamedTuple):
 
 
 class CouplingDegrees:
-    """Every entity's and file's coupling degrees, kept beside a codebase index: an update
+    """The coupled entities' and every file's coupling degrees (an entity without a row is
+    uncoupled, as in entity_coupling), kept beside a codebase index: an update
     moves them by the coupling pairs that came and went and rewrites only the rows that
     moved. (Counting them again in Cozo for the ~90 files one edited file couples to took
     90-180 ms of the 200 ms an update may take.)"""
@@ -274,32 +278,42 @@ class CouplingDegrees:
                 if from_file is not None and to_file is not None and from_file != to_file:
                     move(file_moves, to_file, 0, by)
                     move(file_moves, from_file, 1, by)
-        gone = set(entities_gone) - entities_new.keys()
+        gone_keys = set(entities_gone)
+        gone = gone_keys - entities_new.keys()
         changes = CouplingChanges([], [], [], [])
         for key in gone:
-            if key not in self.entity:
-                continue  # never had a row
-            inbound, outbound, file_path = self.entity.pop(key)
-            changes.entity_rows_gone.append((-(inbound + outbound), key))
-            move(file_moves, file_path, 2, -1)
-        added = {key for key in entities_new if key not in self.entity}
-        for key in added:
-            self.entity[key] = (0, 0, entities_new[key])
-            entity_moves.setdefault(key, [0, 0, 0])
-            move(file_moves, entities_new[key], 2, 1)
+            old = self.entity.pop(key, None)
+            if old is not None:
+                changes.entity_rows_gone.append((-(old[0] + old[1]), key))
+            file_path = old[2] if old is not None else file_of.get(key)
+            if file_path is not None:
+                move(file_moves, file_path, 2, -1)
+        for key, file_path in entities_new.items():
+            if key not in gone_keys:
+                move(file_moves, file_path, 2, 1)  # a new entity
         for key, (inbound_by, outbound_by, _) in entity_moves.items():
+            if key in gone:
+                continue  # removed with its rows
             old = self.entity.get(key)
             if old is None:
-                continue  # no entity (or a removed one): no row
-            inbound, outbound, file_path = old
-            new = (inbound + inbound_by, outbound + outbound_by, file_path)
-            if key not in added:
-                if new == old:
+                # An entity without a row is uncoupled; a key that is no entity has none.
+                file_path = file_of.get(key) or entities_new.get(key)
+                if file_path is None:
                     continue
-                changes.entity_rows_gone.append((-(inbound + outbound), key))
-            self.entity[key] = new
+                current = (0, 0, file_path)
+            else:
+                current = old
+            new = (current[0] + inbound_by, current[1] + outbound_by, current[2])
+            if new == current:
+                continue
+            if old is not None:
+                changes.entity_rows_gone.append((-(old[0] + old[1]), key))
             total = new[0] + new[1]
-            changes.entity_rows.append((-total, key, new[0], new[1], total, file_path))
+            if total:
+                self.entity[key] = new
+                changes.entity_rows.append((-total, key, new[0], new[1], total, new[2]))
+            else:
+                self.entity.pop(key, None)
         for file_path, (inbound_by, outbound_by, count_by) in file_moves.items():
             if (inbound_by, outbound_by, count_by) == (0, 0, 0):
                 continue
