@@ -8,7 +8,9 @@ prove that a rewrite of their Datalog leaves the rows unchanged.
 
 `time` clears what resolve.cozo writes (queries/clear_resolution.cozo), then runs
 resolve.cozo, build_search_index.cozo and build_coupling.cozo (what ingestion ran before resolution
-moved to Python: `parseltongue/resolve.py`, `parseltongue/derived.py`), timing each.
+moved to Python: `parseltongue/resolve.py`, `parseltongue/derived.py`), timing each;
+resolve.cozo returns the unresolved references, which are packed per file and written as
+the Python resolver writes them (timed apart, as `pack_unresolved`).
 `blocks` runs each `{...}` block of a script on its own: Cozo reports no per-rule times, so a
 block's ephemeral relations (`_name`) are kept as stored `prof_name` relations between blocks,
 and writes to the real relations go to scratch ones (all removed at the end).
@@ -28,12 +30,14 @@ from parseltongue.derived import pack_token_rows
 from parseltongue.file_references import unpack_rows
 from parseltongue.languages import provided_name_rows
 from parseltongue.queries import named_query
+from parseltongue.resolution import unresolved_packs
+from parseltongue.resolve import EntityRow
 from parseltongue.storage import CozoDbStorage
 
 # What resolution and the derived-relation queries write: the rows that must not change.
 RESOLVED_RELATIONS = (
     "dependency_edges",
-    "unresolved_references",
+    "file_unresolved_references",
     "entity_name_tokens",
     "name_vocabulary",
     "entity_coupling",
@@ -70,7 +74,31 @@ def rerun_and_time(storage: CozoDbStorage) -> dict[str, float]:
             postings = [[row[column] for column in POSTING_COLUMNS] for row in rows]
             storage.write_rows("put_entity_name_tokens", pack_token_rows(postings))
         seconds[query_name] = round(time.perf_counter() - started, 3)
+        if query_name == "resolve":
+            started = time.perf_counter()
+            _write_unresolved_packs(storage, rows)
+            seconds["pack_unresolved"] = round(time.perf_counter() - started, 3)
     return seconds
+
+
+def _write_unresolved_packs(storage: CozoDbStorage, rows: list[dict[str, Any]]) -> None:
+    """Pack the unresolved references resolve.cozo returned per file, and write them."""
+    entity = {
+        key: EntityRow(key, file_path, "", "", "")
+        for key, file_path in storage.query_table(
+            "?[k, f] := *code_entities{key: k, file_path: f}"
+        ).rows
+    }
+    packs = unresolved_packs(
+        (
+            (row["from_key"], row["name"], row["edge_type"], row["source_line"],
+             row["candidates"])
+            for row in rows
+        ),
+        entity,
+    )
+    for start in range(0, len(packs), 2_000):
+        storage.write_rows("put_file_unresolved_references", packs[start : start + 2_000])
 
 
 def dump_rows(storage: CozoDbStorage) -> dict[str, list[tuple[Any, ...]]]:

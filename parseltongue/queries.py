@@ -27,6 +27,11 @@ _PARAMETER_DECLARATION = re.compile(
     r"\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(((?:[^()]|\([^()]*\))*)\))?"
 )
 _DEFAULT_VALUE = re.compile(r"(?:^|;\s*)default\s+(.+?)\s*$")
+# A write to a stored relation (an ephemeral one, `_name`, is gone after the transaction).
+_STORED_WRITE = re.compile(
+    r"^[ \t{]*:(?:put|rm|create|replace|insert|update|delete|ensure|ensure_not)\s+[A-Za-z]",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,9 @@ class NamedQuery:
 
     @property
     def writes(self) -> bool:
-        """Whether the query changes the database (it returns no columns)."""
-        return not self.columns
+        """Whether the query changes the database: it returns no columns, or it also writes
+        a stored relation (resolve.cozo writes edges and returns the unresolved rows)."""
+        return not self.columns or _STORED_WRITE.search(_without_comments(self.script)) is not None
 
     def bind(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters given, with declared defaults for those left out; a ValueError
@@ -61,6 +67,10 @@ class NamedQuery:
                 f"({', '.join(self.parameters) or 'none'}); {'; '.join(problems)}"
             )
         return bound
+
+
+def _without_comments(script: str) -> str:
+    return "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
 
 
 def queries_directory() -> Path:

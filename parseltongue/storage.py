@@ -44,7 +44,7 @@ _SINGLE_WRITER_ENGINES = ("sqlite",)
 
 # Relations of earlier layouts, removed when such a database is opened (their rows are rebuilt
 # in the current layout by the next pt01).
-RETIRED_RELATIONS = ("raw_references",)
+RETIRED_RELATIONS = ("raw_references", "unresolved_references")
 _SCHEMA_CREATE = re.compile(r"^\{\s*:create\s+(\w+)\s", re.MULTILINE)
 _SCHEMA_INDEX = re.compile(r"^\{\s*::index\s+create\s+(\w+):(\w+)\s", re.MULTILINE)
 
@@ -446,12 +446,12 @@ class CozoDbStorage:
             list(result["headers"]), result["rows"], (time.perf_counter() - started) * 1000
         )
 
-    def run_named_table(self, name: str, **params: Any) -> QueryResult:
+    def run_named_table(self, name: str, /, **params: Any) -> QueryResult:
         """Run the named read-only query `name`, returning headers and rows."""
         query = named_query(name)
         return self.query_table(query.script, query.bind(params))
 
-    def run_named(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def run_named(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run the named read-only query `queries/NAME.cozo` with its declared parameters.
 
         A parameter the query declares with a default may be left out. The rows are dicts
@@ -483,7 +483,7 @@ class CozoDbStorage:
         self._execute(named_query(query_name).script, {"rows": rows})
         return len(rows)
 
-    def run_named_write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def run_named_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run a named query that writes (schema changes, clearing, resolution)."""
         query = named_query(name)
         return self.query(query.script, query.bind(params))

@@ -79,9 +79,9 @@ def recorded_answers(storage: CozoDbStorage) -> dict[str, Any]:
 
 def unresolved_rows(storage: CozoDbStorage) -> list[list[Any]]:
     """Every unresolved reference: from_key, name, edge_type, source_line, candidates."""
-    return [list(row) for row in storage.query_table(
-        "?[f, n, t, l, c] := *unresolved_references{from_key: f, name: n, edge_type: t, "
-        "source_line: l, candidates: c}").rows]
+    rows = storage.run_named("unresolved_references", limit=1_000_000)
+    return [[row["from_key"], row["name"], row["edge_type"], row["source_line"],
+             row["candidates"]] for row in rows]
 
 
 def ingest_fixtures(database: str) -> CozoDbStorage:

@@ -17,6 +17,7 @@ import pytest
 from project_trees import python_module, rust_module, write, write_mixed_project
 
 from parseltongue.integrity import verify_parallel_data_integrity_check
+from parseltongue.resolution import unpack_unresolved
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import (
     ROW_FORMAT,
@@ -174,6 +175,15 @@ def test_a_database_of_another_row_format_is_rebuilt(
     assert "settings or the Parseltongue version" in summary.full_rebuild_reason
 
 
+def unresolved_of(storage: CozoDbStorage, entity: str, name: str) -> list[dict]:
+    """The unresolved references to `name` made by the entity called `entity`."""
+    [key] = storage.query_read_only(
+        "?[key] := *code_entities:by_name{name: $entity, key}", {"entity": entity}
+    )
+    rows = storage.run_named("unresolved_references", name=name, limit=100_000)
+    return [row for row in rows if row["from_key"] == key["key"]]
+
+
 def _shapes_project(root: Path, users: int) -> Path:
     """Two classes with a method of the same name, many functions calling it on one of
     them (typed receivers), on an untyped value and unqualified."""
@@ -209,11 +219,8 @@ def test_a_renamed_method_re_resolves_only_references_that_can_reach_its_class(
     summary = streamer.stream_directory(root)
     assert summary.entities_resolved == 24
     assert_equals_full_rebuild(storage, root)
-    typed = storage.query_read_only(
-        "?[line, candidates] := *unresolved_references{from_key, name: 'shape.area',"
-        " source_line: line, candidates}, *code_entities{key: from_key, name: 'typed_3'}"
-    )
-    assert [(row["line"], row["candidates"]) for row in typed] == [(6, 0)]
+    typed = unresolved_of(storage, "typed_3", "shape.area")
+    assert [(row["source_line"], row["candidates"]) for row in typed] == [(6, 0)]
     # A top-level `area` in two files: the last resort sees its definitions change, so the
     # unqualified calls are reached (pinned to the first, then counted 2), no others.
     write(root / "geometry.py", "def area():\n    return 0\n")
@@ -224,11 +231,59 @@ def test_a_renamed_method_re_resolves_only_references_that_can_reach_its_class(
     summary = streamer.stream_directory(root)
     assert summary.entities_resolved == 12
     assert_equals_full_rebuild(storage, root)
-    plain = storage.query_read_only(
-        "?[candidates] := *unresolved_references{from_key, name: 'area', candidates},"
-        " *code_entities{key: from_key, name: 'plain_7'}"
-    )
+    plain = unresolved_of(storage, "plain_7", "area")
     assert [row["candidates"] for row in plain] == [2]
+
+
+def unresolved_packs(storage: CozoDbStorage) -> dict[str, list[tuple]]:
+    """file -> the rows of its stored pack, unpacked (the pack's text checked sorted)."""
+    packs = {}
+    for row in storage.run_named("rows_file_unresolved_references"):
+        rows = unpack_unresolved(row["references"])
+        assert rows == sorted(rows) and len(rows) == row["reference_count"] > 0
+        packs[row["file_path"]] = [(name, line, candidates)
+                                   for _key, name, _type, line, candidates in rows]
+    return packs
+
+
+def test_an_update_rewrites_the_packs_of_callers_in_other_files(
+    tmp_path: Path, streamer: CodebaseStreamer
+) -> None:
+    """A caller's unresolved references live in its own file's pack: when a change of
+    another file makes its call unresolved (or resolved again), that pack is rewritten,
+    keeping the rows of the entities not re-resolved, and goes when it empties."""
+    root = tmp_path / "project"
+    write(root / "lib.py", "def helper():\n    return 1\n")
+    write(root / "user.py", (
+        "from lib import helper\n\n\ndef use():\n    return helper()\n\n\n"
+        "def other(items):\n    items.append(1)\n"
+    ))
+    write(root / "only.py", "from lib import helper\n\n\ndef go():\n    return helper()\n")
+    age_tree(root)
+    first = streamer.stream_directory(root)
+    storage = streamer.storage()
+    assert unresolved_packs(storage) == {"user.py": [("items.append", 9, 0)]}
+    write(root / "lib.py", "def helper_v2():\n    return 1\n")
+    summary = streamer.stream_directory(root)
+    assert summary.incremental and summary.files_changed == 1
+    assert unresolved_packs(storage) == {
+        "only.py": [("helper", 5, 0)],
+        # Sorted by entity key first: `other` before `use`.
+        "user.py": [("items.append", 9, 0), ("helper", 5, 0)],
+    }
+    assert summary.unresolved_references == first.unresolved_references + 2 == 3
+    assert_equals_full_rebuild(storage, root)
+    write(root / "lib.py", "def helper():\n    return 2\n")
+    summary = streamer.stream_directory(root)
+    assert unresolved_packs(storage) == {"user.py": [("items.append", 9, 0)]}
+    assert summary.unresolved_references == 1
+    assert_equals_full_rebuild(storage, root)
+    # The caller's own file changes: its pack is its new rows alone, never the old ones.
+    write(root / "user.py", "def other(items):\n    items.extend(1)\n")
+    summary = streamer.stream_directory(root)
+    assert unresolved_packs(storage) == {"user.py": [("items.extend", 2, 0)]}
+    assert summary.unresolved_references == 1
+    assert_equals_full_rebuild(storage, root)
 
 
 # -- the property: any edit sequence ends where a full rebuild of the final tree would --------
@@ -1050,11 +1105,17 @@ class _IncrementalDatabase:
             assert parsed == summary.files_collected, self.history
         assert summary.incremental, (self.history, summary.full_rebuild_reason)
         with CodebaseStreamer(self.config) as full:
-            full.stream_directory(self.root)
+            rebuilt = full.stream_directory(self.root)
             report = verify_parallel_data_integrity_check(
                 full.storage(), self.storage, include_derived=True
             )
         assert report.identical, "\n".join([*self.history, report.describe()])
+        # The update's totals are the kept ones adjusted, not counted: they must agree too.
+        assert _totals(summary) == _totals(rebuilt), self.history
+
+
+def _totals(summary: IngestionSummary) -> tuple[int, int, int]:
+    return summary.entities, summary.edges, summary.unresolved_references
 
 
 def run_edit_sequence(root: Path, seed: int, steps: int, mode: str = "stream") -> None:

@@ -15,6 +15,8 @@ from parseltongue.integrity import (
     INTEGRITY_KEY_COLUMNS,
     verify_parallel_data_integrity_check,
 )
+from parseltongue.packed import pack_lines
+from parseltongue.resolution import pack_unresolved, unpack_unresolved
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
@@ -86,12 +88,46 @@ def test_differences_are_reported_by_relation_with_samples(tmp_path: Path) -> No
 def test_sequential_and_parallel_agree_on_a_small_tree(tmp_path: Path) -> None:
     root = write_mixed_project(tmp_path / "project", python_files=40, rust_files=40)
     write(root / "bad.py", "def broken(:\n    pass\n")
+    # Unresolved references of several entities in one file, made out of their sorted order.
+    write(root / "external.py", "".join(
+        f"def zz_{n}(x):\n    x.pop()\n    return x.append(1)\n\n\n" for n in (9, 3, 7, 1)
+    ) + "class Aa:\n    def go(self, x):\n        return x.zz()\n")
     with (
         ingested(root, "mem", parallel=False) as sequential,
         ingested(root, "mem", parallel=True) as parallel,
     ):
         report = verify_parallel_data_integrity_check(sequential.storage(), parallel.storage())
+        packs = [streamer.storage().run_named("rows_file_unresolved_references")
+                 for streamer in (sequential, parallel)]
     assert report.identical, report.describe()
+    # The parallel run resolves its entities in another order: the packs are sorted, so their
+    # text is the same (the comparison above is of that text).
+    assert packs[0] == packs[1] and len(packs[0]) >= 40
+    [external] = [pack for pack in packs[0] if pack["file_path"] == "external.py"]
+    assert external["reference_count"] == 9
+    for pack in packs[0]:
+        rows = unpack_unresolved(pack["references"])
+        assert rows == sorted(rows) and len(rows) == pack["reference_count"]
+        assert pack_lines(rows) == pack["references"]
+
+
+def test_a_pack_that_differs_is_a_changed_row(tmp_path: Path) -> None:
+    root = write_mixed_project(tmp_path / "project", python_files=4, rust_files=3)
+    with (
+        ingested(root, "mem", parallel=False) as first,
+        ingested(root, "mem", parallel=False) as second,
+    ):
+        [file_path, count, references] = second.storage().run_named_table(
+            "rows_file_unresolved_references"
+        ).rows[0]
+        rows = unpack_unresolved(references)
+        second.storage().write_rows(
+            "put_file_unresolved_references", [pack_unresolved(file_path, rows[1:])]
+        )
+        report = verify_parallel_data_integrity_check(first.storage(), second.storage())
+    assert report.differing_relations == ["file_unresolved_references"]
+    [(row_a, row_b)] = report.relations["file_unresolved_references"].changed
+    assert (row_a[:2], row_b[:2]) == ((file_path, count), (file_path, count - 1))
 
 
 @pytest.mark.slow

@@ -37,6 +37,7 @@ GRAPH_QUERIES = (
     "file_hotspots",
     "stats_totals",
     "stats_breakdown",
+    "unresolved_references",
 )
 
 
@@ -283,6 +284,66 @@ def test_search_returns_the_entity_row_fields(code_graph_storage) -> None:
         "match": "exact",
         "rank": 0,
     }
+
+
+# -- unresolved references ----------------------------------------------------------------
+
+
+def unresolved(storage: CozoDbStorage, **params: object) -> list[tuple]:
+    rows = storage.run_named("unresolved_references", **params)
+    return [(row["file_path"], row["source_line"], row["name"], row["candidates"])
+            for row in rows]
+
+
+def test_unresolved_references_are_unpacked_one_per_row_in_file_and_line_order(
+    code_graph_storage,
+) -> None:
+    rows = code_graph_storage.run_named("unresolved_references")
+    # Every packed reference, once: the packs' counts add up, and the rows are theirs.
+    packs = code_graph_storage.run_named("rows_file_unresolved_references")
+    assert len(rows) == sum(pack["reference_count"] for pack in packs) == 11
+    assert len(rows) == code_graph_storage.get_stats().unresolved_references
+    assert unresolved(code_graph_storage)[:4] == [
+        ("app/service.py", 12, "bool", 0),
+        ("app/service.py", 12, "order.get", 0),
+        ("app/util.py", 5, "sum", 0),
+        ("src/lib.rs", 12, "String", 0),
+    ]
+    [sum_call] = [row for row in rows if row["name"] == "sum"]
+    assert sum_call == {
+        "from_key": key_of(code_graph_storage, "format_total"),
+        "name": "sum",
+        "edge_type": "calls",
+        "source_line": 5,
+        "candidates": 0,
+        "file_path": "app/util.py",
+    }
+
+
+def test_unresolved_references_by_file_prefix_name_and_limit(code_graph_storage) -> None:
+    assert {row[0] for row in unresolved(code_graph_storage, file_prefix="src/")} == {
+        "src/lib.rs"
+    }
+    assert len(unresolved(code_graph_storage, file_prefix="src/")) == 8
+    assert unresolved(code_graph_storage, name="Vec") == [
+        ("src/lib.rs", 12, "Vec", 0),
+        ("src/lib.rs", 16, "Vec", 0),
+    ]
+    assert unresolved(code_graph_storage, name="Vec", file_prefix="app/") == []
+    assert unresolved(code_graph_storage, name="order") == []  # the whole name, not a part
+    assert unresolved(code_graph_storage, limit=2) == unresolved(code_graph_storage)[:2]
+
+
+def test_unresolved_references_find_a_name_json_escapes() -> None:
+    """The name filter skips files whose packed text lacks the name as JSON writes it."""
+    odd = 'nx.sub\n.deep."h"'
+    with CozoDbStorage.new_mem() as storage:
+        storage.write_rows("put_file_unresolved_references", [
+            ["a.py", 2, '["python:fn:f:__a:T1","nx.sub\\n.deep.\\"h\\"","calls",3,0]\n'
+                        '["python:fn:f:__a:T1","plain","calls",4,2]'],
+        ])
+        assert unresolved(storage, name=odd) == [("a.py", 3, odd, 0)]
+        assert unresolved(storage, name="plain") == [("a.py", 4, "plain", 2)]
 
 
 # -- statistics ---------------------------------------------------------------------------

@@ -121,11 +121,11 @@ def test_calls_resolve_through_scopes_classes_types_and_imports(
 def test_an_ambiguous_or_external_call_is_kept_unresolved_with_its_candidates(
     python_graph: CozoDbStorage,
 ) -> None:
-    rows = python_graph.query_read_only(
-        "?[name, line, candidates] := *unresolved_references{from_key, name, source_line: line,"
-        " candidates}, *code_entities{key: from_key, name: 'run'}"
-    )
-    assert {(r["name"], r["line"], r["candidates"]) for r in rows} == {
+    [run] = python_graph.query_read_only("?[key] := *code_entities:by_name{name: 'run', key}")
+    rows = python_graph.run_named("unresolved_references", limit=100_000)
+    assert {
+        (r["name"], r["source_line"], r["candidates"]) for r in rows if r["from_key"] == run["key"]
+    } == {
         ("normalise", 13, 2),  # defined in util.py and other.py, imported by neither
         ("x.append", 15, 0),  # a list method: outside the codebase
     }
@@ -204,7 +204,5 @@ def test_names_the_language_provides_are_not_pinned_to_a_lookalike(tmp_path: Pat
         storage = streamer.storage()
         assert edges(storage, "calls") == set()  # `len` is Python's, whatever helpers/ defines
         assert edges(storage, "uses") == set()  # the generic `T` is not consts.rs's `const T`
-        unresolved = storage.query_read_only(
-            "?[name] := *unresolved_references{name}"
-        )
+        unresolved = storage.run_named("unresolved_references", limit=100_000)
     assert {"len", "T"} <= {row["name"] for row in unresolved}

@@ -1,11 +1,14 @@
 """Differential: the Python resolver (parseltongue/resolve.py) writes exactly the rows
-queries/resolve.cozo writes, on real engines, real grammars and real source.
+queries/resolve.cozo makes, on real engines, real grammars and real source.
 
-Each test ingests a tree with the real pipeline, loads resolution's inputs back from the
-database (entities, 'contains' edges, module paths, raw references), resolves them with
-`CodebaseIndex`, then clears the resolution and runs resolve.cozo on the same database, and
-compares the two as sets of rows. The hand-written trees also pin some edges by name, so the
-tests fail when both implementations go wrong the same way.
+Each test ingests a tree with the real pipeline and reads what its resolution wrote (the
+resolved edges, and the unresolved references unpacked from their per-file packs), loads
+resolution's inputs back from the database (entities, 'contains' edges, module paths, raw
+references) and resolves them again with `CodebaseIndex`, then clears the resolution and
+runs resolve.cozo on the same database (it writes the edges and returns the unresolved
+references: Datalog cannot pack them), and compares the three as sets of rows. The
+hand-written trees also pin some edges by name, so the tests fail when both implementations
+go wrong the same way.
 """
 
 from __future__ import annotations
@@ -30,6 +33,14 @@ from parseltongue.file_references import (
     unpack_rows,
 )
 from parseltongue.languages import provided_name_rows
+from parseltongue.packed import pack_lines
+from parseltongue.queries import named_query
+from parseltongue.resolution import (
+    load_codebase_index,
+    pack_unresolved,
+    resolve_everything,
+    unpack_unresolved,
+)
 from parseltongue.resolve import CodebaseIndex, EdgeRow, UnresolvedRow
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
@@ -106,31 +117,50 @@ def python_resolution(inputs: ResolutionInputs) -> Resolution:
     return Resolution(frozenset(edges), frozenset(unresolved))
 
 
+def _stored_edges(storage: CozoDbStorage) -> frozenset[EdgeRow]:
+    return frozenset(
+        _rows(
+            storage,
+            "?[a, b, c, d, e, f] := *dependency_edges{from_key: a, to_key: b,"
+            " edge_type: c, source_file: d, source_line: e, resolution: f},"
+            " c != 'contains'",
+        )
+    )
+
+
+def stored_resolution(storage: CozoDbStorage) -> Resolution:
+    """What the ingestion's resolution wrote: the edges, and every file's unresolved
+    references unpacked. Each pack holds the references its file's entities make, counted,
+    sorted, each once, and is the very text packing its rows makes."""
+    file_of = dict(_rows(storage, "?[k, f] := *code_entities{key: k, file_path: f}"))
+    unresolved: list[UnresolvedRow] = []
+    for file_path, count, references in _rows(
+        storage, "?[f, n, r] := *file_unresolved_references{file_path: f,"
+        " reference_count: n, references: r}"
+    ):
+        rows = unpack_unresolved(references)
+        assert rows and len(rows) == count, file_path
+        assert rows == sorted(rows) and pack_lines(rows) == references, file_path
+        assert {file_of[row[0]] for row in rows} == {file_path}
+        unresolved.extend(rows)
+    assert len(set(unresolved)) == len(unresolved)
+    return Resolution(_stored_edges(storage), frozenset(unresolved))
+
+
 def datalog_resolution(storage: CozoDbStorage) -> Resolution:
-    """Clear what ingestion resolved and run resolve.cozo on the same database."""
+    """Clear what ingestion resolved and run resolve.cozo on the same database: it writes
+    the edges and returns the unresolved references."""
     storage.run_named_write("clear_resolution")
-    storage.run_named_write(
+    assert _rows(storage, "?[f] := *file_unresolved_references{file_path: f}") == []
+    returned = storage.run_named_write(
         "resolve",
         references=unpack_rows(_packed_references(storage).items()),
         provided_names=provided_name_rows(),
     )
-    return Resolution(
-        frozenset(
-            _rows(
-                storage,
-                "?[a, b, c, d, e, f] := *dependency_edges{from_key: a, to_key: b,"
-                " edge_type: c, source_file: d, source_line: e, resolution: f},"
-                " c != 'contains'",
-            )
-        ),
-        frozenset(
-            _rows(
-                storage,
-                "?[a, b, c, d, e] := *unresolved_references{from_key: a, name: b,"
-                " edge_type: c, source_line: d, candidates: e}",
-            )
-        ),
-    )
+    columns = named_query("resolve").columns
+    unresolved = [tuple(row[column] for column in columns) for row in returned]
+    assert len(set(unresolved)) == len(unresolved)
+    return Resolution(_stored_edges(storage), frozenset(unresolved))
 
 
 def _difference(label: str, python: frozenset, datalog: frozenset, shown: int = 15) -> str:
@@ -153,12 +183,15 @@ def assert_same_rows(python: Resolution, datalog: Resolution, what: str = "") ->
 
 
 def assert_implementations_agree(storage: CozoDbStorage) -> Resolution:
-    """Resolve the stored inputs both ways; the row sets must be equal. Also: the Python
-    resolver's rows do not depend on the order entities are resolved in, and resolving some
-    entities gives exactly their rows (rows aggregate per entity). Returns the rows."""
+    """Resolve the stored inputs both ways; the row sets must equal each other and what
+    the ingestion wrote (its packs unpacked). Also: the Python resolver's rows do not depend
+    on the order entities are resolved in, and resolving some entities gives exactly their
+    rows (rows aggregate per entity). Returns the rows."""
     inputs = load_resolution_inputs(storage)
+    written = stored_resolution(storage)
     python = python_resolution(inputs)
     datalog = datalog_resolution(storage)
+    assert_same_rows(written, datalog, "(the rows ingestion wrote)")
     assert_same_rows(python, datalog)
 
     # Another order on a fresh index: its caches (members through bases, what files bind)
@@ -254,6 +287,31 @@ def test_each_language_fixture(fixture: str, tmp_path: Path) -> None:
     with ingested(tmp_path, "mem") as storage:
         resolution = assert_implementations_agree(storage)
     assert resolution.edges or resolution.unresolved
+
+
+@pytest.mark.parametrize("damage", ["count", "row"])
+def test_a_stored_pack_unlike_resolve_cozo_fails_the_comparison(
+    damage: str, tmp_path: Path
+) -> None:
+    """The comparison with what ingestion wrote can fail: one reference's candidates
+    changed (the pack still sorted and counted right), or one reference dropped."""
+    shutil.copy(FIXTURES / "shapes.py", tmp_path / "shapes.py")
+    with ingested(tmp_path, "mem") as storage:
+        [file_path, _count, references] = storage.run_named_table(
+            "rows_file_unresolved_references"
+        ).rows[0]
+        rows = unpack_unresolved(references)
+        if damage == "count":
+            from_key, name, edge_type, line, candidates = rows[0]
+            rows[0] = (from_key, name, edge_type, line, candidates + 1)
+            expected = "1 only in Python, 1 only in Datalog"
+        else:
+            del rows[-1]
+            expected = "0 only in Python, 1 only in Datalog"
+        storage.write_rows("put_file_unresolved_references", [pack_unresolved(file_path, rows)])
+        with pytest.raises(pytest.fail.Exception, match="the rows ingestion wrote") as failure:
+            assert_implementations_agree(storage)
+    assert f"unresolved_references: {expected}" in str(failure.value)
 
 
 def test_the_fixtures_cover_all_fourteen_languages(tmp_path: Path) -> None:
@@ -853,6 +911,9 @@ def test_rows_extraction_does_not_write_today(tmp_path: Path) -> None:
                  "main.py", "", "pkg"],
             ],
         )
+        # What the pipeline's resolution writes for the references now stored.
+        storage.run_named_write("clear_resolution")
+        resolve_everything(storage, load_codebase_index(storage))
         rows = readable(storage, assert_implementations_agree(storage))
     assert ("main.py:run", "pkg/sub/deep.py:h", "calls", 56, "import") in rows.edges
     assert ("main.py:run", "nx.sub\n.deep.h", "calls", 51, 0) in rows.unresolved

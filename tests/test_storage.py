@@ -114,7 +114,7 @@ def test_opening_creates_every_relation_and_index(engine: str, tmp_path: Path) -
             "code_entities:by_name",
             "dependency_edges",
             "dependency_edges:by_target",
-            "unresolved_references",
+            "file_unresolved_references",
             "source_files",
             "entity_test_reasons",
             "file_references",

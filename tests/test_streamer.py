@@ -250,6 +250,50 @@ def test_a_database_of_the_unpacked_layout_is_upgraded_and_rebuilt(tmp_path: Pat
     assert report.identical, report.describe()
 
 
+def test_a_database_of_unpacked_unresolved_references_is_upgraded_and_rebuilt(
+    tmp_path: Path,
+) -> None:
+    """A database made when unresolved references were one row each (`unresolved_references`,
+    row format 3) opens in the packed layout, and its next ingestion rebuilds it to what a
+    new one holds, with the same totals."""
+    import json
+
+    from parseltongue import CozoDbStorage
+    from parseltongue.integrity import verify_parallel_data_integrity_check
+
+    root = write_mixed_project(tmp_path / "project", python_files=4, rust_files=3)
+    database = f"rocksdb:{tmp_path / 'old.db'}"
+    ingest(root, database).close()
+    with CozoDbStorage(database) as storage:
+        settings = json.loads(storage.query("?[v] := *parseltongue_meta{key: "
+                                            "'ingestion_settings', value: v}")[0]["v"])
+        settings["row_format"] = 3
+        storage.run_named_write("put_meta_values",
+                                rows=[["ingestion_settings", json.dumps(settings, sort_keys=True)]])
+        storage.query("{::remove file_unresolved_references}\n"
+                      "{:create unresolved_references {from_key: String, name: String, "
+                      "edge_type: String, source_line: Int => candidates: Int}}")
+        storage.query("?[from_key, name, edge_type, source_line, candidates] <- "
+                      "[['k', 'n', 'calls', 1, 0]] :put unresolved_references "
+                      "{from_key, name, edge_type, source_line => candidates}")
+    with CodebaseStreamer(StreamerConfig(database=database)) as upgraded:
+        names = set(upgraded.storage().relation_names())
+        assert "file_unresolved_references" in names and "unresolved_references" not in names
+        summary = upgraded.stream_directory(root)
+        assert not summary.incremental
+        assert summary.full_rebuild_reason == (
+            "the ingestion settings or the Parseltongue version changed"
+        )
+        with ingest(root, f"rocksdb:{tmp_path / 'new.db'}") as fresh:
+            report = verify_parallel_data_integrity_check(
+                fresh.storage(), upgraded.storage(), include_derived=True
+            )
+            stats = fresh.storage().get_stats()
+    assert report.identical, report.describe()
+    assert report.relations["file_unresolved_references"].rows_a > 0
+    assert summary.unresolved_references == stats.unresolved_references > 0
+
+
 # -- statistics -------------------------------------------------------------------------------
 
 
@@ -260,7 +304,8 @@ def test_stats_totals_equal_the_rows_counted_by_query(tmp_path: Path) -> None:
         stats = streamer.storage().get_stats()
         entities = count_rows(streamer, "code_entities")
         edges = count_rows(streamer, "dependency_edges")
-        unresolved = count_rows(streamer, "unresolved_references")
+        # Packed one row per file: the references are counted, not the rows.
+        unresolved = len(streamer.storage().run_named("unresolved_references", limit=10**9))
         files = count_rows(streamer, "source_files")
         tests = count_rows(streamer, "entity_test_reasons")
     assert stats.total_entities == entities

@@ -77,7 +77,7 @@ class ServerContext:
     watcher: FileWatcher | None = None
     """Set when the server runs with --watch."""
 
-    def cached_named(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def cached_named(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run a named query once per parameter set and keep its rows."""
         key = (name, tuple(sorted((k, _hashable(v)) for k, v in params.items())))
         return self.cache.get_or_compute(key, lambda: self.storage.run_named(name, **params))
