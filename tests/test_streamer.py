@@ -11,6 +11,7 @@ import psutil
 import pytest
 from project_trees import python_module, write, write_mixed_project
 
+from parseltongue.extract import DEFAULT_LIMITS
 from parseltongue.streamer import (
     PHASE_COLLECTING,
     PHASE_DONE,
@@ -21,6 +22,8 @@ from parseltongue.streamer import (
     IngestionInterrupted,
     IngestionSummary,
     StreamerConfig,
+    _count_outcome,
+    process_file_chunk,
 )
 
 
@@ -132,8 +135,7 @@ def broken_tree(tmp_path: Path) -> Path:
     write(root / "bad" / "syntax.py", "def broken(:\n    pass\n\ndef fine():\n    pass\n")
     write(root / "bad" / "latin1.py", b"# caf\xe9\ndef cafe():\n    return '\xff'\n")
     write(root / "bad" / "binary.rs", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8)
-    # Unreadable as root too: chmod 000 does not stop root, but /proc/self/mem is a regular
-    # file that fails every read at offset 0 with EIO (nothing is mapped at address 0).
+    # A link out of the tree (to a file no read of which succeeds) is left out by the walk.
     os.symlink("/proc/self/mem", root / "bad" / "unreadable.py")
     os.symlink(root / "bad" / "gone.py", root / "bad" / "dangling.py")  # its target never existed
     os.mkfifo(root / "bad" / "pipe.py")
@@ -158,7 +160,7 @@ def test_broken_files_are_reported_and_everything_else_is_ingested(broken_tree: 
         "bad/latin1.py": ("ingested", "undecodable bytes replaced"),
         "bad/pipe.py": ("skipped", "not a regular file (a pipe, socket or device)"),
         "bad/syntax.py": ("ingested", "1 syntax error(s); recovered what parsed"),
-        "bad/unreadable.py": ("failed", "cannot read: Input/output error"),
+        "bad/unreadable.py": ("skipped", "symbolic link to a file outside the ingested root"),
     }
     assert {path: (row["status"], row["error"]) for path, row in files.items()
             if path.startswith("bad/")} == expected
@@ -167,9 +169,33 @@ def test_broken_files_are_reported_and_everything_else_is_ingested(broken_tree: 
     )
     # The healthy files and the recoverable ones are all in.
     assert summary.files_ingested == 3 + 1 + 2 + 2  # modules, __init__, Rust, syntax + latin1
-    assert summary.files_failed == 1
-    assert summary.files_skipped == 4 + 0  # binary, dangling, huge, pipe; no non-source files
+    assert summary.files_failed == 0
+    # binary, dangling, huge, pipe, the link out; no non-source files
+    assert summary.files_skipped == 5
     assert {"pkg/mod_0.py", "src/unit_1.rs", "bad/syntax.py", "bad/latin1.py"} <= entity_files
+
+
+def test_a_file_that_cannot_be_read_fails_alone_with_the_error() -> None:
+    # Unreadable as root too: chmod 000 does not stop root, but /proc/self/mem is a regular
+    # file that fails every read at offset 0 with EIO (nothing is mapped at address 0). The
+    # walk leaves links out of the tree out, so the parse task is given its path directly.
+    failed = process_file_chunk([("bad/unreadable.py", "/proc/self/mem", "python", 0)],
+                                DEFAULT_LIMITS)
+    assert [(outcome.file_path, outcome.status, outcome.note) for outcome in failed.outcomes] == [
+        ("bad/unreadable.py", "failed", "cannot read: Input/output error")
+    ]
+    # Its source_files row says so, and it brings no other row.
+    assert failed.rows["put_source_files"] == [
+        ("bad/unreadable.py", "python", "", 0, 0, "failed", "cannot read: Input/output error")
+    ]
+    assert not any(rows for name, rows in failed.rows.items() if name != "put_source_files")
+    summary = IngestionSummary("root", "mem", 1)
+    for outcome in failed.outcomes:
+        _count_outcome(outcome, summary)
+    assert (summary.files_failed, summary.files_ingested, summary.files_skipped) == (1, 0, 0)
+    assert summary.problems == [
+        FileProblem("bad/unreadable.py", "failed", "cannot read: Input/output error")
+    ]
 
 
 # -- re-ingestion -----------------------------------------------------------------------------
