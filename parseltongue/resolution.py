@@ -36,29 +36,49 @@ _ENTITY_COLUMNS = (0, 1, 2, 5, 4)
 
 @dataclass
 class ResolutionInputs:
-    """The narrow rows resolution reads, gathered from an ingestion's write batches."""
+    """The narrow rows resolution reads, gathered from an ingestion's write batches.
+
+    `indexing()` makes inputs that add each chunk straight to a new codebase index: a
+    rebuild then builds its index while the parse workers and writers are busy, instead of
+    after the last file. An update keeps the rows apart instead: they go into the kept index
+    only once the files' old rows are out.
+    """
 
     entities: list[tuple] = field(default_factory=list)
     containment: list[tuple[str, str]] = field(default_factory=list)
     module_paths: list[Sequence] = field(default_factory=list)
     references: list[Sequence] = field(default_factory=list)
+    building: CodebaseIndex | None = None
+
+    @classmethod
+    def indexing(cls) -> ResolutionInputs:
+        """Inputs that index each chunk as it is added."""
+        return cls(building=CodebaseIndex((), (), (), (), provided_name_rows()))
 
     def add_chunk(self, rows_by_query: dict[str, list], references: list[Sequence]) -> None:
         """Keep what resolution needs of one chunk's rows (by write query name) and its raw
-        references."""
-        self.entities.extend(
+        references (whole files: a chunk never splits one)."""
+        entities = [
             tuple(row[column] for column in _ENTITY_COLUMNS)
             for row in rows_by_query.get("put_entities", ())
-        )
-        self.containment.extend(
+        ]
+        containment = [
             (row[0], row[1]) for row in rows_by_query.get("put_edges", ()) if row[2] == "contains"
-        )
-        self.module_paths.extend(rows_by_query.get("put_module_paths", ()))
+        ]
+        module_paths = rows_by_query.get("put_module_paths", ())
+        if self.building is not None:
+            self.building.add_rows(entities, containment, module_paths, references)
+            return
+        self.entities.extend(entities)
+        self.containment.extend(containment)
+        self.module_paths.extend(module_paths)
         self.references.extend(references)
 
     def index(self) -> CodebaseIndex:
         """The index of these rows; the rows are let go as it takes them (a rebuild holds
         every reference of the codebase: not twice)."""
+        if self.building is not None:
+            return self.building
         index = CodebaseIndex(
             self.entities, self.containment, self.module_paths, (), provided_name_rows()
         )

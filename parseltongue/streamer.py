@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Generator
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -605,9 +606,14 @@ class CodebaseStreamer:
                     progress(0, len(to_parse.files), 0)
                 # A few changed files parse faster in this process than a worker pool starts.
                 few = plan.incremental and len(plan.to_parse) < self.config.files_per_task
-                # Resolution reads the rows written, kept narrow in memory.
-                inputs = ResolutionInputs()
-                self._write_everything(to_parse, 1 if few else jobs, summary, progress, inputs)
+                # Resolution reads the rows written, kept narrow in memory; a rebuild
+                # indexes them as they arrive (the collector paused: the index is millions
+                # of acyclic objects, traversed again at every collection otherwise).
+                inputs = ResolutionInputs() if targeted else ResolutionInputs.indexing()
+                with collector_paused() if targeted is None else nullcontext():
+                    self._write_everything(
+                        to_parse, 1 if few else jobs, summary, progress, inputs
+                    )
                 self._write_stamps(plan, summary, seen_at_ns)
                 current_phase = PHASE_RESOLVING
                 resolve_started = time.perf_counter()
