@@ -12,7 +12,7 @@ after another, so each stage's wall time is its cost in core-seconds. The stages
   passing the same parameters to a script that reads none of them: the conversion is paid
   before any script runs);
 - engine: the rest of each write (Datalog, indexes, RocksDB);
-- resolution: the codebase index and resolving references (Python);
+- resolution: building the codebase index and resolving references (Python);
 - derived rows: search tokens and coupling degrees (Python).
 
 A parallel run spreads the worker stages (parse, query pass, Python extraction) over the
@@ -143,8 +143,10 @@ def instrumented(clock: StageClock) -> Iterator[None]:
     patch(CozoDbStorage, "write_rows", write_rows)
     patch(resolution, "BackgroundWriter", _WriterInThisThread)
     patch(CodebaseIndex, "resolve_from", clock.timed("resolution", CodebaseIndex.resolve_from))
-    patch(resolution.ResolutionInputs, "index",
-          clock.timed("resolution", resolution.ResolutionInputs.index))
+    # A rebuild builds its index as chunks arrive (add_chunk), an update at the end (index).
+    for name in ("add_chunk", "index"):
+        patch(resolution.ResolutionInputs, name,
+              clock.timed("resolution", getattr(resolution.ResolutionInputs, name)))
     for name in ("search_token_rows", "coupling_rows"):
         timed = clock.timed("derived rows", getattr(derived, name))
         patch(derived, name, timed)
