@@ -273,3 +273,21 @@ def test_ratios_and_targets_are_taken_within_one_run() -> None:
     assert targets["t3_entities_per_second"]["met"] is True
     # A run that did not happen leaves its ratios open instead of failing.
     assert ratios_and_targets({})["targets"]["t1_over_t3"]["met"] is None
+
+
+def test_stage_budget_times_every_stage_and_counts_the_rows_written(tiny_corpus: Path) -> None:
+    from bench.stage_budget import STAGES, budget_markdown, measure
+    from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+
+    result = measure(tiny_corpus)
+    assert list(result["stages"]) == list(STAGES)
+    # The tree-sitter stages and the writes ran (nested stages are not counted twice).
+    for stage in ("parse", "query pass", "Python extraction", "row conversion", "engine"):
+        assert result["stages"][stage] > 0, stage
+    assert sum(result["stages"].values()) <= result["elapsed_seconds"]
+    with CodebaseStreamer(StreamerConfig(database="mem", parallel=False)) as plain:
+        summary = plain.stream_directory(tiny_corpus)
+    assert result["entities"] == summary.entities
+    assert result["rows_written"]["put_entities"] == summary.entities
+    table = budget_markdown(result)
+    assert "| parse |" in table and "entities/s" in table

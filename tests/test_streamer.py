@@ -235,88 +235,70 @@ def test_re_ingesting_an_unchanged_tree_gives_the_same_rows(tmp_path: Path) -> N
     assert report.identical, report.describe()
 
 
-def test_a_database_of_the_unpacked_layout_is_upgraded_and_rebuilt(tmp_path: Path) -> None:
-    """A database made when raw references were one row each (`raw_references`, row format
-    2) opens in the packed layout, and its next ingestion rebuilds it to what a new one holds."""
-    import json
-
-    from parseltongue import CozoDbStorage
-    from parseltongue.integrity import verify_parallel_data_integrity_check
-
-    root = write_mixed_project(tmp_path / "project", python_files=4, rust_files=3)
-    database = f"sqlite:{tmp_path / 'old.sqlite'}"
-    ingest(root, database).close()
-    # Back to the old layout, as a database of that time holds it.
-    with CozoDbStorage(database) as storage:
-        settings = json.loads(storage.query("?[v] := *parseltongue_meta{key: "
-                                            "'ingestion_settings', value: v}")[0]["v"])
-        settings["row_format"] = 2
-        storage.run_named_write("put_meta_values",
-                                rows=[["ingestion_settings", json.dumps(settings, sort_keys=True)]])
-        storage.query("{::remove file_references}\n"
-                      "{:create raw_references {from_key: String, kind: String, name: String, "
-                      "line: Int, receiver: String, scope: String, alias: String => "
-                      "file_path: String, receiver_type: String, module_path: String}}")
-        storage.query("?[from_key, kind, name, line, receiver, scope, alias, file_path, "
-                      "receiver_type, module_path] <- [['k', 'call', 'n', 1, '', '', '', 'x.py', "
-                      "'', '']] :put raw_references {from_key, kind, name, line, receiver, "
-                      "scope, alias => file_path, receiver_type, module_path}")
-    with CodebaseStreamer(StreamerConfig(database=database)) as upgraded:
-        names = set(upgraded.storage().relation_names())
-        assert "file_references" in names and "raw_references" not in names
-        summary = upgraded.stream_directory(root)
-        assert not summary.incremental
-        assert summary.full_rebuild_reason == (
-            "the ingestion settings or the Parseltongue version changed"
-        )
-        with ingest(root, f"sqlite:{tmp_path / 'new.sqlite'}") as fresh:
-            report = verify_parallel_data_integrity_check(
-                fresh.storage(), upgraded.storage(), include_derived=True
-            )
-    assert report.identical, report.describe()
+# Layouts of earlier row formats, as a database of that time holds them: the relation that
+# replaced the old one goes, the old one comes back with a row.
+EARLIER_LAYOUTS = {
+    # Raw references one row each (`raw_references`), row format 2.
+    "raw references": (
+        "sqlite", 2, "file_references", "raw_references",
+        "{::remove file_references}\n"
+        "{:create raw_references {from_key: String, kind: String, name: String, line: Int, "
+        "receiver: String, scope: String, alias: String => file_path: String, "
+        "receiver_type: String, module_path: String}}\n"
+        "{?[from_key, kind, name, line, receiver, scope, alias, file_path, receiver_type, "
+        "module_path] <- [['k', 'call', 'n', 1, '', '', '', 'x.py', '', '']] "
+        ":put raw_references {from_key, kind, name, line, receiver, scope, alias => file_path, "
+        "receiver_type, module_path}}",
+    ),
+    # Unresolved references one row each (`unresolved_references`), row format 3.
+    "unresolved references": (
+        "rocksdb", 3, "file_unresolved_references", "unresolved_references",
+        "{::remove file_unresolved_references}\n"
+        "{:create unresolved_references {from_key: String, name: String, edge_type: String, "
+        "source_line: Int => candidates: Int}}\n"
+        "{?[from_key, name, edge_type, source_line, candidates] <- [['k', 'n', 'calls', 1, 0]] "
+        ":put unresolved_references {from_key, name, edge_type, source_line => candidates}}",
+    ),
+}
 
 
-def test_a_database_of_unpacked_unresolved_references_is_upgraded_and_rebuilt(
-    tmp_path: Path,
+@pytest.mark.parametrize("layout", sorted(EARLIER_LAYOUTS))
+def test_a_database_of_an_unpacked_layout_is_upgraded_and_rebuilt(
+    tmp_path: Path, layout: str
 ) -> None:
-    """A database made when unresolved references were one row each (`unresolved_references`,
-    row format 3) opens in the packed layout, and its next ingestion rebuilds it to what a
-    new one holds, with the same totals."""
+    """A database of an earlier layout opens in the packed one, and its next ingestion
+    rebuilds it to what a new one holds, with the same totals."""
     import json
 
     from parseltongue import CozoDbStorage
     from parseltongue.integrity import verify_parallel_data_integrity_check
 
+    engine, row_format, packed, unpacked, old_layout = EARLIER_LAYOUTS[layout]
     root = write_mixed_project(tmp_path / "project", python_files=4, rust_files=3)
-    database = f"rocksdb:{tmp_path / 'old.db'}"
+    database = f"{engine}:{tmp_path / 'old.db'}"
     ingest(root, database).close()
     with CozoDbStorage(database) as storage:
         settings = json.loads(storage.query("?[v] := *parseltongue_meta{key: "
                                             "'ingestion_settings', value: v}")[0]["v"])
-        settings["row_format"] = 3
+        settings["row_format"] = row_format
         storage.run_named_write("put_meta_values",
                                 rows=[["ingestion_settings", json.dumps(settings, sort_keys=True)]])
-        storage.query("{::remove file_unresolved_references}\n"
-                      "{:create unresolved_references {from_key: String, name: String, "
-                      "edge_type: String, source_line: Int => candidates: Int}}")
-        storage.query("?[from_key, name, edge_type, source_line, candidates] <- "
-                      "[['k', 'n', 'calls', 1, 0]] :put unresolved_references "
-                      "{from_key, name, edge_type, source_line => candidates}")
+        storage.query(old_layout)
     with CodebaseStreamer(StreamerConfig(database=database)) as upgraded:
         names = set(upgraded.storage().relation_names())
-        assert "file_unresolved_references" in names and "unresolved_references" not in names
+        assert packed in names and unpacked not in names
         summary = upgraded.stream_directory(root)
         assert not summary.incremental
         assert summary.full_rebuild_reason == (
             "the ingestion settings or the Parseltongue version changed"
         )
-        with ingest(root, f"rocksdb:{tmp_path / 'new.db'}") as fresh:
+        with ingest(root, f"{engine}:{tmp_path / 'new.db'}") as fresh:
             report = verify_parallel_data_integrity_check(
                 fresh.storage(), upgraded.storage(), include_derived=True
             )
             stats = fresh.storage().get_stats()
     assert report.identical, report.describe()
-    assert report.relations["file_unresolved_references"].rows_a > 0
+    assert report.relations[packed].rows_a > 0
     assert summary.unresolved_references == stats.unresolved_references > 0
 
 
