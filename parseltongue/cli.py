@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -360,7 +361,11 @@ def pt08(
     Example: parseltongue pt08 --db rocksdb:analysis.db --port 7777 --watch ./my-project
     """
     # Imported here: FastAPI and uvicorn would add 0.3 s to every other command's start.
-    from parseltongue.server.serve import PortUnavailableError, serve_database
+    from parseltongue.server.serve import (
+        PortUnavailableError,
+        StoppedWithQueriesRunning,
+        serve_database,
+    )
 
     if watch is not None and not watch.is_dir():
         raise fail(f"not a folder: {watch}; give the folder of the codebase to --watch")
@@ -372,6 +377,12 @@ def pt08(
             )
         except PortUnavailableError as error:
             raise fail(str(error)) from None
+        except StoppedWithQueriesRunning as error:
+            # Leave at once: waiting for the engine's thread at exit would wait for the query.
+            fail(str(error))
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(1)
 
 
 app.command("serve", help="Alias of pt08: serve the code graph over HTTP.")(pt08)

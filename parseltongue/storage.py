@@ -306,6 +306,10 @@ class CozoDbStorage:
         self._client = create_database_instance_from_spec(specification)
         self._closed = False
         self._close_lock = threading.Lock()
+        # Scripts inside the engine now: one still running when the storage is closed cannot
+        # be stopped (Cozo 0.7 checks for `::kill` only between steps of a query), and closing
+        # the engine under it fails ("Already borrowed").
+        self._running = 0
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock()
             if specification.engine in _SINGLE_WRITER_ENGINES
@@ -340,11 +344,20 @@ class CozoDbStorage:
     # -- lifecycle -----------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release the engine (and a RocksDB folder's lock); the storage is unusable after."""
+        """Release the engine (and a RocksDB folder's lock); the storage is unusable after.
+
+        While a script still runs in the engine (on another thread), the engine is released
+        when the last one ends, or goes with the process: RocksDB reopens cleanly after it."""
         with self._close_lock:
             if not self._closed:
                 self._closed = True
-                self._client.close()
+                if not self._running:
+                    self._client.close()
+
+    @property
+    def scripts_running(self) -> int:
+        """How many scripts are inside the engine now (on any thread)."""
+        return self._running
 
     def __enter__(self) -> CozoDbStorage:
         return self
@@ -408,8 +421,21 @@ class CozoDbStorage:
     def _execute(
         self, script: str, params: Mapping[str, Any] | None = None, read_only: bool = False
     ) -> dict[str, Any]:
-        if self._closed:
-            raise StorageError(f"database {self.specification} is closed")
+        with self._close_lock:
+            if self._closed:
+                raise StorageError(f"database {self.specification} is closed")
+            self._running += 1
+        try:
+            return self._execute_open(script, params, read_only)
+        finally:
+            with self._close_lock:
+                self._running -= 1
+                if self._closed and not self._running:
+                    self._client.close()  # closed while this ran: released now
+
+    def _execute_open(
+        self, script: str, params: Mapping[str, Any] | None, read_only: bool
+    ) -> dict[str, Any]:
         for attempt in range(_BUSY_RETRY_LIMIT):
             try:
                 if read_only:

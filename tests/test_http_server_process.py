@@ -191,6 +191,63 @@ def test_ctrl_c_stops_the_server_cleanly_and_frees_the_database(tmp_path: Path) 
         assert reopened.get_stats().total_entities == 41
 
 
+# Four copies of every entity joined: ~10^9 rows to count, minutes of engine time, and Cozo
+# 0.7 does not interrupt a join inside one step (neither `::kill` nor `:timeout` stop it).
+ENDLESS_QUERY = (
+    "?[count(a)] := *code_entities{key: a}, *code_entities{key: b}, "
+    "*code_entities{key: c}, *code_entities{key: d}"
+)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_during_a_long_query_exits_at_once_and_frees_the_database(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    spec = ingested_rocksdb(tmp_path)
+    process, url = start_server(spec)
+    request = urllib.request.Request(
+        f"{url}/text-query", data=json.dumps({"script": ENDLESS_QUERY}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    asking = subprocess.Popen(  # the query, from another process, left waiting
+        [sys.executable, "-c", f"import urllib.request as u; u.urlopen({request.full_url!r}, "
+         f"data={request.data!r}, timeout=120)"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _engine_is_busy(url):
+            assert time.monotonic() < deadline, "the query never started"
+            time.sleep(0.1)
+        stopped = time.monotonic()
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=30)
+        assert time.monotonic() - stopped < 2
+    finally:
+        asking.kill()
+        asking.wait()
+        if process.poll() is None:  # it did not stop: do not leave it serving
+            process.kill()
+            process.wait()
+    assert process.returncode == 1
+    assert stderr.strip().splitlines()[-1] == (
+        "error: stopped with 1 query(ies) still running in the engine, which cannot interrupt "
+        "them; they are abandoned, and the database reopens cleanly"
+    )
+    assert "Traceback" not in stderr
+    with CozoDbStorage(spec) as reopened:  # the lock was released, the rows are all there
+        assert reopened.get_stats().total_entities == 41
+
+
+def _engine_is_busy(url: str) -> bool:
+    request = urllib.request.Request(
+        f"{url}/text-query", data=json.dumps({"script": "::running"}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return bool(json.loads(response.read())["rows"])
+
+
 def test_the_listening_socket_sends_small_answers_without_delay() -> None:
     # Without TCP_NODELAY a keep-alive client waited 40 ms for every answer (Nagle + delayed
     # ACK): measured 44 ms per request before, 0.6 ms after.

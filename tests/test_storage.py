@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -485,3 +486,30 @@ def test_rows_written_by_one_process_are_read_by_a_new_one(engine: str, tmp_path
         longest = storage.query("?[code] := *code_entities{key: 'k499', code}")
     assert (stats.total_entities, stats.total_edges) == (500, 499)
     assert longest == [{"code": "x" * 499}]
+
+
+def test_closing_while_a_script_runs_releases_the_engine_when_it_ends(tmp_path: Path) -> None:
+    spec = f"rocksdb:{tmp_path / 'busy.db'}"
+    storage = CozoDbStorage(spec)
+    storage.query("?[x] := x in int_range(2500) :replace numbers {x}")
+    answers: list[object] = []
+
+    def count_pairs() -> None:  # ~6 million joined rows: a second or so of engine time
+        answers.append(storage.query_read_only(
+            "?[count(a)] := *numbers{x: a}, *numbers{x: b}"))
+
+    worker = threading.Thread(target=count_pairs)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not storage.scripts_running:
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    storage.close()  # does not fail under the running script, nor wait for it
+    assert storage.scripts_running == 1
+    with pytest.raises(StorageError, match="is closed"):
+        storage.query("?[x] := x = 1")
+    worker.join()
+    assert answers == [[{"count(a)": 2500 * 2500}]]
+    # Released when the script ended: another opener gets the folder.
+    with CozoDbStorage(spec) as reopened:
+        assert reopened.query("?[count(x)] := *numbers{x}") == [{"count(x)": 2500}]
