@@ -105,3 +105,30 @@ def test_latency_report(client: TestClient, entity_keys: list[str]) -> None:
         p95 = statistics.quantiles(timings, n=20)[-1]
         print(f"{name:8s} median {medians[name]:6.2f} ms  p95 {p95:6.2f} ms  n={len(timings)}")
     assert all(median < TARGET_MILLISECONDS for median in medians.values()), medians
+
+
+MAX_DEFAULT_ANSWER_BYTES = 50_000
+
+
+def test_every_default_answer_is_bounded(client: TestClient, entity_keys: list[str]) -> None:
+    """Every GET endpoint asked with its defaults (required parameters filled with a sampled
+    entity or a search text) answers in at most 50 KB: what an agent can read whole."""
+    listing = client.get("/api-reference-documentation-help").json()["data"]
+    sizes = {}
+    for category in listing["categories"]:
+        for endpoint in category["endpoints"]:
+            if endpoint["method"] != "GET" or "{" in endpoint["path"]:
+                continue
+            params = {
+                parameter["name"]: entity_keys[0] if parameter["name"] in ("entity", "focus", "key")
+                else SEARCH_TEXTS[0]
+                for parameter in endpoint["parameters"] if parameter["required"]
+            }
+            response = client.get(endpoint["path"], params=params)
+            assert response.status_code == 200, (endpoint["path"], response.text[:300])
+            sizes[endpoint["path"]] = len(response.content)
+    print("\n".join(f"{size:>9,} B  {path}" for path, size in sorted(
+        sizes.items(), key=lambda item: -item[1])))
+    assert len(sizes) > 15
+    oversized = {path: size for path, size in sizes.items() if size > MAX_DEFAULT_ANSWER_BYTES}
+    assert not oversized, oversized

@@ -249,6 +249,27 @@ def test_communities_are_numbered_by_size_then_key(client: TestClient) -> None:
     assert clusters["total_entities"] == sum(c["entity_count"] for c in clusters["clusters"])
 
 
+def test_communities_list_their_size_and_the_members_asked_for(client: TestClient) -> None:
+    full = get_data(client, "/leiden-community-detection-clusters", {"members": 200})
+    biggest = full["communities"][0]
+    assert biggest["size"] >= 3 and len(biggest["members"]) == biggest["size"]
+    short = get_data(client, "/leiden-community-detection-clusters", {"members": 2, "limit": 1})
+    [cut] = short["communities"]
+    assert cut["size"] == biggest["size"]
+    assert cut["members"] == biggest["members"][:2] and cut["members_truncated"] is True
+    assert short["truncated"] is (full["community_count"] > 1)
+    clusters = get_data(client, "/semantic-cluster-grouping-list", {"members": 1})
+    assert all(len(c["entities"]) <= 1 for c in clusters["clusters"])
+    assert any(c["entities_truncated"] for c in clusters["clusters"])
+
+
+def test_diagnostics_lists_are_cut_at_the_limit_with_their_totals(client: TestClient) -> None:
+    one = get_data(client, "/ingestion-diagnostics-coverage-report", {"limit": 1})
+    assert one["test_entities"]["total_count"] == 2
+    assert len(one["test_entities"]["entities"]) == 1 and one["test_entities"]["truncated"]
+    assert one["ignored_files"]["truncated"] is False
+
+
 def test_folder_tree_and_coverage_come_from_what_was_ingested(client: TestClient) -> None:
     tree = get_data(client, "/folder-structure-discovery-tree", {"depth": 1})
     assert [(f["l1"], f["entity_count"]) for f in tree["folders"]] == [

@@ -26,10 +26,10 @@ CLASS_LIKE_TYPES = ("class", "struct", "interface", "trait", "enum", "impl")
 MAX_MEMBERS_LISTED = 200
 
 
-def capped_members(members: list[str]) -> dict[str, Any]:
-    """A member list cut to MAX_MEMBERS_LISTED, saying whether it was cut."""
-    return {"members": members[:MAX_MEMBERS_LISTED],
-            "members_truncated": len(members) > MAX_MEMBERS_LISTED}
+def capped_members(members: list[str], most: int = MAX_MEMBERS_LISTED) -> dict[str, Any]:
+    """A member list cut to `most` (at most MAX_MEMBERS_LISTED), saying whether it was cut."""
+    most = min(most, MAX_MEMBERS_LISTED)
+    return {"members": members[:most], "members_truncated": len(members) > most}
 
 
 def _adjacency(edges: Iterable[dict[str, Any]]) -> dict[str, set[str]]:

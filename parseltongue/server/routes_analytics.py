@@ -29,6 +29,16 @@ router = APIRouter(tags=["Graph Analysis"])
 # worker for minutes, so it asks for a scope instead.
 MAX_BETWEENNESS_NODES = 20_000
 LimitParameter = Annotated[int, limit_parameter("Most rows listed")]
+# Communities are listed as a summary by default: their sizes and first members. Every
+# member of every community was ~750 KB on a 46k-entity codebase, past what an agent reads.
+DEFAULT_COMMUNITIES_LISTED = 20
+DEFAULT_MEMBERS_LISTED = 10
+MembersParameter = Annotated[
+    int,
+    Query(ge=0, le=metrics.MAX_MEMBERS_LISTED,
+          description="Members listed per community, in key order (its size is always given; "
+          f"0..{metrics.MAX_MEMBERS_LISTED})"),
+]
 EntityFilter = Annotated[
     str, Query(max_length=MAX_TEXT_LENGTH, description="Only keys containing this text.")
 ]
@@ -62,7 +72,10 @@ def _label_propagation(context: ServerContext, prefix: str) -> list[dict[str, An
 
 @router.get("/semantic-cluster-grouping-list")
 def semantic_cluster_grouping_list(
-    context: ContextDependency, limit: LimitParameter = 100, scope: ScopeParameter = ""
+    context: ContextDependency,
+    limit: LimitParameter = DEFAULT_COMMUNITIES_LISTED,
+    members: MembersParameter = DEFAULT_MEMBERS_LISTED,
+    scope: ScopeParameter = "",
 ) -> dict[str, Any]:
     """Clusters of entities that depend on each other, by label propagation (undirected).
 
@@ -77,8 +90,8 @@ def semantic_cluster_grouping_list(
         "truncated": len(clusters) > limit,
         "clusters": [
             {"cluster_id": c["id"], "entity_count": c["size"],
-             "entities": c["members"][: metrics.MAX_MEMBERS_LISTED],
-             "entities_truncated": c["size"] > metrics.MAX_MEMBERS_LISTED,
+             "entities": c["members"][:members],
+             "entities_truncated": c["size"] > members,
              "internal_edges": c["internal_edges"], "external_edges": c["external_edges"]}
             for c in clusters[:limit]
         ],
@@ -88,7 +101,10 @@ def semantic_cluster_grouping_list(
 
 @router.get("/leiden-community-detection-clusters")
 def leiden_community_detection_clusters(
-    context: ContextDependency, limit: LimitParameter = 100, scope: ScopeParameter = ""
+    context: ContextDependency,
+    limit: LimitParameter = DEFAULT_COMMUNITIES_LISTED,
+    members: MembersParameter = DEFAULT_MEMBERS_LISTED,
+    scope: ScopeParameter = "",
 ) -> dict[str, Any]:
     """Modularity communities. Computed with Louvain (Cozo's CommunityDetectionLouvain), not
     Leiden: Cozo has no Leiden rule; `algorithm` in the answer says so."""
@@ -99,7 +115,7 @@ def leiden_community_detection_clusters(
         "modularity": metrics.modularity(communities),
         "truncated": len(communities) > limit,
         "communities": [
-            {**community, **metrics.capped_members(community["members"])}
+            {**community, **metrics.capped_members(community["members"], members)}
             for community in communities[:limit]
         ],
     }

@@ -15,6 +15,8 @@ router = APIRouter(tags=["Coverage"])
 
 MAX_DEPTH = 32
 MAX_LISTED_FILES = 1000
+# Lists are cut here unless asked for more: every ignored file of a large tree was ~320 KB.
+DEFAULT_LISTED_FILES = 50
 STATUS_INGESTED = "ingested"
 
 
@@ -149,14 +151,19 @@ def ingestion_diagnostics_coverage_report(
         DiagnosticsSection, Query(description="all, summary, test_entities, ignored_files, "
                                   "failed_files.")
     ] = DiagnosticsSection.ALL,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LISTED_FILES,
+                   description=f"Most files or entities listed per section (1..{MAX_LISTED_FILES})")
+    ] = DEFAULT_LISTED_FILES,
     scope: ScopeParameter = "",
 ) -> dict[str, Any]:
-    """Files skipped or failed at ingestion and why, and the entities classified as tests."""
+    """Files skipped or failed at ingestion and why, and the entities classified as tests:
+    counts in full, lists cut at `limit` (each says its total and whether it was cut)."""
     rows = _inventory(context, folder_prefix(context, scope))
     ignored = [_file_entry(row) for row in rows if row["status"] not in (STATUS_INGESTED,
                                                                           "failed")]
     failed = [_file_entry(row) for row in rows if row["status"] == "failed"]
-    tests = context.cached_named("http_test_entities", limit=MAX_LISTED_FILES + 1)
+    tests = context.cached_named("http_test_entities", limit=limit + 1)
     by_extension: dict[str, int] = {}
     for entry in ignored:
         by_extension[entry["extension"]] = by_extension.get(entry["extension"], 0) + 1
@@ -170,13 +177,13 @@ def ingestion_diagnostics_coverage_report(
             "files_by_status": dict(sorted(_status_counts(rows).items())),
         },
         "test_entities": {"total_count": stats.test_entities,
-                          "truncated": len(tests) > MAX_LISTED_FILES,
-                          "entities": tests[:MAX_LISTED_FILES]},
+                          "truncated": len(tests) > limit,
+                          "entities": tests[:limit]},
         "ignored_files": {"total_count": len(ignored), "by_extension": dict(sorted(
-            by_extension.items())), "truncated": len(ignored) > MAX_LISTED_FILES,
-            "files": ignored[:MAX_LISTED_FILES]},
-        "failed_files": {"total_count": len(failed), "truncated": len(failed) > MAX_LISTED_FILES,
-                         "files": failed[:MAX_LISTED_FILES]},
+            by_extension.items())), "truncated": len(ignored) > limit,
+            "files": ignored[:limit]},
+        "failed_files": {"total_count": len(failed), "truncated": len(failed) > limit,
+                         "files": failed[:limit]},
     }
     data = parts if section is DiagnosticsSection.ALL else {section.value: parts[section.value]}
     return envelope("/ingestion-diagnostics-coverage-report", data)
