@@ -1,8 +1,9 @@
 """What `parseltongue pt01` shows while it works and when it is done.
 
-A terminal gets a live progress bar (files, files/s, ETA); a log file or a CI console gets a
-quiet line every tenth of the files or every few seconds, whichever comes first, so a long run
-shows it is alive without flooding the log. The summary is a table, or one JSON object.
+A terminal gets a live progress bar (phase, files done of all, MB read, files/s, ETA); a log
+file or a CI console gets a quiet line every tenth of the files or every few seconds, whichever
+comes first, so a long run shows it is alive without flooding the log. The summary is a table,
+or one JSON object.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ class _FilesPerSecondColumn(ProgressColumn):
         return Text(f"{speed:,.0f} files/s" if speed else "– files/s", style="cyan")
 
 
+class _MegabytesColumn(ProgressColumn):
+    """The megabytes of source parsed so far (the total is not known before the end)."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.fields.get('bytes_done', 0) / 1e6:,.1f} MB", style="magenta")
+
+
 class IngestionProgress:
     """Progress and phase callbacks for `CodebaseStreamer`, drawn on stderr.
 
@@ -66,6 +74,7 @@ class IngestionProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("files"),
+                _MegabytesColumn(),
                 _FilesPerSecondColumn(),
                 TextColumn("ETA"),
                 TimeRemainingColumn(),
@@ -84,7 +93,10 @@ class IngestionProgress:
         """A new phase: the bar's label changes, or a quiet line says so."""
         now = time.monotonic()
         if self._progress is not None:
-            if self._task_id is not None:
+            # Collecting comes before the file count is known: the bar pulses until then.
+            if self._task_id is None:
+                self._task_id = self._progress.add_task(phase, total=None, bytes_done=0)
+            else:
                 self._progress.update(self._task_id, description=phase)
             return
         if phase != PHASE_PARSING:
@@ -95,8 +107,12 @@ class IngestionProgress:
         """Parse results arrived: move the bar, or print a line at each tenth / few seconds."""
         if self._progress is not None:
             if self._task_id is None:
-                self._task_id = self._progress.add_task(PHASE_PARSING, total=files_total)
-            self._progress.update(self._task_id, completed=files_done, total=files_total)
+                self._task_id = self._progress.add_task(
+                    PHASE_PARSING, total=files_total, bytes_done=bytes_done
+                )
+            self._progress.update(
+                self._task_id, completed=files_done, total=files_total, bytes_done=bytes_done
+            )
             return
         now = time.monotonic()
         fraction = files_done / files_total if files_total else 1.0

@@ -139,8 +139,8 @@ def test_pt01_on_a_terminal_draws_a_progress_bar(project: Path, tmp_path: Path) 
     terminal.close()
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.before)  # colours, cursor moves
     assert terminal.exitstatus == 0, screen
-    # The bar's columns: files done of all, files/s, ETA; then the summary table.
-    assert re.search(r"7/7 files\s+[\d,]+ files/s ETA", screen), screen
+    # The bar's columns: files done of all, MB read, files/s, ETA; then the summary table.
+    assert re.search(r"7/7 files\s+[\d.]+ MB\s+[\d,]+ files/s ETA", screen), screen
     assert "Ingestion summary" in screen
     assert "parsing 7 files" not in screen  # the quiet lines are for logs, not terminals
 
