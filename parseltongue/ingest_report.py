@@ -181,10 +181,14 @@ def summary_table(summary: IngestionSummary) -> Table:
         ("  resolving references", f"{summary.resolve_seconds:,.2f} s"),
         ("entities/s", f"{summary.entities_per_second:,.0f}"),
         ("MB/s parsed", f"{summary.megabytes_per_second:,.2f}"),
-        ("peak memory", f"{summary.peak_memory_mb:,.0f} MB"),
+        ("peak memory", f"{summary.peak_memory_mb:,.0f} MiB"),
     ]
     for label, value in rows:
         table.add_row(label, value)
+    if summary.peak_memory_measure:
+        # Below the table: in the label column it would widen the table past 80 columns.
+        table.caption = f"peak memory: {summary.peak_memory_measure}"
+        table.caption_justify = "left"
     return table
 
 

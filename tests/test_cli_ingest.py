@@ -61,6 +61,9 @@ def test_pt01_json_reports_exact_counts(project: Path, tmp_path: Path) -> None:
     ]
     assert summary["problems_total"] == 1 and summary["problems_not_shown"] == 0
     assert summary["elapsed_seconds"] > 0 and summary["peak_memory_mb"] > 0
+    assert summary["peak_memory_measure"] == (
+        "resident memory of this process and its parse workers, summed, sampled every 0.5 s"
+    )
     # The figures are the database's own.
     with CozoDbStorage(spec) as storage:
         stats = storage.get_stats()
@@ -78,6 +81,8 @@ def test_pt01_sequential_gives_the_same_counts(project: Path, tmp_path: Path) ->
     assert summary["jobs"] == 1
     assert summary["entities"] == PROJECT_ENTITIES
     assert summary["parsers_created"] == 2
+    # No workers: the figure is this process's alone, and says so.
+    assert summary["peak_memory_measure"] == "resident memory of this process, sampled every 0.5 s"
 
 
 def test_pt01_defaults_to_analysis_db_in_the_current_folder(
@@ -98,6 +103,12 @@ def test_pt01_table_summary_lists_figures_and_problem_files(
                   "dependency edges", "unresolved references", "elapsed", "entities/s",
                   "peak memory", "database"):
         assert label in result.stdout, label
+    # The memory figure says what it measures (a sum over processes, sampled), in MiB.
+    assert re.search(r"│ peak memory\s+│\s+[\d,]+ MiB │", result.stdout), result.stdout
+    assert (
+        "peak memory: resident memory of this process and its parse workers, summed, "
+        "sampled every 0.5 s" in " ".join(result.stdout.split())
+    ), result.stdout
     entities = re.search(r"│ entities\s+│\s+([\d,]+) │", result.stdout)
     assert entities is not None and entities.group(1) == f"{PROJECT_ENTITIES:,}"
     assert "Problem files (1)" in result.stdout
