@@ -15,6 +15,7 @@ from rich.table import Table
 from parseltongue import __version__
 from parseltongue.ingest_report import (
     IngestionProgress,
+    how_to_list_problems,
     problems_table,
     summary_as_json,
     summary_table,
@@ -224,6 +225,10 @@ def pt01(
     problems = problems_table(summary)
     if problems is not None:
         stdout_console.print(problems)
+        # Not wrapped: the command in it is copied whole.
+        stdout_console.print(
+            how_to_list_problems(db), soft_wrap=True, highlight=False, markup=False
+        )
 
 
 FormatOption = Annotated[

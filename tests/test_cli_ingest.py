@@ -156,15 +156,32 @@ def test_pt01_on_a_terminal_draws_a_progress_bar(project: Path, tmp_path: Path) 
     assert "parsing 7 files" not in screen  # the quiet lines are for logs, not terminals
 
 
-def test_pt01_bounds_the_list_of_problem_files(tmp_path: Path) -> None:
+def test_pt01_groups_problem_files_by_reason_and_names_the_query_that_lists_them(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "project"
     for index in range(25):
         write(root / f"broken_{index:02}.py", "def broken(:\n    pass\n")
-    result = run_cli("pt01", str(root), "--db", "mem")
+    (root / "blob.py").write_bytes(b"\x00\x01binary")
+    spec = f"rocksdb:{tmp_path / 'a.db'}"
+    result = run_cli("pt01", str(root), "--db", spec)
     assert result.returncode == 0, result.stderr
-    assert "Problem files (25)" in result.stdout
-    assert "broken_19.py" in result.stdout and "broken_20.py" not in result.stdout
-    assert "and 5 more (see source_files)" in result.stdout
+    assert "Problem files (26), by reason" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if re.match(r"│\s+\d+ │", line)]
+    assert [row.split("│")[1:3] for row in rows] == [
+        ["    25 ", " ingested "], ["     1 ", " skipped  "],
+    ]
+    assert "broken_02.py" in result.stdout and "broken_03.py" not in result.stdout
+    assert "and 22 more" in result.stdout
+    hint = f"list them all: parseltongue query --name problem_files --db {spec}"
+    assert hint in result.stdout.splitlines()  # one line, so it can be copied whole
+    # The query the hint names lists every one of them.
+    listed = run_cli("query", "--name", "problem_files", "--db", spec, "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    problem_rows = json.loads(listed.stdout)
+    assert len(problem_rows) == 26
+    assert problem_rows[-1] == {"file_path": "blob.py", "status": "skipped",
+                                "reason": "binary content (NUL bytes) in a source-named file"}
 
 
 def test_pt01_on_a_missing_folder_fails_with_one_line(tmp_path: Path) -> None:
