@@ -20,11 +20,13 @@ from parseltongue.ingest_report import (
     summary_as_json,
     summary_table,
 )
-from parseltongue.queries import named_query
+from parseltongue.queries import listed_named_queries, named_query
 from parseltongue.remote import RemoteQueryClient
 from parseltongue.repl import run_shell
 from parseltongue.results import (
     OutputFormat,
+    named_queries_json,
+    named_queries_table,
     parse_parameters,
     result_csv,
     result_json,
@@ -259,6 +261,17 @@ def _print_result(result: QueryResult, output_format: OutputFormat) -> None:
         wide_console_unless_terminal(stdout_console).print(result_table(result))
 
 
+def _print_named_queries(include_internal: bool, output_format: OutputFormat) -> None:
+    queries = listed_named_queries(include_internal)
+    if output_format is OutputFormat.JSON:
+        sys.stdout.write(named_queries_json(queries) + "\n")
+        return
+    title = "named queries (run one: parseltongue query --name NAME --param k=v ...)"
+    stdout_console.print(named_queries_table(queries, title))
+    if not include_internal:
+        stdout_console.print("(--list --all shows the internal ones too)", highlight=False)
+
+
 @app.command()
 def query(
     datalog: Annotated[
@@ -276,12 +289,30 @@ def query(
         typer.Option("--param", help="A parameter NAME=VALUE; VALUE is JSON when it parses."),
     ] = None,
     output_format: FormatOption = OutputFormat.TABLE,
+    list_queries: Annotated[
+        bool,
+        typer.Option(
+            "--list", help="List the named queries a person asks, their parameters and answers."
+        ),
+    ] = False,
+    list_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="With --list: every named query, also the internal ones (writes, row dumps, "
+            "server and resolution helpers).",
+        ),
+    ] = False,
 ) -> None:
     """Run a read-only Datalog query and print its rows; a query that writes is refused.
 
     Example: parseltongue query --db rocksdb:analysis.db --name reverse_callers
     --param entity=rust:fn:main:__src_main:T1 --format json
+    (the named queries: parseltongue query --list)
     """
+    if list_queries or list_all:
+        _print_named_queries(list_all, output_format)
+        return
     source = _read_query_source(datalog, file, name)
     try:
         params = parse_parameters(param or [])

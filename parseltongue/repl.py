@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from parseltongue.queries import load_named_queries, named_query
+from parseltongue.queries import listed_named_queries, named_query
 from parseltongue.results import (
     OutputFormat,
-    describe_parameters,
+    named_queries_table,
     parse_parameters,
     result_csv,
     result_json,
@@ -49,7 +48,7 @@ Commands (a line that starts with one colon and is not a query option):
     :help                 this text
     :relations            the stored relations
     :schema REL           the columns of relation REL
-    :queries              the named queries, their parameters and columns
+    :queries [all]        the named queries a person asks (all: every one that reads)
     :run NAME k=v ...     run a named query (values are JSON when they parse: hops=3)
     :format table|json|csv
     :quit                 leave (also Ctrl-D)
@@ -214,19 +213,17 @@ class DatalogShell:
             raise ValueError("give one relation name: :schema code_entities")
         self._show(self.runner.query_table(f"::columns {arguments[0]}"))
 
-    def _queries(self, _arguments: list[str]) -> None:
-        table = Table(title="named queries (:run NAME k=v ...)", title_justify="left")
-        for header in ("name", "parameters", "columns", "answers"):
-            table.add_column(header, overflow="fold")
-        for query in load_named_queries().values():
-            if not query.writes:
-                table.add_row(
-                    query.name,
-                    describe_parameters(query.parameter_descriptions),
-                    ", ".join(query.columns),
-                    query.description,
-                )
-        self.console.print(table)
+    def _queries(self, arguments: list[str]) -> None:
+        if arguments not in ([], ["all"]):
+            raise ValueError("give nothing (the queries a person asks) or all: :queries all")
+        # The shell only reads: queries that write are left out even of `all`.
+        queries = [
+            query for query in listed_named_queries(include_internal=arguments == ["all"])
+            if not query.writes
+        ]
+        self.console.print(named_queries_table(queries, "named queries (:run NAME k=v ...)"))
+        if not arguments:
+            self.console.print("(:queries all lists the internal ones too)", style="dim")
 
     def _run(self, arguments: list[str]) -> None:
         if not arguments:

@@ -155,9 +155,16 @@ def test_piped_commands_list_relations_schema_and_queries(
     output = run_repl(code_graph_database, script, tmp_path).stdout
     assert "code_entities" in output and "entity_name_tokens" in output
     assert "source_line" in output and "resolution" in output
-    assert "reverse_callers" in output and "$entity (the entity key)" in output
+    assert "reverse_callers" in output and "entity, edge_types=" in output
+    assert "rows_source_files" not in output  # internal: only `:queries all` lists it
     assert "format: csv" in output
     assert "\ndependency_edges," in output
+
+
+def test_queries_all_lists_the_internal_queries_that_read() -> None:
+    output = feed(":queries all")
+    assert "rows_source_files" in output and "hotspots" in output
+    assert "put_edges" not in output  # the shell only reads
 
 
 def test_piped_format_json_and_bad_commands(code_graph_database: str, tmp_path: Path) -> None:
