@@ -1,4 +1,4 @@
-"""What `parseltongue pt01` shows while it works and when it is done.
+"""What `parseltongue ingest` (alias pt01) shows while it works and when it is done.
 
 A terminal gets a live progress bar (phase, files done of all, MB read, files/s, ETA); a log
 file or a CI console gets a quiet line every tenth of the files or every few seconds, whichever

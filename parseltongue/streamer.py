@@ -642,7 +642,7 @@ class CodebaseStreamer:
                 self._cache.forget()
                 self._set_status(
                     f"interrupted: {summary.files_written} of {len(plan.to_parse)} files "
-                    f"written, stopped while {current_phase}; run pt01 again"
+                    f"written, stopped while {current_phase}; run the ingestion again"
                 )
                 raise IngestionInterrupted(summary, current_phase) from None
             except BaseException:

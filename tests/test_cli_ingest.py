@@ -1,4 +1,4 @@
-"""`parseltongue pt01`, run as a user runs it: a real process, real files, a real database."""
+"""`parseltongue ingest` (alias pt01) as a user runs it: a real process, files and database."""
 
 from __future__ import annotations
 
@@ -214,10 +214,24 @@ def test_pt01_on_sled_fails_with_one_line_naming_the_engines(
     assert "Traceback" not in result.stderr
 
 
-def test_pt01_help_has_an_example() -> None:
-    result = run_cli("pt01", "--help")
+def test_ingest_help_has_an_example_and_pt01_says_it_is_the_alias() -> None:
+    result = run_cli("ingest", "--help")
     assert result.returncode == 0
-    assert "Example: parseltongue pt01" in result.stdout
+    assert "Example: parseltongue ingest ./my-project" in result.stdout
+    alias = run_cli("pt01", "--help")
+    assert alias.returncode == 0
+    assert "Alias of ingest" in alias.stdout and "--max-file-bytes" in alias.stdout
+
+
+def test_ingest_and_pt01_are_one_command(project: Path, tmp_path: Path) -> None:
+    spec = f"rocksdb:{tmp_path / 'analysis.db'}"
+    first = run_cli("ingest", str(project), "--db", spec, "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["entities"] == PROJECT_ENTITIES
+    # The alias finds the database the documented name made: nothing changed, nothing parsed.
+    again = json.loads(run_cli("pt01", str(project), "--db", spec, "--json").stdout)
+    assert again["incremental"] and not again["resolved"]
+    assert again["entities"] == PROJECT_ENTITIES
 
 
 @pytest.mark.slow
