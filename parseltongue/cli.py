@@ -16,15 +16,18 @@ from rich.table import Table
 from parseltongue import __version__
 from parseltongue.ingest_report import (
     IngestionProgress,
+    how_to_list_problems,
     problems_table,
     summary_as_json,
     summary_table,
 )
-from parseltongue.queries import named_query
+from parseltongue.queries import listed_named_queries, named_query
 from parseltongue.remote import RemoteQueryClient
 from parseltongue.repl import run_shell
 from parseltongue.results import (
     OutputFormat,
+    named_queries_json,
+    named_queries_table,
     parse_parameters,
     result_csv,
     result_json,
@@ -82,7 +85,7 @@ def open_storage(specification: str, must_exist: bool = True) -> CozoDbStorage:
         if must_exist and parsed.path and not Path(parsed.path).expanduser().exists():
             raise fail(
                 f"no database at {parsed.path!r}; create one with: "
-                f"parseltongue pt01 DIR --db {specification}"
+                f"parseltongue ingest DIR --db {specification}"
             )
         return CozoDbStorage(parsed)
     except (StorageError, ValueError) as error:
@@ -152,8 +155,8 @@ def stats(
         stdout_console.print(breakdown)
 
 
-@app.command()
-def pt01(
+@app.command("ingest")
+def ingest(
     folder: Annotated[Path, typer.Argument(help="The folder to ingest.", show_default=False)],
     db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
     parallel: Annotated[
@@ -183,7 +186,7 @@ def pt01(
     files are parsed, deleted files' rows are removed, and the summary counts each kind.
     Another folder, another --max-file-bytes or --full rebuild everything.
 
-    Example: parseltongue pt01 ./my-project --db rocksdb:analysis.db --jobs 2
+    Example: parseltongue ingest ./my-project --db rocksdb:analysis.db --jobs 2
     """
     if not folder.exists():
         raise fail(f"no such folder: {folder}; give the folder of the codebase to ingest")
@@ -211,7 +214,7 @@ def pt01(
         )
         raise fail(
             f"interrupted: stopped the ingestion of {folder} {stopped}. The database {db} "
-            "opens, but is incomplete: run pt01 again.",
+            "opens, but is incomplete: run the ingestion again.",
             exit_code=130,
         ) from None
     except (StorageError, OSError) as error:
@@ -225,6 +228,10 @@ def pt01(
     problems = problems_table(summary)
     if problems is not None:
         stdout_console.print(problems)
+        # Not wrapped: the command in it is copied whole.
+        stdout_console.print(
+            how_to_list_problems(db), soft_wrap=True, highlight=False, markup=False
+        )
 
 
 FormatOption = Annotated[
@@ -255,6 +262,17 @@ def _print_result(result: QueryResult, output_format: OutputFormat) -> None:
         wide_console_unless_terminal(stdout_console).print(result_table(result))
 
 
+def _print_named_queries(include_internal: bool, output_format: OutputFormat) -> None:
+    queries = listed_named_queries(include_internal)
+    if output_format is OutputFormat.JSON:
+        sys.stdout.write(named_queries_json(queries) + "\n")
+        return
+    title = "named queries (run one: parseltongue query --name NAME --param k=v ...)"
+    stdout_console.print(named_queries_table(queries, title))
+    if not include_internal:
+        stdout_console.print("(--list --all shows the internal ones too)", highlight=False)
+
+
 @app.command()
 def query(
     datalog: Annotated[
@@ -272,12 +290,30 @@ def query(
         typer.Option("--param", help="A parameter NAME=VALUE; VALUE is JSON when it parses."),
     ] = None,
     output_format: FormatOption = OutputFormat.TABLE,
+    list_queries: Annotated[
+        bool,
+        typer.Option(
+            "--list", help="List the named queries a person asks, their parameters and answers."
+        ),
+    ] = False,
+    list_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="With --list: every named query, also the internal ones (writes, row dumps, "
+            "server and resolution helpers).",
+        ),
+    ] = False,
 ) -> None:
     """Run a read-only Datalog query and print its rows; a query that writes is refused.
 
     Example: parseltongue query --db rocksdb:analysis.db --name reverse_callers
     --param entity=rust:fn:main:__src_main:T1 --format json
+    (the named queries: parseltongue query --list)
     """
+    if list_queries or list_all:
+        _print_named_queries(list_all, output_format)
+        return
     source = _read_query_source(datalog, file, name)
     try:
         params = parse_parameters(param or [])
@@ -385,6 +421,10 @@ def pt08(
             os._exit(1)
 
 
+# The PRD's name for ingestion; scripts, CI and the benchmarks call it.
+app.command("pt01", help="Alias of ingest (the PRD's name): ingest a folder into a database.")(
+    ingest
+)
 app.command("serve", help="Alias of pt08: serve the code graph over HTTP.")(pt08)
 
 

@@ -1,13 +1,16 @@
-"""What `parseltongue pt01` shows while it works and when it is done.
+"""What `parseltongue ingest` (alias pt01) shows while it works and when it is done.
 
-A terminal gets a live progress bar (files, files/s, ETA); a log file or a CI console gets a
-quiet line every tenth of the files or every few seconds, whichever comes first, so a long run
-shows it is alive without flooding the log. The summary is a table, or one JSON object.
+A terminal gets a live progress bar (phase, files done of all, MB read, files/s, ETA); a log
+file or a CI console gets a quiet line every tenth of the files or every few seconds, whichever
+comes first, so a long run shows it is alive without flooding the log. The summary is a table,
+or one JSON object.
 """
 
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
@@ -24,11 +27,14 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from parseltongue.streamer import PHASE_PARSING, IngestionSummary
+from parseltongue.streamer import PHASE_PARSING, FileProblem, IngestionSummary
 
-# Problem files listed in the table summary, and in the JSON one, before "and N more".
-PROBLEMS_SHOWN = 20
+# Paths shown for each reason in the table summary; problems in the JSON one before it stops.
+EXAMPLES_PER_REASON = 3
 PROBLEMS_IN_JSON = 200
+# A file's own figure in a reason, e.g. "(3,000 bytes)"; and any number.
+_PER_FILE_DETAIL = re.compile(r"\s*\([^()]*\d[^()]*\)")
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 QUIET_LINE_SECONDS = 5.0
 QUIET_LINE_FRACTION = 0.10
 
@@ -39,6 +45,13 @@ class _FilesPerSecondColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
         return Text(f"{speed:,.0f} files/s" if speed else "– files/s", style="cyan")
+
+
+class _MegabytesColumn(ProgressColumn):
+    """The megabytes of source parsed so far (the total is not known before the end)."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.fields.get('bytes_done', 0) / 1e6:,.1f} MB", style="magenta")
 
 
 class IngestionProgress:
@@ -66,6 +79,7 @@ class IngestionProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("files"),
+                _MegabytesColumn(),
                 _FilesPerSecondColumn(),
                 TextColumn("ETA"),
                 TimeRemainingColumn(),
@@ -84,7 +98,10 @@ class IngestionProgress:
         """A new phase: the bar's label changes, or a quiet line says so."""
         now = time.monotonic()
         if self._progress is not None:
-            if self._task_id is not None:
+            # Collecting comes before the file count is known: the bar pulses until then.
+            if self._task_id is None:
+                self._task_id = self._progress.add_task(phase, total=None, bytes_done=0)
+            else:
                 self._progress.update(self._task_id, description=phase)
             return
         if phase != PHASE_PARSING:
@@ -95,8 +112,12 @@ class IngestionProgress:
         """Parse results arrived: move the bar, or print a line at each tenth / few seconds."""
         if self._progress is not None:
             if self._task_id is None:
-                self._task_id = self._progress.add_task(PHASE_PARSING, total=files_total)
-            self._progress.update(self._task_id, completed=files_done, total=files_total)
+                self._task_id = self._progress.add_task(
+                    PHASE_PARSING, total=files_total, bytes_done=bytes_done
+                )
+            self._progress.update(
+                self._task_id, completed=files_done, total=files_total, bytes_done=bytes_done
+            )
             return
         now = time.monotonic()
         fraction = files_done / files_total if files_total else 1.0
@@ -165,10 +186,14 @@ def summary_table(summary: IngestionSummary) -> Table:
         ("  resolving references", f"{summary.resolve_seconds:,.2f} s"),
         ("entities/s", f"{summary.entities_per_second:,.0f}"),
         ("MB/s parsed", f"{summary.megabytes_per_second:,.2f}"),
-        ("peak memory", f"{summary.peak_memory_mb:,.0f} MB"),
+        ("peak memory", f"{summary.peak_memory_mb:,.0f} MiB"),
     ]
     for label, value in rows:
         table.add_row(label, value)
+    if summary.peak_memory_measure:
+        # Below the table: in the label column it would widen the table past 80 columns.
+        table.caption = f"peak memory: {summary.peak_memory_measure}"
+        table.caption_justify = "left"
     return table
 
 
@@ -180,16 +205,71 @@ def _mode(summary: IngestionSummary) -> str:
     return "incremental"
 
 
-def problems_table(summary: IngestionSummary, shown: int = PROBLEMS_SHOWN) -> Table | None:
-    """The files that were skipped, failed or parsed with errors, bounded; None if none."""
+@dataclass(frozen=True)
+class ProblemGroup:
+    """Problem files that share a status and a reason (its numbers aside)."""
+
+    status: str
+    reason: str
+    """The reason, with a number that differs between its files shown as `…`."""
+    file_paths: tuple[str, ...]
+
+
+def group_problems(problems: list[FileProblem]) -> list[ProblemGroup]:
+    """The problems grouped by status and reason, the largest group first.
+
+    Reasons carry figures ("3 syntax error(s)", "larger than the 1,000-byte limit (3,000
+    bytes)"): a file's own figures in parentheses are dropped, and the other numbers are
+    kept where every file of the group agrees (the limit) and shown as `…` where not.
+    """
+    grouped: dict[tuple[str, str], list[FileProblem]] = {}
+    for problem in problems:
+        general = _PER_FILE_DETAIL.sub("", problem.reason)
+        grouped.setdefault((problem.status, _NUMBER.sub("#", general)), []).append(problem)
+    groups = [
+        ProblemGroup(
+            status,
+            _shared_reason([member.reason for member in members]),
+            tuple(sorted(member.file_path for member in members)),
+        )
+        for (status, _), members in grouped.items()
+    ]
+    return sorted(groups, key=lambda group: (-len(group.file_paths), group.status, group.reason))
+
+
+def how_to_list_problems(database: str) -> str:
+    """The line under the problems table that says how to list every problem file."""
+    if database.split(":", 1)[0] == "mem":
+        # An in-memory database is gone when the run ends: only the JSON summary is left.
+        return "list them all: ingest again with --json (up to 200), or into a database file"
+    return f"list them all: parseltongue query --name problem_files --db {database}"
+
+
+def _shared_reason(reasons: list[str]) -> str:
+    """The reasons' common wording: numbers all agree on kept, the others shown as `…`."""
+    general = [_PER_FILE_DETAIL.sub("", reason) for reason in reasons]
+    columns = zip(*(_NUMBER.findall(reason) for reason in general), strict=True)
+    shown = iter([column[0] if len(set(column)) == 1 else "…" for column in columns])
+    return _NUMBER.sub(lambda _match: next(shown), general[0])
+
+
+def problems_table(
+    summary: IngestionSummary, examples: int = EXAMPLES_PER_REASON
+) -> Table | None:
+    """The problem files, one row per reason with its count and a few paths; None if none."""
     if not summary.problems:
         return None
-    table = Table(title=f"Problem files ({len(summary.problems):,})", title_justify="left")
-    table.add_column("file")
+    table = Table(
+        title=f"Problem files ({len(summary.problems):,}), by reason",
+        title_justify="left",
+    )
+    table.add_column("files", justify="right")
     table.add_column("status")
     table.add_column("reason")
-    for problem in summary.problems[:shown]:
-        table.add_row(problem.file_path, problem.status, problem.reason)
-    if len(summary.problems) > shown:
-        table.caption = f"and {len(summary.problems) - shown:,} more (see source_files)"
+    table.add_column("for example")
+    for group in group_problems(summary.problems):
+        shown = list(group.file_paths[:examples])
+        if len(group.file_paths) > examples:
+            shown.append(f"and {len(group.file_paths) - examples:,} more")
+        table.add_row(f"{len(group.file_paths):,}", group.status, group.reason, "\n".join(shown))
     return table

@@ -48,6 +48,16 @@ class ProcessTreeMemorySampler:
         return total
 
     @property
+    def measure(self) -> str:
+        """What the peak is, in words a summary can print beside it."""
+        # Summed RSS counts pages shared with workers once per process, so it reads higher
+        # than `/usr/bin/time`'s maximum RSS of one process: say so.
+        whose = "this process and its parse workers, summed" if self._include_children else (
+            "this process"
+        )
+        return f"resident memory of {whose}, sampled every {self._interval:g} s"
+
+    @property
     def peak_megabytes(self) -> float:
         """The peak seen so far, in MiB."""
         return self.peak_bytes / (1024 * 1024)

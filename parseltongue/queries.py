@@ -5,6 +5,11 @@ Each file opens with comment lines that declare it:
     # NAME: what the query answers.
     # params: $a (what it is), $b (...; default 20)   -- or "none"
     # columns: x, y, z                                 -- or "none"
+    # audience: user                                   -- optional; see below
+
+`audience: user` marks a query a person asks (search, callers, blast radius, hotspots ...):
+listings show those first and by default. Without it a query is internal (writes, row dumps,
+the HTTP server's and resolution's helpers), still runnable by name.
 
 A parameter whose description ends with `default VALUE` (VALUE in JSON: 20, "", ["calls"]) may
 be left out; `run_named` then passes VALUE.
@@ -26,6 +31,8 @@ _PARAMETER_NAME = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _PARAMETER_DECLARATION = re.compile(
     r"\$([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(((?:[^()]|\([^()]*\))*)\))?"
 )
+AUDIENCE_USER = "user"
+AUDIENCE_INTERNAL = "internal"
 _DEFAULT_VALUE = re.compile(r"(?:^|;\s*)default\s+(.+?)\s*$")
 # A write to a stored relation (an ephemeral one, `_name`, is gone after the transaction).
 _STORED_WRITE = re.compile(
@@ -46,6 +53,12 @@ class NamedQuery:
     path: Path
     parameter_descriptions: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
+    audience: str = AUDIENCE_INTERNAL
+
+    @property
+    def user_facing(self) -> bool:
+        """Whether the header marks it as a question a person asks (`# audience: user`)."""
+        return self.audience == AUDIENCE_USER
 
     @property
     def writes(self) -> bool:
@@ -114,7 +127,7 @@ def parse_named_query(path: Path) -> NamedQuery:
         name = name.strip()
         if name == path.stem:
             description = value.strip()
-        elif name in ("params", "columns"):
+        elif name in ("params", "columns", "audience"):
             header[name] = value
     descriptions, defaults = _parameter_declarations(header.get("params", ""))
     return NamedQuery(
@@ -126,7 +139,16 @@ def parse_named_query(path: Path) -> NamedQuery:
         path=path,
         parameter_descriptions=descriptions,
         defaults=defaults,
+        audience=_audience(header.get("audience", AUDIENCE_INTERNAL).strip(), path),
     )
+
+
+def _audience(value: str, path: Path) -> str:
+    if value not in (AUDIENCE_USER, AUDIENCE_INTERNAL):
+        raise ValueError(
+            f"{path.name}: audience {value!r} is not {AUDIENCE_USER!r} or {AUDIENCE_INTERNAL!r}"
+        )
+    return value
 
 
 @cache
@@ -136,6 +158,16 @@ def load_named_queries() -> dict[str, NamedQuery]:
         path.stem: parse_named_query(path)
         for path in sorted(queries_directory().glob("*.cozo"))
     }
+
+
+def listed_named_queries(include_internal: bool = False) -> list[NamedQuery]:
+    """The named queries a listing shows: the user-facing ones, by name, then (when asked
+    for) the internal ones, by name."""
+    queries = sorted(load_named_queries().values(), key=lambda query: query.name)
+    user = [query for query in queries if query.user_facing]
+    if not include_internal:
+        return user
+    return user + [query for query in queries if not query.user_facing]
 
 
 def named_query(name: str) -> NamedQuery:

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from parseltongue.queries import load_named_queries, named_query
+from parseltongue.queries import listed_named_queries, named_query
 from parseltongue.results import (
     OutputFormat,
-    describe_parameters,
+    named_queries_table,
     parse_parameters,
     result_csv,
     result_json,
@@ -37,15 +36,19 @@ PROMPT = "pt> "
 CONTINUATION_PROMPT = "... "
 
 HELP_TEXT = """\
-Type Datalog; a statement ends at a blank line, or at the end of a line once it has its
-?[...] entry rule, every bracket is closed and the line does not end with an operator or a
-comma (so write helper rules before the ?[...] rule, or wrap the program in { }). Example:
-    ?[key, name] := *code_entities{key, name, entity_type: 'fn'} :limit 5
-Commands:
+Type Datalog over as many lines as it takes, in any order (rules, then options such as
+:order, :limit, :offset, :timeout on lines of their own); an empty line runs it, so press
+Enter twice, or Esc then Enter to run it at once. Example:
+    ?[key, name] := *code_entities{key, name, entity_type: 'fn'}
+    :order name
+    :limit 5
+(A piped script needs no empty lines: a statement ends once it is complete and the next line
+is not one of its options.)
+Commands (a line that starts with one colon and is not a query option):
     :help                 this text
     :relations            the stored relations
     :schema REL           the columns of relation REL
-    :queries              the named queries, their parameters and columns
+    :queries [all]        the named queries a person asks (all: every one that reads)
     :run NAME k=v ...     run a named query (values are JSON when they parse: hops=3)
     :format table|json|csv
     :quit                 leave (also Ctrl-D)
@@ -56,6 +59,13 @@ _CONTINUING_CHARACTERS = ",=+-*/|&<>~:("
 _CONTINUING_WORDS = ("or", "and", "not")
 _STRING_OR_COMMENT = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|#[^\n]*")
 _SHELL_COMMANDS = ("help", "relations", "schema", "queries", "run", "format", "quit", "exit")
+# Cozo's query options and relation operations: a line starting with one of these belongs to
+# the query above it, never to the shell.
+_QUERY_OPTIONS = frozenset((
+    "limit", "offset", "sort", "order", "timeout", "sleep", "assert", "returning",
+    "disable_magic_rewrite", "create", "replace", "put", "rm", "insert", "update", "delete",
+    "ensure", "ensure_not",
+))
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -85,14 +95,24 @@ def statement_is_complete(text: str) -> bool:
     )
 
 
-def is_shell_command(line: str) -> bool:
-    """`:help`, `:run ...`: a shell command, not a Cozo option such as `:limit 5`."""
+def _colon_word(line: str) -> str | None:
+    """The word after a single leading colon (`:limit 5` -> "limit"), else None."""
     stripped = line.strip()
-    return (
-        stripped.startswith(":")
-        and not stripped.startswith("::")
-        and (stripped[1:].split() or [""])[0] in _SHELL_COMMANDS
-    )
+    if not stripped.startswith(":") or stripped.startswith("::"):
+        return None
+    return (stripped[1:].split() or [""])[0]
+
+
+def is_query_option(line: str) -> bool:
+    """`:limit 5`, `:order -x`, `:put rel {...}`: a line that belongs to the query above it."""
+    return _colon_word(line) in _QUERY_OPTIONS
+
+
+def is_shell_command(line: str) -> bool:
+    """`:help`, `:run ...`, or an unknown `:word`: for the shell, not a Cozo option such as
+    `:limit 5` nor a system operation such as `::relations`."""
+    word = _colon_word(line)
+    return word is not None and word not in _QUERY_OPTIONS
 
 
 def default_history_path() -> Path:
@@ -135,6 +155,11 @@ class DatalogShell:
         try:
             if is_shell_command(text):
                 self._command(text[1:])
+            elif all(is_query_option(line) for line in text.splitlines() if line.strip()):
+                raise ValueError(
+                    f"{text.splitlines()[0].split()[0]} is an option of a query; type it on "
+                    "a line under the query, before the empty line that runs it"
+                )
             else:
                 self._show(self.runner.query_table(text))
         except StorageError as error:
@@ -147,6 +172,9 @@ class DatalogShell:
             words = shlex.split(text)
         except ValueError as error:
             raise ValueError(f"cannot read the command: {error}") from None
+        if not words or words[0] not in self._commands:
+            name = words[0] if words else ""
+            raise ValueError(f"unknown command :{name}; :help lists them")
         self._commands[words[0]](words[1:])
 
     def _show(self, result: QueryResult) -> None:
@@ -185,19 +213,17 @@ class DatalogShell:
             raise ValueError("give one relation name: :schema code_entities")
         self._show(self.runner.query_table(f"::columns {arguments[0]}"))
 
-    def _queries(self, _arguments: list[str]) -> None:
-        table = Table(title="named queries (:run NAME k=v ...)", title_justify="left")
-        for header in ("name", "parameters", "columns", "answers"):
-            table.add_column(header, overflow="fold")
-        for query in load_named_queries().values():
-            if not query.writes:
-                table.add_row(
-                    query.name,
-                    describe_parameters(query.parameter_descriptions),
-                    ", ".join(query.columns),
-                    query.description,
-                )
-        self.console.print(table)
+    def _queries(self, arguments: list[str]) -> None:
+        if arguments not in ([], ["all"]):
+            raise ValueError("give nothing (the queries a person asks) or all: :queries all")
+        # The shell only reads: queries that write are left out even of `all`.
+        queries = [
+            query for query in listed_named_queries(include_internal=arguments == ["all"])
+            if not query.writes
+        ]
+        self.console.print(named_queries_table(queries, "named queries (:run NAME k=v ...)"))
+        if not arguments:
+            self.console.print("(:queries all lists the internal ones too)", style="dim")
 
     def _run(self, arguments: list[str]) -> None:
         if not arguments:
@@ -224,21 +250,24 @@ class DatalogShell:
         """Read statements from lines (a pipe or a script) until they end or `:quit`.
 
         A complete statement runs when the next line does not go on with it: a Cozo option on
-        its own line (`:limit 5`) still belongs to the statement above.
+        its own line (`:limit 5`) still belongs to the statement above; a shell command
+        (`:quit`) never does.
         """
         buffered: list[str] = []
         for raw_line in lines:
             line = raw_line.rstrip("\n")
             stripped = line.strip()
-            continues = stripped.startswith(":") and not is_shell_command(stripped)
+            command = is_shell_command(stripped)
             if buffered and (
-                not stripped or (statement_is_complete("\n".join(buffered)) and not continues)
+                not stripped
+                or command
+                or (statement_is_complete("\n".join(buffered)) and not is_query_option(stripped))
             ):
                 self.execute("\n".join(buffered))
                 buffered = []
             if self.finished:
                 return
-            if not buffered and is_shell_command(stripped):
+            if command:
                 self.execute(stripped)
             elif stripped:
                 buffered.append(line)
@@ -257,13 +286,22 @@ class DatalogShell:
 
         @bindings.add("enter")
         def _submit_or_continue(event: Any) -> None:
+            # Datalog runs only at an empty line: its rules may come in any order and its
+            # options (`:limit 5`) may follow on lines of their own, so a statement that
+            # looks complete may still go on. A shell command is one line and runs at once.
             buffer = event.current_buffer
             text = buffer.text
-            ends_with_blank_line = text.endswith("\n") or not text.strip()
-            if ends_with_blank_line or is_shell_command(text) or statement_is_complete(text):
+            if not text.strip() or is_shell_command(text):
+                buffer.validate_and_handle()
+            elif text.endswith("\n"):
+                buffer.text = text.rstrip("\n")  # the empty line ends it; history keeps none
                 buffer.validate_and_handle()
             else:
                 buffer.insert_text("\n")
+
+        @bindings.add("escape", "enter")
+        def _submit_now(event: Any) -> None:
+            event.current_buffer.validate_and_handle()
 
         history_path.parent.mkdir(parents=True, exist_ok=True)
         session: PromptSession[str] = PromptSession(

@@ -6,13 +6,13 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from parseltongue.queries import NamedQuery
 from parseltongue.storage import QueryResult
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -98,11 +98,41 @@ def parse_parameters(assignments: list[str]) -> dict[str, Any]:
     return params
 
 
-def describe_parameters(descriptions: Mapping[str, str]) -> str:
-    """`$a (what), $b (what)` for listings."""
-    return (
-        ", ".join(
-            f"${name} ({text})" if text else f"${name}" for name, text in descriptions.items()
-        )
-        or "none"
+def named_queries_table(queries: list[NamedQuery], title: str) -> Table:
+    """Named queries, one row each: name, parameters, what it answers; a rule between the
+    user-facing ones and the internal ones."""
+    table = Table(title=title, title_justify="left")
+    for header in ("name", "parameters", "answers"):
+        table.add_column(header, overflow="fold")
+    for index, query in enumerate(queries):
+        if index and query.user_facing != queries[index - 1].user_facing:
+            table.add_section()
+        table.add_row(query.name, _parameters_in_short(query), query.description)
+    return table
+
+
+def _parameters_in_short(query: NamedQuery) -> str:
+    """`entity, hops=3`: each parameter, with its default when it may be left out."""
+    return ", ".join(
+        f"{name}={json.dumps(query.defaults[name])}" if name in query.defaults else name
+        for name in query.parameters
+    ) or "none"
+
+
+def named_queries_json(queries: list[NamedQuery]) -> str:
+    """Named queries as a JSON list, for machines: every header field."""
+    return json.dumps(
+        [
+            {
+                "name": query.name,
+                "audience": query.audience,
+                "writes": query.writes,
+                "answers": query.description,
+                "parameters": query.parameter_descriptions,
+                "defaults": query.defaults,
+                "columns": list(query.columns),
+            }
+            for query in queries
+        ],
+        indent=2,
     )

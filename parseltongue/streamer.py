@@ -177,6 +177,8 @@ class IngestionSummary:
     """Collecting, parsing and writing rows: the wall time before resolution starts."""
     resolve_seconds: float = 0.0
     peak_memory_mb: float = 0.0
+    peak_memory_measure: str = ""
+    """How peak_memory_mb was measured (whose memory, how often it was sampled)."""
     incremental: bool = False
     """True when the database's earlier ingestion of this root was updated in place."""
     full_rebuild_reason: str = ""
@@ -640,7 +642,7 @@ class CodebaseStreamer:
                 self._cache.forget()
                 self._set_status(
                     f"interrupted: {summary.files_written} of {len(plan.to_parse)} files "
-                    f"written, stopped while {current_phase}; run pt01 again"
+                    f"written, stopped while {current_phase}; run the ingestion again"
                 )
                 raise IngestionInterrupted(summary, current_phase) from None
             except BaseException:
@@ -650,6 +652,7 @@ class CodebaseStreamer:
         summary.edges = totals["edges"]
         summary.unresolved_references = totals["unresolved_references"]
         summary.peak_memory_mb = memory.peak_megabytes
+        summary.peak_memory_measure = memory.measure
         summary.elapsed_seconds = time.perf_counter() - started
         summary.problems.sort(key=lambda problem: problem.file_path)
         announce(PHASE_DONE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,9 @@ def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_the_commands() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
-    assert "stats" in result.stdout
+    commands = re.findall(r"^│ (\w+)\s", result.stdout, re.MULTILINE)
+    assert {"ingest", "pt01", "query", "repl", "stats", "pt08", "serve"} <= set(commands)
+    assert "Alias of ingest" in result.stdout
 
 
 def test_version_prints_the_package_version() -> None:
@@ -74,6 +77,7 @@ def test_stats_on_a_missing_database_does_not_create_one(tmp_path: Path) -> None
     result = run_cli("stats", "--db", f"rocksdb:{tmp_path / 'missing.db'}")
     assert result.returncode == 1
     assert "no database at" in result.stderr
+    assert "create one with: parseltongue ingest DIR --db" in result.stderr
     assert not (tmp_path / "missing.db").exists()
 
 

@@ -1,4 +1,4 @@
-"""`parseltongue pt01`, run as a user runs it: a real process, real files, a real database."""
+"""`parseltongue ingest` (alias pt01) as a user runs it: a real process, files and database."""
 
 from __future__ import annotations
 
@@ -61,6 +61,9 @@ def test_pt01_json_reports_exact_counts(project: Path, tmp_path: Path) -> None:
     ]
     assert summary["problems_total"] == 1 and summary["problems_not_shown"] == 0
     assert summary["elapsed_seconds"] > 0 and summary["peak_memory_mb"] > 0
+    assert summary["peak_memory_measure"] == (
+        "resident memory of this process and its parse workers, summed, sampled every 0.5 s"
+    )
     # The figures are the database's own.
     with CozoDbStorage(spec) as storage:
         stats = storage.get_stats()
@@ -78,6 +81,8 @@ def test_pt01_sequential_gives_the_same_counts(project: Path, tmp_path: Path) ->
     assert summary["jobs"] == 1
     assert summary["entities"] == PROJECT_ENTITIES
     assert summary["parsers_created"] == 2
+    # No workers: the figure is this process's alone, and says so.
+    assert summary["peak_memory_measure"] == "resident memory of this process, sampled every 0.5 s"
 
 
 def test_pt01_defaults_to_analysis_db_in_the_current_folder(
@@ -98,6 +103,12 @@ def test_pt01_table_summary_lists_figures_and_problem_files(
                   "dependency edges", "unresolved references", "elapsed", "entities/s",
                   "peak memory", "database"):
         assert label in result.stdout, label
+    # The memory figure says what it measures (a sum over processes, sampled), in MiB.
+    assert re.search(r"│ peak memory\s+│\s+[\d,]+ MiB │", result.stdout), result.stdout
+    assert (
+        "peak memory: resident memory of this process and its parse workers, summed, "
+        "sampled every 0.5 s" in " ".join(result.stdout.split())
+    ), result.stdout
     entities = re.search(r"│ entities\s+│\s+([\d,]+) │", result.stdout)
     assert entities is not None and entities.group(1) == f"{PROJECT_ENTITIES:,}"
     assert "Problem files (1)" in result.stdout
@@ -139,21 +150,38 @@ def test_pt01_on_a_terminal_draws_a_progress_bar(project: Path, tmp_path: Path) 
     terminal.close()
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.before)  # colours, cursor moves
     assert terminal.exitstatus == 0, screen
-    # The bar's columns: files done of all, files/s, ETA; then the summary table.
-    assert re.search(r"7/7 files\s+[\d,]+ files/s ETA", screen), screen
+    # The bar's columns: files done of all, MB read, files/s, ETA; then the summary table.
+    assert re.search(r"7/7 files\s+[\d.]+ MB\s+[\d,]+ files/s ETA", screen), screen
     assert "Ingestion summary" in screen
     assert "parsing 7 files" not in screen  # the quiet lines are for logs, not terminals
 
 
-def test_pt01_bounds_the_list_of_problem_files(tmp_path: Path) -> None:
+def test_pt01_groups_problem_files_by_reason_and_names_the_query_that_lists_them(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "project"
     for index in range(25):
         write(root / f"broken_{index:02}.py", "def broken(:\n    pass\n")
-    result = run_cli("pt01", str(root), "--db", "mem")
+    (root / "blob.py").write_bytes(b"\x00\x01binary")
+    spec = f"rocksdb:{tmp_path / 'a.db'}"
+    result = run_cli("pt01", str(root), "--db", spec)
     assert result.returncode == 0, result.stderr
-    assert "Problem files (25)" in result.stdout
-    assert "broken_19.py" in result.stdout and "broken_20.py" not in result.stdout
-    assert "and 5 more (see source_files)" in result.stdout
+    assert "Problem files (26), by reason" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if re.match(r"│\s+\d+ │", line)]
+    assert [row.split("│")[1:3] for row in rows] == [
+        ["    25 ", " ingested "], ["     1 ", " skipped  "],
+    ]
+    assert "broken_02.py" in result.stdout and "broken_03.py" not in result.stdout
+    assert "and 22 more" in result.stdout
+    hint = f"list them all: parseltongue query --name problem_files --db {spec}"
+    assert hint in result.stdout.splitlines()  # one line, so it can be copied whole
+    # The query the hint names lists every one of them.
+    listed = run_cli("query", "--name", "problem_files", "--db", spec, "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    problem_rows = json.loads(listed.stdout)
+    assert len(problem_rows) == 26
+    assert problem_rows[-1] == {"file_path": "blob.py", "status": "skipped",
+                                "reason": "binary content (NUL bytes) in a source-named file"}
 
 
 def test_pt01_on_a_missing_folder_fails_with_one_line(tmp_path: Path) -> None:
@@ -186,10 +214,24 @@ def test_pt01_on_sled_fails_with_one_line_naming_the_engines(
     assert "Traceback" not in result.stderr
 
 
-def test_pt01_help_has_an_example() -> None:
-    result = run_cli("pt01", "--help")
+def test_ingest_help_has_an_example_and_pt01_says_it_is_the_alias() -> None:
+    result = run_cli("ingest", "--help")
     assert result.returncode == 0
-    assert "Example: parseltongue pt01" in result.stdout
+    assert "Example: parseltongue ingest ./my-project" in result.stdout
+    alias = run_cli("pt01", "--help")
+    assert alias.returncode == 0
+    assert "Alias of ingest" in alias.stdout and "--max-file-bytes" in alias.stdout
+
+
+def test_ingest_and_pt01_are_one_command(project: Path, tmp_path: Path) -> None:
+    spec = f"rocksdb:{tmp_path / 'analysis.db'}"
+    first = run_cli("ingest", str(project), "--db", spec, "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["entities"] == PROJECT_ENTITIES
+    # The alias finds the database the documented name made: nothing changed, nothing parsed.
+    again = json.loads(run_cli("pt01", str(project), "--db", spec, "--json").stdout)
+    assert again["incremental"] and not again["resolved"]
+    assert again["entities"] == PROJECT_ENTITIES
 
 
 @pytest.mark.slow

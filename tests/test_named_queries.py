@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from parseltongue import CodeEntity, CozoDbStorage, DependencyEdge
-from parseltongue.queries import named_query
+from parseltongue.queries import (
+    listed_named_queries,
+    load_named_queries,
+    named_query,
+    parse_named_query,
+)
 
 
 def key_of(storage: CozoDbStorage, name: str) -> str:
@@ -39,6 +46,47 @@ GRAPH_QUERIES = (
     "stats_breakdown",
     "unresolved_references",
 )
+
+
+# The questions a person asks; listings show these by default (`# audience: user`).
+USER_FACING = {*GRAPH_QUERIES, "problem_files"}
+
+
+@pytest.mark.parametrize("name", sorted(load_named_queries()))
+def test_every_named_query_opens_with_its_declaration(name: str) -> None:
+    query = named_query(name)
+    header = []
+    for line in query.script.splitlines():
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    assert header[0].startswith(f"# {name}: ") and query.description, header
+    assert any(line.startswith("# params: ") for line in header), header
+    assert any(line.startswith("# columns: ") for line in header), header
+    assert set(query.parameter_descriptions) == set(query.parameters)
+    assert query.audience in ("user", "internal")
+    if query.user_facing:
+        # A person must be told what to pass: every parameter is described.
+        assert all(query.parameter_descriptions.values()), query.parameter_descriptions
+        assert not query.writes
+
+
+def test_the_user_facing_queries_are_the_questions_a_person_asks() -> None:
+    assert {query.name for query in listed_named_queries()} == USER_FACING
+    everything = listed_named_queries(include_internal=True)
+    assert {query.name for query in everything} == set(load_named_queries())
+    # The user-facing ones come first, then the rest.
+    assert [query.user_facing for query in everything] == sorted(
+        (query.user_facing for query in everything), reverse=True
+    )
+
+
+def test_an_audience_other_than_user_or_internal_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "odd.cozo"
+    path.write_text("# odd: a query.\n# params: none\n# columns: x\n# audience: everyone\n"
+                    "?[x] := x = 1\n")
+    with pytest.raises(ValueError, match="odd.cozo: audience 'everyone' is not 'user'"):
+        parse_named_query(path)
 
 
 @pytest.mark.parametrize("name", GRAPH_QUERIES)

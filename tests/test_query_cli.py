@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,32 @@ def test_query_help_has_an_example() -> None:
     result = run_cli("query", "--help")
     assert result.returncode == 0
     assert "Example: parseltongue query" in result.stdout
+
+
+def test_list_shows_the_user_facing_queries_with_parameters_and_answers() -> None:
+    result = run_cli("query", "--list")
+    assert result.returncode == 0, result.stderr
+    names = re.findall(r"^│ ([a-z_]+)\s", result.stdout, re.MULTILINE)
+    assert "hotspots" in names and "search_entities" in names and "problem_files" in names
+    assert not {"put_edges", "http_scc", "rows_source_files"} & set(names)
+    assert re.search(r'^│ hotspots\s+│ scope="", limit=20\s+│ entities ranked by', result.stdout,
+                     re.MULTILINE), result.stdout
+    assert "--list --all shows the internal ones too" in result.stdout
+
+
+def test_list_all_adds_the_internal_queries_after_a_rule() -> None:
+    result = run_cli("query", "--list", "--all")
+    assert result.returncode == 0, result.stderr
+    names = re.findall(r"^│ ([a-z_]+)\s", result.stdout, re.MULTILINE)
+    assert {"put_edges", "http_scc", "rows_source_files", "resolve"} <= set(names)
+    assert names.index("unresolved_references") < names.index("build_coupling")
+    assert "├" in result.stdout  # the section rule between the two groups
+
+
+def test_list_as_json_gives_every_header_field() -> None:
+    listed = json.loads(run_cli("query", "--list", "--format", "json").stdout)
+    blast = next(query for query in listed if query["name"] == "blast_radius")
+    assert blast["audience"] == "user" and blast["writes"] is False
+    assert blast["defaults"]["hops"] == 3 and blast["columns"] == ["key", "hop", "file_path"]
+    assert blast["parameters"]["entity"] == "the entity key"
+    assert all(query["audience"] == "user" for query in listed)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
+from rich.console import Console
 
-from parseltongue.repl import is_shell_command, statement_is_complete
+from parseltongue.repl import DatalogShell, is_query_option, is_shell_command, statement_is_complete
+from parseltongue.results import OutputFormat
+from parseltongue.storage import CozoDbStorage
 
 ESCAPE = "\x1b["
 
@@ -64,6 +69,49 @@ def test_shell_commands_are_told_from_cozo_options() -> None:
     assert is_shell_command(":run hotspots limit=3")
     assert not is_shell_command(":limit 3")
     assert not is_shell_command("::relations")
+    # An unknown word is the shell's, so it gets the shell's answer, not Cozo's parser error.
+    assert is_shell_command(":xyz")
+    assert is_query_option(":order -x") and is_query_option(":put rel {a}")
+    assert not is_query_option(":run hotspots") and not is_query_option("::relations")
+
+
+# -- the loop, fed lines ------------------------------------------------------------------
+
+
+def feed(*lines: str) -> str:
+    """Run lines through the shell on a real in-memory engine; what it printed."""
+    output = io.StringIO()
+    with CozoDbStorage.new_mem() as storage:
+        shell = DatalogShell(storage, Console(file=output, width=200), OutputFormat.CSV)
+        shell.run_lines(line + "\n" for line in lines)
+    return output.getvalue()
+
+
+def test_options_on_lines_of_their_own_belong_to_the_query_above() -> None:
+    output = feed("?[x] <- [[3], [1], [2]]", ":order -x", ":limit 2", "?[y] := y = 'next'")
+    assert output.splitlines()[:3] == ["x", "3", "2"]
+    assert "error" not in output
+    assert "next" in output  # a line that is not an option starts the next statement
+
+
+def test_an_unknown_command_is_answered_and_the_next_quit_works() -> None:
+    output = feed(":xyz 1", ":quit", "?[never] := never = 'run'")
+    assert output.splitlines()[0] == "error: unknown command :xyz; :help lists them"
+    assert "never" not in output
+
+
+def test_a_command_ends_an_unfinished_statement_instead_of_joining_it() -> None:
+    output = feed("?[x] := x =", ":quit", "?[never] := never = 'run'")
+    assert "parser::pest" in output
+    assert "never" not in output
+
+
+def test_an_option_without_a_query_says_where_it_goes() -> None:
+    output = feed(":limit 5")
+    assert output.splitlines()[0] == (
+        "error: :limit is an option of a query; type it on a line under the query, before "
+        "the empty line that runs it"
+    )
 
 
 # -- piped stdin --------------------------------------------------------------------------
@@ -107,9 +155,16 @@ def test_piped_commands_list_relations_schema_and_queries(
     output = run_repl(code_graph_database, script, tmp_path).stdout
     assert "code_entities" in output and "entity_name_tokens" in output
     assert "source_line" in output and "resolution" in output
-    assert "reverse_callers" in output and "$entity (the entity key)" in output
+    assert "reverse_callers" in output and "entity, edge_types=" in output
+    assert "rows_source_files" not in output  # internal: only `:queries all` lists it
     assert "format: csv" in output
     assert "\ndependency_edges," in output
+
+
+def test_queries_all_lists_the_internal_queries_that_read() -> None:
+    output = feed(":queries all")
+    assert "rows_source_files" in output and "hotspots" in output
+    assert "put_edges" not in output  # the shell only reads
 
 
 def test_piped_format_json_and_bad_commands(code_graph_database: str, tmp_path: Path) -> None:
@@ -153,9 +208,10 @@ def test_terminal_session_with_history(code_graph_database: str, tmp_path: Path)
     )
     try:
         child.expect_exact("pt> ")
-        # A multi-line statement: the first line ends with ':=' so Enter goes on.
+        # A statement runs at an empty line, not at the first line that looks complete.
         child.send("?[answer] :=\r")
         child.send("answer = 6 * 7\r")
+        child.send("\r")
         child.expect_exact("42")
         child.expect_exact("1 row in")
         child.expect_exact("pt> ")
@@ -164,6 +220,19 @@ def test_terminal_session_with_history(code_graph_database: str, tmp_path: Path)
         child.expect_exact("pt> ")
         child.send(":run hotspots limit=1\r")
         child.expect_exact("process_order")
+        child.expect_exact("pt> ")
+        # Options typed on lines of their own go with the query: 2 rows, largest first.
+        child.send("?[x] <- [[3], [1], [2]]\r")
+        child.send(":order -x\r")
+        child.send(":limit 2\r")
+        child.send("\r")
+        child.expect_exact("2 rows in")
+        assert "no_entry" not in child.before
+        assert re.search(r"x\W+3\W+2\W", child.before), child.before
+        child.expect_exact("pt> ")
+        # An unknown command is answered at once and leaves no statement open.
+        child.send(":xyz\r")
+        child.expect_exact("unknown command :xyz; :help lists them")
         child.expect_exact("pt> ")
         child.send(":quit\r")
         child.expect(pexpect.EOF)

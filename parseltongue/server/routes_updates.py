@@ -55,7 +55,7 @@ def incremental_reindex_file_update(
         raise ApiError(
             400,
             "the database holds no ingestion to update: ingest a folder with "
-            "`parseltongue pt01 DIR`, or serve with --watch DIR",
+            "`parseltongue ingest DIR`, or serve with --watch DIR",
         )
     if not root.is_dir():
         raise ApiError(400, f"the ingested folder {str(root)!r} no longer exists", root=str(root))
