@@ -197,14 +197,24 @@ def ingest(
         full_rebuild=full,
     )
     storage = open_storage(db, must_exist=False)
+    # SIGTERM (a process manager, `kill`) stops the ingestion as Ctrl-C does: the database
+    # is closed whole and says it is incomplete. By default it would end the process at once.
+    stopped_by = [signal.SIGINT]
+
+    def terminate(signal_number: int, frame: object) -> None:
+        stopped_by[0] = signal.SIGTERM
+        raise KeyboardInterrupt
+
+    previous_sigterm = signal.signal(signal.SIGTERM, terminate)
     try:
         with IngestionProgress(stderr_console) as shown:
             summary = CodebaseStreamer(config, storage).stream_directory(
                 folder, shown.files_done, shown.phase_started
             )
     except KeyboardInterrupt as interrupt:
-        # A second Ctrl-C must not cut the database's close short.
+        # A second signal must not cut the database's close short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         storage.close()
         stopped = (
             f"while {interrupt.phase}, with {interrupt.summary.files_written:,} of "
@@ -212,14 +222,17 @@ def ingest(
             if isinstance(interrupt, IngestionInterrupted)
             else "before any file was written"
         )
+        by = "interrupted" if stopped_by[0] == signal.SIGINT else "terminated (SIGTERM)"
         raise fail(
-            f"interrupted: stopped the ingestion of {folder} {stopped}. The database {db} "
+            f"{by}: stopped the ingestion of {folder} {stopped}. The database {db} "
             "opens, but is incomplete: run the ingestion again.",
-            exit_code=130,
+            exit_code=128 + stopped_by[0],
         ) from None
     except (StorageError, OSError) as error:
         storage.close()
         raise fail(str(error)) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
     storage.close()
     if as_json:
         print_json(summary_as_json(summary))
