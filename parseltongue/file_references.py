@@ -4,8 +4,11 @@ packed in one JSON text.
 Cozo's cost is per row and per value converted (with the GIL held), so ~240k reference rows
 of ten values each were the biggest single write of an ingestion. Packed, a file is one row of
 three values; the parse workers pack (in parallel), the parent passes one string per file, and
-reading the references back is one `json.loads` per file. Datalog still reads them:
-`parse_json`, `int_range(reference_count)` and `get` unpack a row (queries/resolve.cozo).
+reading the references back is one `json.loads` per file. Datalog can read them with
+`parse_json`, `int_range(reference_count)` and `get`, but that copies the whole text per
+reference (quadratic in a file's count): queries/resolve.cozo is given them unpacked instead.
+(The relations packed later use JSON Lines, which Datalog unpacks in linear time:
+parseltongue/packed.py.)
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Rows packed into one stored value: JSON Lines, one JSON list (or string) per line.
 
 Cozo's cost is per row and per value converted (the conversion runs with the GIL held), so
-relations with hundreds of thousands of narrow rows (raw references, unresolved references,
-search postings) are stored as one row per file, entity or token whose packed column holds
-the many small rows as JSON Lines. JSON escapes every newline inside a string, so a line
-break always separates two rows.
+relations with hundreds of thousands of narrow rows (unresolved references, search postings)
+are stored as one row per file or per chunk of a token whose packed column holds the many
+small rows as JSON Lines. JSON escapes every newline inside a string, so a line break always
+separates two rows. (Raw references, which only Python reads back, are one JSON list per
+file: parseltongue/file_references.py.)
 
 Datalog unpacks a packed value in time linear in its length:
 `line in regex_extract(packed, '[^\\n]+'), row = parse_json(line)`, then
