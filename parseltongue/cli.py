@@ -66,6 +66,16 @@ DatabaseOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
+# A read query past this many seconds is stopped in the engine (parseltongue/time_limit.py).
+DEFAULT_QUERY_TIMEOUT_SECONDS = 10.0
+QueryTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--query-timeout", min=0,
+        help="Stop a query that runs longer than this many seconds (0: no limit). The engine "
+        "stops recursive queries at once; one large join it cannot interrupt is not waited for.",
+    ),
+]
 
 
 def fail(message: str, exit_code: int = 1) -> typer.Exit:
@@ -292,6 +302,7 @@ def query(
         str | None, typer.Argument(help="Datalog to run.", show_default=False)
     ] = None,
     db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
+    query_timeout: QueryTimeoutOption = DEFAULT_QUERY_TIMEOUT_SECONDS,
     file: Annotated[
         Path | None, typer.Option("--file", help="Run the Datalog in this .cozo file.")
     ] = None,
@@ -338,6 +349,7 @@ def query(
     except (KeyError, ValueError) as error:
         raise fail(error.args[0]) from None
     with open_storage(db) as storage:
+        storage.set_query_time_limit(query_timeout)
         try:
             result = storage.query_table(source, params)
         except CozoQueryError as error:
@@ -358,6 +370,7 @@ def query(
 def repl(
     db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
     output_format: FormatOption = OutputFormat.TABLE,
+    query_timeout: QueryTimeoutOption = DEFAULT_QUERY_TIMEOUT_SECONDS,
     server: Annotated[
         str | None,
         typer.Option(
@@ -380,6 +393,7 @@ def repl(
             raise fail(str(error)) from None
         return
     with open_storage(db) as storage:
+        storage.set_query_time_limit(query_timeout)
         run_shell(storage, output_format)
 
 
@@ -400,6 +414,7 @@ def pt08(
             "are saved (a database of another folder, or none, is ingested first).",
         ),
     ] = None,
+    query_timeout: QueryTimeoutOption = DEFAULT_QUERY_TIMEOUT_SECONDS,
 ) -> None:
     """Serve the code graph over HTTP (the Rust Parseltongue's endpoints).
 
@@ -420,6 +435,9 @@ def pt08(
         raise fail(f"not a folder: {watch}; give the folder of the codebase to --watch")
     # Watching a folder may start from no database: its first update is then an ingestion.
     with open_storage(db, must_exist=watch is None) as storage:
+        # Only the scripts clients send (/text-query): the server's own reads (statistics,
+        # analytics, updates) are of a size it chose.
+        storage.set_query_time_limit(query_timeout, applies_to_every_read=False)
         try:
             serve_database(
                 storage, host, port, db, announce=stdout_console.print, watch=watch

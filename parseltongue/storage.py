@@ -22,6 +22,7 @@ from pycozo.client import Client, QueryException
 from parseltongue.derived import pack_token_rows
 from parseltongue.model import CodeEntity, DependencyEdge
 from parseltongue.queries import named_query
+from parseltongue.time_limit import QueryWatchdog
 
 SCHEMA_VERSION = "1"
 DEFAULT_DATABASE_SPECIFICATION = "rocksdb:analysis.db"
@@ -131,6 +132,19 @@ class CozoQueryError(StorageError):
         self.message = message
         self.code = code
         self.display = display
+
+
+class QueryTimeLimitError(CozoQueryError):
+    """A read query ran past the storage's time limit and was stopped by `::kill` (or, for a
+    join Cozo cannot interrupt, left to finish unread)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"the query ran past the {seconds:g}-second time limit and was stopped "
+            "(--query-timeout sets the limit; 0 turns it off)",
+            "query_time_limit",
+        )
+        self.seconds = seconds
 
 
 class DatabaseSpecification(NamedTuple):
@@ -310,6 +324,8 @@ class CozoDbStorage:
         # be stopped (Cozo 0.7 checks for `::kill` only between steps of a query), and closing
         # the engine under it fails ("Already borrowed").
         self._running = 0
+        self._watchdog: QueryWatchdog | None = None
+        self._limit_every_read = True
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock()
             if specification.engine in _SINGLE_WRITER_ENGINES
@@ -351,8 +367,33 @@ class CozoDbStorage:
         with self._close_lock:
             if not self._closed:
                 self._closed = True
+                if self._watchdog is not None:
+                    self._watchdog.close()
                 if not self._running:
                     self._client.close()
+
+    def set_query_time_limit(
+        self, seconds: float | None, applies_to_every_read: bool = True
+    ) -> None:
+        """Stop read queries that run longer than `seconds` (None or 0: no limit). They fail
+        with QueryTimeLimitError; writes are never stopped (parseltongue/time_limit.py).
+        With `applies_to_every_read` False, only reads asked with `time_limited=True` are
+        (a server's own reads, of a size it chose, run to the end)."""
+        self._limit_every_read = applies_to_every_read
+        if self._watchdog is not None:
+            self._watchdog.close()
+            self._watchdog = None
+        if seconds:
+            self._watchdog = QueryWatchdog(
+                seconds,
+                lambda: self._client.run("::running", {}, immutable=True)["rows"],
+                lambda query_id: self._client.run(f"::kill {int(query_id)}", {}),
+            )
+
+    @property
+    def query_time_limit(self) -> float | None:
+        """The time limit on read queries, in seconds, or None."""
+        return self._watchdog.seconds if self._watchdog is not None else None
 
     @property
     def scripts_running(self) -> int:
@@ -419,15 +460,29 @@ class CozoDbStorage:
     # -- running Datalog -----------------------------------------------------------------
 
     def _execute(
-        self, script: str, params: Mapping[str, Any] | None = None, read_only: bool = False
+        self,
+        script: str,
+        params: Mapping[str, Any] | None = None,
+        read_only: bool = False,
+        time_limited: bool | None = None,
     ) -> dict[str, Any]:
         with self._close_lock:
             if self._closed:
                 raise StorageError(f"database {self.specification} is closed")
             self._running += 1
+        watchdog = self._watchdog
+        if time_limited is None:
+            time_limited = self._limit_every_read
+        token = watchdog.begin(read_only and time_limited) if watchdog is not None else None
         try:
             return self._execute_open(script, params, read_only)
+        except CozoQueryError:
+            if watchdog is not None and token is not None and watchdog.end(token):
+                raise QueryTimeLimitError(watchdog.seconds) from None
+            raise
         finally:
+            if watchdog is not None and token is not None:
+                watchdog.end(token)
             with self._close_lock:
                 self._running -= 1
                 if self._closed and not self._running:
@@ -464,10 +519,17 @@ class CozoDbStorage:
         """Run Datalog that must not write; a write is refused by Cozo with an error."""
         return self._rows_as_dicts(self._execute(datalog, params, read_only=True))
 
-    def query_table(self, datalog: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-        """Run read-only Datalog and return its headers and rows (kept even when no row came)."""
+    def query_table(
+        self,
+        datalog: str,
+        params: Mapping[str, Any] | None = None,
+        time_limited: bool | None = None,
+    ) -> QueryResult:
+        """Run read-only Datalog and return its headers and rows (kept even when no row came).
+        `time_limited` puts it under the time limit (see set_query_time_limit) or not; None
+        follows the storage's setting."""
         started = time.perf_counter()
-        result = self._execute(datalog, params, read_only=True)
+        result = self._execute(datalog, params, read_only=True, time_limited=time_limited)
         return QueryResult(
             list(result["headers"]), result["rows"], (time.perf_counter() - started) * 1000
         )

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from parseltongue.storage import CozoQueryError, StorageError
+from parseltongue.storage import CozoQueryError, QueryTimeLimitError, StorageError
 
 # Bytes per token an LLM tokenizer averages on JSON-ish text; `tokens` is an estimate only.
 CHARACTERS_PER_TOKEN = 4
@@ -105,7 +105,10 @@ async def handle_http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def handle_storage_error(request: Request, error: Exception) -> JSONResponse:
-    """A query the database refused: a 500 in the envelope, with Cozo's message."""
+    """A query the database refused: a 500 in the envelope, with Cozo's message; a query
+    stopped by the time limit: a 408 naming the limit."""
+    if isinstance(error, QueryTimeLimitError):
+        return error_response(request, ApiError(408, error.message, limit_seconds=error.seconds))
     message = error.message if isinstance(error, CozoQueryError) else str(error)
     return error_response(request, ApiError(500, f"database query failed: {message}"))
 

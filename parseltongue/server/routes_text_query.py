@@ -7,6 +7,7 @@ answers in Cozo's shape, not the envelope.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -16,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from parseltongue.server.context import server_context
-from parseltongue.storage import CozoQueryError, StorageError
+from parseltongue.storage import CozoQueryError, QueryTimeLimitError, StorageError
 
 router = APIRouter(tags=["Query"])
 
@@ -29,6 +30,8 @@ _REFUSED_IN_SCRIPTS = re.compile(
     rf"\b(?P<reader>CsvReader|JsonReader)\b|(?P<kill>::{_GAP}kill)\b", re.DOTALL
 )
 MAX_SCRIPT_CHARACTERS = 1_000_000
+# Past the time limit, the engine has this long to stop a query before the answer is sent.
+ABANDON_AFTER_LIMIT_SECONDS = 1.0
 READ_ONLY_MESSAGE = (
     "refused: this server is read-only, so scripts that write (:put, :rm, :create, ::remove, "
     "...) are refused and nothing was written"
@@ -81,9 +84,23 @@ async def text_query(request: Request) -> Any:
         return parsed
     script, params = parsed
     storage = server_context(request).storage
+    limit = storage.query_time_limit
     try:
         # Off the event loop: Cozo releases the GIL, so other requests go on meanwhile.
-        result = await run_in_threadpool(storage.query_table, script, params)
+        # The engine stops a query past the limit between steps; a join it cannot interrupt
+        # is not waited for past the limit (and a little): it finishes unread.
+        result = await asyncio.wait_for(
+            run_in_threadpool(storage.query_table, script, params, True),
+            None if limit is None else limit + ABANDON_AFTER_LIMIT_SECONDS,
+        )
+    except QueryTimeLimitError as error:
+        return _failure(error.message, status_code=408)
+    except TimeoutError:
+        return _failure(
+            f"the query ran past the {limit:g}-second time limit; the engine cannot interrupt "
+            "it (one large join), so it finishes unread (--query-timeout sets the limit)",
+            status_code=408,
+        )
     except CozoQueryError as error:
         refused_write = "read-only" in error.message or "write lock" in error.message
         message = f"{READ_ONLY_MESSAGE} ({error.message})" if refused_write else error.message
