@@ -14,6 +14,16 @@ from rich.console import Console
 from rich.table import Table
 
 from parseltongue import __version__
+from parseltongue.export import (
+    DEFAULT_EDGE_TYPES,
+    DEFAULT_HOPS,
+    DEFAULT_NODE_LIMIT,
+    ExportFormat,
+    UnknownEntityError,
+    parse_edge_types,
+    select_graph,
+    write_graph,
+)
 from parseltongue.ingest_report import (
     IngestionProgress,
     how_to_list_problems,
@@ -381,6 +391,77 @@ def repl(
         return
     with open_storage(db) as storage:
         run_shell(storage, output_format)
+
+
+@app.command()
+def export(
+    db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
+    export_format: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="dot (Graphviz), graphml (Gephi, yEd) or json.",
+                     case_sensitive=False),
+    ] = ExportFormat.DOT,
+    around: Annotated[
+        str | None,
+        typer.Option("--around", help="Export only this entity's neighbourhood (its key)."),
+    ] = None,
+    hops: Annotated[
+        int | None,
+        typer.Option("--hops", min=0, max=20, show_default=str(DEFAULT_HOPS),
+                     help="With --around: how many edges away, either direction."),
+    ] = None,
+    edge_types: Annotated[
+        str,
+        typer.Option("--edge-types", help="Edge types walked and exported, comma-separated "
+                     "(calls, uses, implements, extends, imports, contains), or all."),
+    ] = ",".join(DEFAULT_EDGE_TYPES),
+    limit: Annotated[
+        int,
+        typer.Option("--limit", min=1, help="Most nodes exported; past it the export is cut "
+                     "(nearest to --around first) and says so."),
+    ] = DEFAULT_NODE_LIMIT,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Export the code graph, or one entity's neighbourhood, for Graphviz, Gephi or scripts.
+
+    Nodes carry key, name, entity_type, language, file_path, start_line; edges edge_type and
+    source_line. JSON is {"nodes": [...], "edges": [...], "truncated": bool, ...}.
+
+    Example: parseltongue export --format dot --around KEY --hops 2 --out graph.dot
+    (then: dot -Tsvg graph.dot -o graph.svg)
+    """
+    if hops is not None and around is None:
+        raise fail("--hops applies only with --around KEY")
+    try:
+        types = parse_edge_types(edge_types)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    with open_storage(db) as storage:
+        try:
+            graph = select_graph(storage, around, DEFAULT_HOPS if hops is None else hops,
+                                 types, limit)
+        except UnknownEntityError as error:
+            raise fail(f"{error.args[0]}; find keys with: parseltongue query --name "
+                       "search_entities --param query=NAME") from None
+    note = graph.truncation_note()
+    if note:
+        stderr_console.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
+    if out is None:
+        sys.stdout.flush()
+        write_graph(graph, export_format, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with out.open("wb") as stream:
+            write_graph(graph, export_format, stream)
+    except OSError as error:
+        raise fail(f"cannot write {out}: {error.strerror}") from None
+    stderr_console.print(
+        f"wrote {len(graph.nodes):,} nodes and {len(graph.edges):,} edges to {out}",
+        highlight=False, soft_wrap=True,
+    )
 
 
 @app.command()
