@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from parseltongue import __version__
@@ -55,7 +56,7 @@ from parseltongue.storage import (
     parse_database_engine_specification,
 )
 from parseltongue.streamer import CodebaseStreamer, IngestionInterrupted, StreamerConfig
-from parseltongue.walk import DEFAULT_MAX_FILE_BYTES
+from parseltongue.walk import DEFAULT_MAX_FILE_BYTES, python_root_above
 
 app = typer.Typer(
     name="parseltongue",
@@ -165,6 +166,25 @@ def stats(
         stdout_console.print(breakdown)
 
 
+def warn_if_inside_a_python_project(folder: Path, db: str) -> None:
+    """One warning line when `folder` is a Python package inside its project: its imports
+    would resolve as seen from inside it. The ingestion still runs."""
+    root = python_root_above(folder)
+    if root is None:
+        return
+    # Suggest the folder as the user would type it: relative when they gave a relative one.
+    shown = root if folder.is_absolute() else Path(os.path.relpath(root))
+    message = (
+        f"{folder} is a Python package inside {shown}; module paths start at the folder "
+        f"ingested, so imports resolve differently than from the project. "
+        f"To ingest the project: parseltongue ingest {shown} --db {db}"
+    )
+    # Not wrapped (the command is copied whole); escaped: a path may hold [brackets].
+    stderr_console.print(
+        f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True
+    )
+
+
 @app.command("ingest")
 def ingest(
     folder: Annotated[Path, typer.Argument(help="The folder to ingest.", show_default=False)],
@@ -202,6 +222,7 @@ def ingest(
         raise fail(f"no such folder: {folder}; give the folder of the codebase to ingest")
     if not folder.is_dir():
         raise fail(f"not a folder: {folder}; give the folder of the codebase to ingest")
+    warn_if_inside_a_python_project(folder, db)
     config = StreamerConfig(
         database=db, parallel=parallel, jobs=jobs, max_file_bytes=max_file_bytes,
         full_rebuild=full,
