@@ -11,9 +11,20 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from parseltongue import __version__
+from parseltongue.export import (
+    DEFAULT_EDGE_TYPES,
+    DEFAULT_HOPS,
+    DEFAULT_NODE_LIMIT,
+    ExportFormat,
+    UnknownEntityError,
+    parse_edge_types,
+    select_graph,
+    write_graph,
+)
 from parseltongue.ingest_report import (
     IngestionProgress,
     how_to_list_problems,
@@ -45,7 +56,7 @@ from parseltongue.storage import (
     parse_database_engine_specification,
 )
 from parseltongue.streamer import CodebaseStreamer, IngestionInterrupted, StreamerConfig
-from parseltongue.walk import DEFAULT_MAX_FILE_BYTES
+from parseltongue.walk import DEFAULT_MAX_FILE_BYTES, python_root_above
 
 app = typer.Typer(
     name="parseltongue",
@@ -165,6 +176,25 @@ def stats(
         stdout_console.print(breakdown)
 
 
+def warn_if_inside_a_python_project(folder: Path, db: str) -> None:
+    """One warning line when `folder` is a Python package inside its project: its imports
+    would resolve as seen from inside it. The ingestion still runs."""
+    root = python_root_above(folder)
+    if root is None:
+        return
+    # Suggest the folder as the user would type it: relative when they gave a relative one.
+    shown = root if folder.is_absolute() else Path(os.path.relpath(root))
+    message = (
+        f"{folder} is a Python package inside {shown}; module paths start at the folder "
+        f"ingested, so imports resolve differently than from the project. "
+        f"To ingest the project: parseltongue ingest {shown} --db {db}"
+    )
+    # Not wrapped (the command is copied whole); escaped: a path may hold [brackets].
+    stderr_console.print(
+        f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True
+    )
+
+
 @app.command("ingest")
 def ingest(
     folder: Annotated[Path, typer.Argument(help="The folder to ingest.", show_default=False)],
@@ -202,6 +232,7 @@ def ingest(
         raise fail(f"no such folder: {folder}; give the folder of the codebase to ingest")
     if not folder.is_dir():
         raise fail(f"not a folder: {folder}; give the folder of the codebase to ingest")
+    warn_if_inside_a_python_project(folder, db)
     config = StreamerConfig(
         database=db, parallel=parallel, jobs=jobs, max_file_bytes=max_file_bytes,
         full_rebuild=full,
@@ -395,6 +426,77 @@ def repl(
     with open_storage(db) as storage:
         storage.set_query_time_limit(query_timeout)
         run_shell(storage, output_format)
+
+
+@app.command()
+def export(
+    db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
+    export_format: Annotated[
+        ExportFormat,
+        typer.Option("--format", help="dot (Graphviz), graphml (Gephi, yEd) or json.",
+                     case_sensitive=False),
+    ] = ExportFormat.DOT,
+    around: Annotated[
+        str | None,
+        typer.Option("--around", help="Export only this entity's neighbourhood (its key)."),
+    ] = None,
+    hops: Annotated[
+        int | None,
+        typer.Option("--hops", min=0, max=20, show_default=str(DEFAULT_HOPS),
+                     help="With --around: how many edges away, either direction."),
+    ] = None,
+    edge_types: Annotated[
+        str,
+        typer.Option("--edge-types", help="Edge types walked and exported, comma-separated "
+                     "(calls, uses, implements, extends, imports, contains), or all."),
+    ] = ",".join(DEFAULT_EDGE_TYPES),
+    limit: Annotated[
+        int,
+        typer.Option("--limit", min=1, help="Most nodes exported; past it the export is cut "
+                     "(nearest to --around first) and says so."),
+    ] = DEFAULT_NODE_LIMIT,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Export the code graph, or one entity's neighbourhood, for Graphviz, Gephi or scripts.
+
+    Nodes carry key, name, entity_type, language, file_path, start_line; edges edge_type and
+    source_line. JSON is {"nodes": [...], "edges": [...], "truncated": bool, ...}.
+
+    Example: parseltongue export --format dot --around KEY --hops 2 --out graph.dot
+    (then: dot -Tsvg graph.dot -o graph.svg)
+    """
+    if hops is not None and around is None:
+        raise fail("--hops applies only with --around KEY")
+    try:
+        types = parse_edge_types(edge_types)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    with open_storage(db) as storage:
+        try:
+            graph = select_graph(storage, around, DEFAULT_HOPS if hops is None else hops,
+                                 types, limit)
+        except UnknownEntityError as error:
+            raise fail(f"{error.args[0]}; find keys with: parseltongue query --name "
+                       "search_entities --param query=NAME") from None
+    note = graph.truncation_note()
+    if note:
+        stderr_console.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
+    if out is None:
+        sys.stdout.flush()
+        write_graph(graph, export_format, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with out.open("wb") as stream:
+            write_graph(graph, export_format, stream)
+    except OSError as error:
+        raise fail(f"cannot write {out}: {error.strerror}") from None
+    stderr_console.print(
+        f"wrote {len(graph.nodes):,} nodes and {len(graph.edges):,} edges to {out}",
+        highlight=False, soft_wrap=True,
+    )
 
 
 @app.command()

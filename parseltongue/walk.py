@@ -334,3 +334,37 @@ def _size_or_zero(entry: os.DirEntry[str]) -> int:
         return entry.stat(follow_symlinks=True).st_size
     except OSError:
         return 0
+
+
+# Files that mark the root of a Python project (the folder its packages are imported from).
+PYTHON_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def _has_project_file(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in PYTHON_PROJECT_FILES)
+
+
+def python_root_above(folder: Path) -> Path | None:
+    """The folder to ingest instead of `folder` when `folder` is a Python package inside its
+    project, else None.
+
+    Module paths are read from the folder ingested: ingesting `./mypkg` makes `mypkg/a.py` the
+    module `a`, so `from mypkg import a` no longer resolves. `folder` is such a package when it
+    holds `__init__.py` and its parent does too (a subpackage: the answer is the folder holding
+    the topmost package), or when a project file sits beside it (`pyproject.toml`, `setup.py`,
+    `setup.cfg`; also one level up from a `src/` layout: the answer is that project folder).
+    """
+    folder = folder.resolve()
+    if not (folder / "__init__.py").is_file():
+        return None
+    top = folder
+    while top.parent != top and (top.parent / "__init__.py").is_file():
+        top = top.parent
+    holder = top.parent
+    if holder == top:  # the package is the filesystem root: nothing above to suggest
+        return None
+    if _has_project_file(holder):
+        return holder
+    if holder.name == "src" and _has_project_file(holder.parent):
+        return holder.parent
+    return holder if top != folder else None

@@ -21,7 +21,9 @@ def test_help_lists_the_commands() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
     commands = re.findall(r"^│ (\w+)\s", result.stdout, re.MULTILINE)
-    assert {"ingest", "pt01", "query", "repl", "stats", "pt08", "serve"} <= set(commands)
+    assert {"ingest", "pt01", "query", "repl", "stats", "pt08", "serve", "export"} <= set(
+        commands
+    )
     assert "Alias of ingest" in result.stdout
 
 

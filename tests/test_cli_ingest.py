@@ -283,3 +283,28 @@ def test_ctrl_c_stops_cleanly_and_leaves_a_database_that_opens(tmp_path: Path) -
     assert stats.files_by_status["ingested"] < 1145  # stopped before the end
     reopened = run_cli("stats", "--db", spec, "--json")
     assert reopened.returncode == 0, reopened.stderr
+
+
+def test_ingesting_a_package_instead_of_its_project_warns_and_still_ingests(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "proj"
+    write(project / "pyproject.toml", "[project]\nname = 'mypkg'\n")
+    write(project / "mypkg" / "__init__.py", "")
+    write(project / "mypkg" / "core.py", "from mypkg import util\n\ndef run():\n"
+          "    return util.helper()\n")
+    write(project / "mypkg" / "util.py", "def helper():\n    return 1\n")
+    spec = f"sqlite:{tmp_path / 'a.sqlite'}"
+    result = run_cli("ingest", "mypkg", "--db", spec, "--json", "--sequential", cwd=project)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: mypkg is a Python package inside .; module paths start at the folder "
+        "ingested, so imports resolve differently than from the project. To ingest the "
+        f"project: parseltongue ingest . --db {spec}"
+    ]
+    assert json.loads(result.stdout)["files_ingested"] == 3
+    # From the project folder there is nothing to warn about.
+    again = run_cli("ingest", ".", "--db", spec, "--json", "--sequential", cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert "warning:" not in again.stderr

@@ -39,6 +39,7 @@ GRAPH_QUERIES = (
     "reverse_callers",
     "forward_callees",
     "blast_radius",
+    "neighbourhood",
     "cycles",
     "hotspots",
     "file_hotspots",

@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
-from parseltongue.walk import collect_files_for_parallel_processing, collect_named_files
+from parseltongue.walk import (
+    collect_files_for_parallel_processing,
+    collect_named_files,
+    python_root_above,
+)
 
 
 def write(path: Path, text: str = "") -> Path:
@@ -164,3 +168,47 @@ def test_a_link_to_a_file_outside_the_root_is_left_out_and_one_inside_is_followe
         names = streamer.storage().query("?[n] := *code_entities{name: n}")
     assert {row["f"]: row["s"] for row in stored}["src/leak.py"] == "skipped"
     assert "secret" not in {row["n"] for row in names}
+
+
+# -- a package given instead of its project -----------------------------------------------
+
+
+@pytest.mark.parametrize("project_file", ["pyproject.toml", "setup.py", "setup.cfg"])
+def test_a_package_beside_a_project_file_points_at_the_project(
+    tmp_path: Path, project_file: str
+) -> None:
+    write(tmp_path / "proj" / project_file)
+    write(tmp_path / "proj" / "mypkg" / "__init__.py")
+    assert python_root_above(tmp_path / "proj" / "mypkg") == (tmp_path / "proj").resolve()
+    # The project itself, and a package folder of no project, are left alone.
+    assert python_root_above(tmp_path / "proj") is None
+    write(tmp_path / "loose" / "__init__.py")
+    assert python_root_above(tmp_path / "loose") is None
+
+
+def test_a_subpackage_points_at_the_folder_holding_its_topmost_package(tmp_path: Path) -> None:
+    for package in ("top", "top/middle", "top/middle/leaf"):
+        write(tmp_path / "work" / package / "__init__.py")
+    for folder in ("top/middle", "top/middle/leaf"):
+        assert python_root_above(tmp_path / "work" / folder) == (tmp_path / "work").resolve()
+    # A folder without __init__.py under a package is not a package: nothing to say.
+    write(tmp_path / "work" / "top" / "data" / "x.py")
+    assert python_root_above(tmp_path / "work" / "top" / "data") is None
+
+
+def test_a_package_of_a_src_layout_points_at_the_project(tmp_path: Path) -> None:
+    write(tmp_path / "proj" / "pyproject.toml")
+    write(tmp_path / "proj" / "src" / "mypkg" / "__init__.py")
+    write(tmp_path / "proj" / "src" / "mypkg" / "sub" / "__init__.py")
+    for folder in ("src/mypkg", "src/mypkg/sub"):
+        assert python_root_above(tmp_path / "proj" / folder) == (tmp_path / "proj").resolve()
+    assert python_root_above(tmp_path / "proj" / "src") is None
+
+
+def test_a_relative_folder_is_judged_where_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "proj" / "setup.py")
+    write(tmp_path / "proj" / "mypkg" / "__init__.py")
+    monkeypatch.chdir(tmp_path / "proj" / "mypkg")
+    assert python_root_above(Path(".")) == (tmp_path / "proj").resolve()
