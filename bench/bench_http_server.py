@@ -112,3 +112,72 @@ def test_latency_through_the_real_server(server: str, entity_keys: list[str]) ->
             )
     assert all(median < TARGET_MILLISECONDS for median in medians.values()), medians
 
+
+
+def _mixed_requests(entity_keys: list[str]) -> list[tuple[str, str, dict]]:
+    """(label, path, params) of what an agent asks, over the sampled entities and texts."""
+    requests: list[tuple[str, str, dict]] = []
+    for key, text in zip(entity_keys, SEARCH_TEXTS * len(entity_keys), strict=False):
+        requests += [
+            ("search", "/code-entities-search-fuzzy", {"q": text}),
+            ("callers", "/reverse-callers-query-graph", {"entity": key}),
+            ("callees", "/forward-callees-query-graph", {"entity": key}),
+            ("blast radius", "/blast-radius-impact-analysis", {"entity": key, "hops": 2}),
+            ("entity detail", "/code-entity-detail-view", {"key": key}),
+            ("context", "/smart-context-token-budget", {"focus": key, "tokens": 2000}),
+        ]
+    requests += [("hotspots", "/complexity-hotspots-ranking-view", {})] * 20
+    requests += [("statistics", "/codebase-statistics-overview-summary", {})] * 20
+    return requests
+
+
+def test_load_with_concurrent_clients(server: str, entity_keys: list[str]) -> None:
+    """PARSELTONGUE_BENCH_LOAD_CLIENTS clients (8) asking a mix of endpoints for
+    PARSELTONGUE_BENCH_LOAD_SECONDS (60), each on its own keep-alive connection: throughput,
+    p50 and p99 per kind of request, and no error."""
+    import random
+    import threading
+
+    clients = int(os.environ.get("PARSELTONGUE_BENCH_LOAD_CLIENTS", "8"))
+    seconds = float(os.environ.get("PARSELTONGUE_BENCH_LOAD_SECONDS", "60"))
+    requests = _mixed_requests(entity_keys)
+    timings: dict[str, list[float]] = {}
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client_loop(number: int) -> None:
+        order = random.Random(number)
+        with httpx.Client(base_url=server, timeout=60) as client:
+            while time.monotonic() < deadline:
+                label, path, params = order.choice(requests)
+                started = time.perf_counter()
+                try:
+                    status = client.get(path, params=params).status_code
+                except httpx.HTTPError as error:
+                    status, label = 0, f"{label} ({type(error).__name__})"
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    timings.setdefault(label, []).append(elapsed)
+                    if status != 200:
+                        errors.append(f"{status} {path} {params}")
+
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - started
+    every = [value for values in timings.values() for value in values]
+    lines = [f"\n{clients} clients, {wall:.0f} s, {len(every):,} requests, "
+             f"{len(every) / wall:,.0f} requests/s, {len(errors)} errors, "
+             f"load {os.getloadavg()[0]:.1f}",
+             "| requests | count | p50 ms | p99 ms |", "|---|---|---|---|"]
+    for label, values in sorted([*timings.items(), ("all", every)]):
+        cut = statistics.quantiles(values, n=100) if len(values) > 1 else values * 99
+        lines.append(f"| {label} | {len(values):,} | {statistics.median(values):.1f} | "
+                     f"{cut[98]:.1f} |")
+    sys.stdout.write("\n".join(lines) + "\n")
+    assert every, "no request was made"
+    assert not errors, errors[:10]
