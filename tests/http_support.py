@@ -28,6 +28,16 @@ def ingested_rocksdb(folder: Path) -> str:
     return spec
 
 
+def key_named(storage: CozoDbStorage, name: str) -> str:
+    """The key of the one function, method or type called `name` (modules aside)."""
+    rows = storage.query_read_only(
+        "?[key] := *code_entities:by_name{name: $name, key}, !starts_with(key, 'python:module')",
+        {"name": name},
+    )
+    assert len(rows) == 1, rows
+    return rows[0]["key"]
+
+
 def key_of(storage: CozoDbStorage, name: str, file_path: str, entity_type: str = "") -> str:
     """The key of the one entity called `name` in `file_path` (of `entity_type` if given)."""
     rows = storage.query_read_only(

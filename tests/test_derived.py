@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from http_support import key_named
 from ingested_corpora import IngestedCorpus
 from project_trees import python_module, write, write_mixed_project
 from test_incremental import age_tree
@@ -225,13 +226,6 @@ def test_rows_of_the_real_multi_corpus_equal_the_cozo_builds(
 # -- coupling degrees moved by a change -------------------------------------------------------
 
 
-def key_named(storage: CozoDbStorage, name: str) -> str:
-    rows = storage.query_read_only(
-        "?[key] := *code_entities:by_name{name: $name, key}, !starts_with(key, 'python:module')",
-        {"name": name},
-    )
-    assert len(rows) == 1, rows
-    return rows[0]["key"]
 
 
 def remove_edges(storage: CozoDbStorage, edges: list[tuple[str, str, str]]) -> None:

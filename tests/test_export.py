@@ -13,6 +13,7 @@ from pathlib import Path
 
 import networkx
 import pytest
+from http_support import key_named
 
 from parseltongue import CozoDbStorage
 from parseltongue.export import (
@@ -31,13 +32,6 @@ def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def key_of(storage: CozoDbStorage, name: str) -> str:
-    rows = storage.query_read_only(
-        "?[key] := *code_entities:by_name{name: $name, key}, !starts_with(key, 'python:module')",
-        {"name": name},
-    )
-    assert len(rows) == 1, rows
-    return rows[0]["key"]
 
 
 def stored_entities(storage: CozoDbStorage) -> dict[str, dict]:
@@ -135,7 +129,7 @@ def undirected_within(edges: set[tuple], start: str, hops: int) -> set[str]:
 def test_one_hop_around_an_entity_is_its_blast_radius_and_callees(
     code_graph_database: str, code_graph_storage: CozoDbStorage
 ) -> None:
-    process_order = key_of(code_graph_storage, "process_order")
+    process_order = key_named(code_graph_storage, "process_order")
     document = export_json(code_graph_database, "--around", process_order, "--hops", "1")
     dependents = {row["key"] for row in
                   code_graph_storage.run_named("blast_radius", entity=process_order, hops=1)}
@@ -143,7 +137,7 @@ def test_one_hop_around_an_entity_is_its_blast_radius_and_callees(
                code_graph_storage.run_named("forward_callees", entity=process_order)}
     keys = {node["key"] for node in document["nodes"]}
     assert keys == {process_order} | dependents | callees
-    assert keys == {process_order, *(key_of(code_graph_storage, name)
+    assert keys == {process_order, *(key_named(code_graph_storage, name)
                                      for name in ("main", "run", "validate", "format_total"))}
     # The edges are exactly the stored ones among those nodes.
     among = {edge for edge in stored_edges(code_graph_storage, list(DEFAULT_EDGE_TYPES))
@@ -156,7 +150,7 @@ def test_one_hop_around_an_entity_is_its_blast_radius_and_callees(
 def test_the_neighbourhood_is_every_entity_within_n_hops_either_way(
     code_graph_storage: CozoDbStorage, hops: int
 ) -> None:
-    validate = key_of(code_graph_storage, "validate")
+    validate = key_named(code_graph_storage, "validate")
     every_edge = stored_edges(code_graph_storage, [])
     graph = select_graph(code_graph_storage, around=validate, hops=hops, edge_types=[])
     assert {node["key"] for node in graph.nodes} == undirected_within(every_edge, validate, hops)
@@ -192,7 +186,7 @@ def test_hops_without_around_is_refused(code_graph_database: str) -> None:
 def test_a_cut_neighbourhood_keeps_the_nearest_and_says_so(
     code_graph_database: str, code_graph_storage: CozoDbStorage
 ) -> None:
-    process_order = key_of(code_graph_storage, "process_order")
+    process_order = key_named(code_graph_storage, "process_order")
     whole = select_graph(code_graph_storage, around=process_order)
     result = run_cli("export", "--db", code_graph_database, "--format", "json",
                      "--around", process_order, "--limit", "3")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from http_support import key_named
 
 from parseltongue import CodeEntity, CozoDbStorage, DependencyEdge
 from parseltongue.queries import (
@@ -15,18 +16,8 @@ from parseltongue.queries import (
 )
 
 
-def key_of(storage: CozoDbStorage, name: str) -> str:
-    """The key of the one function, method or type called `name` in the fixture project."""
-    rows = storage.query_read_only(
-        "?[key] := *code_entities:by_name{name: $name, key}, !starts_with(key, 'python:module')",
-        {"name": name},
-    )
-    assert len(rows) == 1, rows
-    return rows[0]["key"]
-
-
 def keys_of(storage: CozoDbStorage, *names: str) -> list[str]:
-    return [key_of(storage, name) for name in names]
+    return [key_named(storage, name) for name in names]
 
 
 # -- the query files ----------------------------------------------------------------------
@@ -92,7 +83,7 @@ def test_an_audience_other_than_user_or_internal_is_refused(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("name", GRAPH_QUERIES)
 def test_each_graph_query_returns_the_columns_it_declares(code_graph_storage, name: str) -> None:
-    process_order = key_of(code_graph_storage, "process_order")
+    process_order = key_named(code_graph_storage, "process_order")
     given = {
         "key": process_order,
         "entity": process_order,
@@ -128,7 +119,7 @@ def test_a_missing_or_unknown_parameter_is_named(code_graph_storage) -> None:
 
 def test_entity_detail_counts_callers_and_callees(code_graph_storage) -> None:
     [row] = code_graph_storage.run_named(
-        "entity_detail", key=key_of(code_graph_storage, "process_order")
+        "entity_detail", key=key_named(code_graph_storage, "process_order")
     )
     assert (row["name"], row["file_path"], row["start_line"], row["end_line"]) == (
         "process_order",
@@ -160,13 +151,13 @@ def test_file_entities_lists_a_file_in_source_order(code_graph_storage) -> None:
 
 
 def test_reverse_callers_are_exactly_the_calls_in_the_source(code_graph_storage) -> None:
-    validate = key_of(code_graph_storage, "validate")
+    validate = key_named(code_graph_storage, "validate")
     rows = code_graph_storage.run_named("reverse_callers", entity=validate)
     assert [
         (row["from_key"], row["edge_type"], row["source_file"], row["source_line"]) for row in rows
     ] == [
-        (key_of(code_graph_storage, "main"), "calls", "app/main.py", 8),
-        (key_of(code_graph_storage, "process_order"), "calls", "app/service.py", 7),
+        (key_named(code_graph_storage, "main"), "calls", "app/main.py", 8),
+        (key_named(code_graph_storage, "process_order"), "calls", "app/service.py", 7),
     ]
     assert {row["to_key"] for row in rows} == {validate}
 
@@ -175,35 +166,35 @@ def test_reverse_callers_with_every_edge_type_include_imports_and_containment(
     code_graph_storage,
 ) -> None:
     rows = code_graph_storage.run_named(
-        "reverse_callers", entity=key_of(code_graph_storage, "validate"), edge_types=[]
+        "reverse_callers", entity=key_named(code_graph_storage, "validate"), edge_types=[]
     )
     assert sorted(row["edge_type"] for row in rows) == ["calls", "calls", "contains", "imports"]
 
 
 def test_reverse_callers_scope_and_limit(code_graph_storage) -> None:
-    validate = key_of(code_graph_storage, "validate")
+    validate = key_named(code_graph_storage, "validate")
     scoped = code_graph_storage.run_named("reverse_callers", entity=validate, scope="app/")
     assert len(scoped) == 2
     assert code_graph_storage.run_named("reverse_callers", entity=validate, scope="src") == []
     limited = code_graph_storage.run_named("reverse_callers", entity=validate, limit=1)
-    assert [row["from_key"] for row in limited] == [key_of(code_graph_storage, "main")]
+    assert [row["from_key"] for row in limited] == [key_named(code_graph_storage, "main")]
 
 
 def test_forward_callees_of_a_rust_function(code_graph_storage) -> None:
     rows = code_graph_storage.run_named(
-        "forward_callees", entity=key_of(code_graph_storage, "parse_config")
+        "forward_callees", entity=key_named(code_graph_storage, "parse_config")
     )
     assert [(row["to_key"], row["edge_type"], row["source_line"]) for row in rows] == sorted(
         [
-            (key_of(code_graph_storage, "build_config"), "calls", 9),
-            (key_of(code_graph_storage, "tokenize"), "calls", 8),
-            (key_of(code_graph_storage, "Config"), "uses", 7),
+            (key_named(code_graph_storage, "build_config"), "calls", 9),
+            (key_named(code_graph_storage, "tokenize"), "calls", 8),
+            (key_named(code_graph_storage, "Config"), "uses", 7),
         ]
     )
 
 
 def test_forward_callees_scope_reads_the_callee_file(code_graph_storage) -> None:
-    process_order = key_of(code_graph_storage, "process_order")
+    process_order = key_named(code_graph_storage, "process_order")
     rows = code_graph_storage.run_named("forward_callees", entity=process_order, scope="app")
     assert len(rows) == 2
     assert (
@@ -217,25 +208,26 @@ def test_forward_callees_scope_reads_the_callee_file(code_graph_storage) -> None
 
 def test_blast_radius_gives_each_entity_its_nearest_hop(code_graph_storage) -> None:
     rows = code_graph_storage.run_named(
-        "blast_radius", entity=key_of(code_graph_storage, "format_total"), hops=3
+        "blast_radius", entity=key_named(code_graph_storage, "format_total"), hops=3
     )
     assert [(row["key"], row["hop"], row["file_path"]) for row in rows] == [
-        (key_of(code_graph_storage, "process_order"), 1, "app/service.py"),
-        (key_of(code_graph_storage, "main"), 2, "app/main.py"),
-        (key_of(code_graph_storage, "run"), 2, "app/service.py"),
+        (key_named(code_graph_storage, "process_order"), 1, "app/service.py"),
+        (key_named(code_graph_storage, "main"), 2, "app/main.py"),
+        (key_named(code_graph_storage, "run"), 2, "app/service.py"),
     ]
 
 
 def test_blast_radius_stops_at_the_hop_limit(code_graph_storage) -> None:
     rows = code_graph_storage.run_named(
-        "blast_radius", entity=key_of(code_graph_storage, "format_total"), hops=1
+        "blast_radius", entity=key_named(code_graph_storage, "format_total"), hops=1
     )
-    assert [row["key"] for row in rows] == [key_of(code_graph_storage, "process_order")]
+    assert [row["key"] for row in rows] == [key_named(code_graph_storage, "process_order")]
 
 
 def test_blast_radius_through_a_cycle_leaves_out_the_entity_itself(code_graph_storage) -> None:
-    rows = code_graph_storage.run_named("blast_radius", entity=key_of(code_graph_storage, "ping"))
-    assert [(row["key"], row["hop"]) for row in rows] == [(key_of(code_graph_storage, "pong"), 1)]
+    ping, pong = key_named(code_graph_storage, "ping"), key_named(code_graph_storage, "pong")
+    rows = code_graph_storage.run_named("blast_radius", entity=ping)
+    assert [(row["key"], row["hop"]) for row in rows] == [(pong, 1)]
 
 
 # -- cycles, hotspots ---------------------------------------------------------------------
@@ -267,8 +259,8 @@ def test_hotspots_rank_by_total_coupling_with_ties_broken_by_key(code_graph_stor
 def test_hotspots_in_a_scope(code_graph_storage) -> None:
     rows = code_graph_storage.run_named("hotspots", scope="src", limit=2)
     assert [(row["key"], row["total"]) for row in rows] == [
-        (key_of(code_graph_storage, "parse_config"), 3),
-        (key_of(code_graph_storage, "build_config"), 2),
+        (key_named(code_graph_storage, "parse_config"), 3),
+        (key_named(code_graph_storage, "build_config"), 2),
     ]
 
 
@@ -323,7 +315,7 @@ def test_search_scope_limit_and_nothing_found(code_graph_storage) -> None:
 def test_search_returns_the_entity_row_fields(code_graph_storage) -> None:
     [row] = code_graph_storage.run_named("search_entities", query="tokenize")
     assert row == {
-        "key": key_of(code_graph_storage, "tokenize"),
+        "key": key_named(code_graph_storage, "tokenize"),
         "name": "tokenize",
         "entity_type": "fn",
         "entity_class": "CODE",
@@ -360,7 +352,7 @@ def test_unresolved_references_are_unpacked_one_per_row_in_file_and_line_order(
     ]
     [sum_call] = [row for row in rows if row["name"] == "sum"]
     assert sum_call == {
-        "from_key": key_of(code_graph_storage, "format_total"),
+        "from_key": key_named(code_graph_storage, "format_total"),
         "name": "sum",
         "edge_type": "calls",
         "source_line": 5,
