@@ -1,12 +1,14 @@
 """Parseltongue: a codebase as a queryable code graph in CozoDB."""
 
 from parseltongue._version import __version__
+from parseltongue.codebase import Codebase
 from parseltongue.model import CodeEntity, DependencyEdge, EntityClass
 from parseltongue.storage import CozoDbStorage, parse_database_engine_specification
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 __all__ = [
     "CodeEntity",
+    "Codebase",
     "CodebaseStreamer",
     "CozoDbStorage",
     "DependencyEdge",

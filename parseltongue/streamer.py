@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Generator
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -140,6 +140,22 @@ class StreamerConfig:
         if not self.parallel:
             return 1
         return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
+
+
+def stored_ingestion_config(storage: CozoDbStorage) -> StreamerConfig:
+    """A configuration for updating the ingestion `storage` holds, with the walk settings it
+    was made with: an update made with other ones would be a full rebuild (see
+    CodebaseStreamer), which is not what a user who ingested with --max-file-bytes asked for
+    by updating a few files."""
+    meta = {row["key"]: row["value"] for row in storage.run_named("meta_values")}
+    settings: dict[str, Any] = {}
+    with suppress(ValueError):  # unreadable settings: the defaults
+        settings = json.loads(meta.get(META_INGESTION_SETTINGS, "{}"))
+    return StreamerConfig(
+        database=str(storage.specification),
+        max_file_bytes=int(settings.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)),
+        respect_gitignore=bool(settings.get("respect_gitignore", True)),
+    )
 
 
 @dataclass

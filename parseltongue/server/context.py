@@ -1,5 +1,5 @@
-"""What every handler reads: the database, its label, the start time, a result cache, and
-what updates the graph (the updater, and the watcher under --watch)."""
+"""What every handler reads: the database and the Codebase over it, its label, the start
+time, a result cache, and what updates the graph (the updater, and the watcher under --watch)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Request
 
-from parseltongue.storage import CozoDbStorage, StorageStats
+from parseltongue.answers import Stats
+from parseltongue.codebase import Codebase
+from parseltongue.storage import CozoDbStorage
 
 if TYPE_CHECKING:
     from parseltongue.server.updates import FileWatcher, GraphUpdater
@@ -76,16 +78,21 @@ class ServerContext:
     """Writes the served database: the watcher's updates and on-demand re-indexing."""
     watcher: FileWatcher | None = None
     """Set when the server runs with --watch."""
+    codebase: Codebase = field(init=False)
+    """The questions handlers ask, over `storage` (which the server's owner closes)."""
+
+    def __post_init__(self) -> None:
+        self.codebase = Codebase(self.storage)
 
     def cached_named(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run a named query once per parameter set and keep its rows."""
         key = (name, tuple(sorted((k, _hashable(v)) for k, v in params.items())))
-        return self.cache.get_or_compute(key, lambda: self.storage.run_named(name, **params))
+        return self.cache.get_or_compute(key, lambda: self.codebase.named(name, **params))
 
 
-    def statistics(self) -> StorageStats:
+    def statistics(self) -> Stats:
         """The database's totals and breakdowns, computed once (they scan every relation)."""
-        return self.cache.get_or_compute(("statistics",), self.storage.get_stats)
+        return self.cache.get_or_compute(("statistics",), self.codebase.stats)
 
     def warm_up(self) -> None:
         """Compute the answers that scan whole relations before the first request needs them."""

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from parseltongue.answers import UnknownEntityError
 from parseltongue.server.envelope import ApiError, bad_parameter, envelope
 from parseltongue.server.params import (
     MAX_KEY_LENGTH,
@@ -66,7 +67,7 @@ def code_entities_list_all(
     """One page of entities in key order, with the total and whether more remain."""
     stored_type = _entity_type(context, entity_type)
     prefix = folder_prefix(context, scope)
-    rows = context.storage.run_named(
+    rows = context.codebase.named(
         "http_entities_page", entity_type=stored_type, prefix=prefix, limit=limit, offset=offset
     )
     total = context.cached_named("http_entities_count", entity_type=stored_type, prefix=prefix)
@@ -76,10 +77,11 @@ def code_entities_list_all(
 
 def _detail(context: ContextDependency, key: str, endpoint: str) -> dict[str, Any]:
     entity_key = required_text("key", key)
-    rows = context.storage.run_named("entity_detail", key=entity_key)
-    if not rows:
-        raise ApiError(404, f"no entity with key {entity_key!r}", key=entity_key)
-    return envelope(endpoint, rows[0])
+    try:
+        entity = context.codebase.entity(entity_key)
+    except UnknownEntityError as error:
+        raise ApiError(404, str(error), key=entity_key) from None
+    return envelope(endpoint, entity._asdict())
 
 
 @router.get("/code-entity-detail-view")
@@ -116,14 +118,12 @@ def code_entities_search_fuzzy(
     """
     text = required_text("q", q)
     prefix = folder_prefix(context, scope)
-    rows = context.storage.run_named(
-        "search_entities", query=text, scope=scope_folder(prefix), limit=limit + 1
-    )
+    hits = context.codebase.search(text, scope=scope_folder(prefix), limit=limit + 1)
     data = {
         "query": text,
-        "total_count": len(rows[:limit]),
-        "truncated": len(rows) > limit,
-        "entities": rows[:limit],
+        "total_count": len(hits[:limit]),
+        "truncated": len(hits) > limit,
+        "entities": [hit._asdict() for hit in hits[:limit]],
     }
     return envelope("/code-entities-search-fuzzy", data)
 
@@ -147,7 +147,7 @@ def dependency_edges_list_all(
             "edge_type", f"no edge of type {edge_type!r}; the types stored are: "
             f"{', '.join(sorted(edge_types))}", allowed=sorted(edge_types)
         )
-    rows = context.storage.run_named(
+    rows = context.codebase.named(
         "http_edges_page", edge_type=wanted, prefix=prefix, limit=limit, offset=offset
     )
     total = context.cached_named("http_edges_count", edge_type=wanted, prefix=prefix)

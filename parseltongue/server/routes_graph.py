@@ -30,7 +30,7 @@ EntityParameter = Annotated[str, key_parameter("The entity key, e.g. rust:fn:mai
 def _existing_entity(context: ServerContext, entity: str, prefix: str) -> dict[str, Any]:
     """The entity's degree row (one point lookup), or a 404."""
     key = required_text("entity", entity)
-    rows = context.storage.run_named(
+    rows = context.codebase.named(
         "http_entity_degree", key=key, edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix
     )
     if not rows:
@@ -56,15 +56,16 @@ def _neighbours(
     degree = _existing_entity(context, entity, prefix)
     if direction == "in":
         field, total = "callers", degree["inbound"]
-        rows = context.storage.run_named(
+        rows = context.codebase.named(
             "http_reverse_callers", entity=degree["key"], edge_types=DEPENDENCY_EDGE_TYPES,
             prefix=prefix, limit=limit,
         )
     else:
         field, total = "callees", degree["outbound"]
-        rows = context.storage.run_named(
-            "forward_callees", entity=degree["key"], scope=scope_folder(prefix), limit=limit
+        callees = context.codebase.callees(
+            degree["key"], scope=scope_folder(prefix), limit=limit
         )
+        rows = [edge._asdict() for edge in callees]
     return {
         "entity": degree["key"],
         "total_count": total,
@@ -119,13 +120,13 @@ def blast_radius_impact_analysis(
     degree = _existing_entity(context, entity, prefix)
     key = degree["key"]
     common = {"entity": key, "hops": hops, "edge_types": DEPENDENCY_EDGE_TYPES}
-    counts = context.storage.run_named("http_blast_radius_hops", **common, prefix=prefix)
-    rows = context.storage.run_named(
-        "blast_radius", **common, scope=scope_folder(prefix), limit=limit
+    counts = context.codebase.named("http_blast_radius_hops", **common, prefix=prefix)
+    rows = context.codebase.blast_radius(
+        key, hops, edge_types=DEPENDENCY_EDGE_TYPES, scope=scope_folder(prefix), limit=limit
     )
     listed: dict[int, list[str]] = {}
     for row in rows:
-        listed.setdefault(row["hop"], []).append(row["key"])
+        listed.setdefault(row.hop, []).append(row.key)
     total = sum(row["count"] for row in counts)
     by_hop = [
         {"hop": row["hop"], "count": row["count"], "entities": listed.get(row["hop"], []),
@@ -163,11 +164,11 @@ def circular_dependency_detection_scan(
         components = context.cached_named("http_scc", **params)
         members = {row["members"][0]: row["members"] for row in components}
         in_component = {key for keys in members.values() for key in keys}
-        for row in context.storage.run_named("http_self_loops", **params):
+        for row in context.codebase.named("http_self_loops", **params):
             if row["key"] not in in_component:
                 members[row["key"]] = [row["key"]]
         every_key = sorted({key for keys in members.values() for key in keys})
-        edges = context.storage.run_named(
+        edges = context.codebase.named(
             "http_edges_among", keys=every_key, edge_types=DEPENDENCY_EDGE_TYPES
         )
         return metrics.cycles_with_paths(members, edges)
@@ -194,18 +195,18 @@ def complexity_hotspots_ranking_view(
     Reads the precomputed entity_coupling relation, most coupled first; ties by key.
     """
     prefix = folder_prefix(context, scope)
-    rows = context.storage.run_named("hotspots", scope=scope_folder(prefix), limit=top)
+    rows = context.codebase.hotspots(scope=scope_folder(prefix), limit=top)
     analyzed = context.cached_named(
         "http_entities_count", entity_type="", prefix=prefix
     )[0]["total"]
     hotspots = [
         {
             "rank": rank,
-            "entity_key": row["key"],
-            "file_path": row["file_path"],
-            "inbound_count": row["inbound"],
-            "outbound_count": row["outbound"],
-            "total_coupling": row["total"],
+            "entity_key": row.key,
+            "file_path": row.file_path,
+            "inbound_count": row.inbound,
+            "outbound_count": row.outbound,
+            "total_coupling": row.total,
         }
         for rank, row in enumerate(rows, start=1)
     ]
@@ -235,7 +236,7 @@ def smart_context_token_budget(
     """
     prefix = folder_prefix(context, scope)
     degree = _existing_entity(context, focus, prefix)
-    rows = context.storage.run_named(
+    rows = context.codebase.named(
         "http_context", focus=degree["key"], depth=metrics.CONTEXT_DEPTH,
         edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix,
     )

@@ -8,8 +8,6 @@ during an update they may see the graph part-way, and answers cached then are no
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import threading
 import time
@@ -25,12 +23,12 @@ from parseltongue.server.context import ResultCache
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import (
     META_INGESTION_ROOT,
-    META_INGESTION_SETTINGS,
     CodebaseStreamer,
     IngestionSummary,
     StreamerConfig,
+    stored_ingestion_config,
 )
-from parseltongue.walk import DEFAULT_MAX_FILE_BYTES, SKIPPED_FOLDER_REASONS
+from parseltongue.walk import SKIPPED_FOLDER_REASONS
 
 # Entity keys listed per side in a re-index report; the counts are always whole.
 MAX_LISTED_KEYS = 100
@@ -96,17 +94,7 @@ class GraphUpdater:
         return Path(root) if root else None
 
     def _config(self) -> StreamerConfig:
-        """The stored ingestion's walk settings: an update made with other ones would be a
-        full rebuild (see CodebaseStreamer), which is not what a user who ingested with
-        --max-file-bytes asked for by serving with --watch."""
-        settings: dict[str, Any] = {}
-        with contextlib.suppress(ValueError):  # unreadable settings: the defaults
-            settings = json.loads(self.stored_meta().get(META_INGESTION_SETTINGS, "{}"))
-        return StreamerConfig(
-            database=str(self.storage.specification),
-            max_file_bytes=int(settings.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)),
-            respect_gitignore=bool(settings.get("respect_gitignore", True)),
-        )
+        return stored_ingestion_config(self.storage)
 
     def _run(self, trigger: str, work: Any) -> IngestionSummary:
         with self._lock:

@@ -1,0 +1,368 @@
+"""Codebase: the one object front ends ask about an ingested codebase.
+
+Each question is one method that runs one named query (`queries/*.cozo`) and returns plain
+typed values (parseltongue/answers.py); front ends parse their input, call one method, and
+format the answer.
+
+Example:
+    >>> from parseltongue import Codebase
+    >>> with Codebase.open("mem") as codebase:
+    ...     summary = codebase.ingest("tests/fixtures/http_project", parallel=False)
+    ...     [hit.name for hit in codebase.search("checkout", limit=1)]
+    ['checkout']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from parseltongue.answers import (
+    Affected,
+    Cycle,
+    CycleMember,
+    Edge,
+    Entity,
+    FileEntity,
+    FileHotspot,
+    Hotspot,
+    SearchHit,
+    Stats,
+    Table,
+    UnknownEntityError,
+    UnresolvedReference,
+)
+from parseltongue.resolution import ResolutionCache
+from parseltongue.storage import CozoDbStorage, DatabaseSpecification
+from parseltongue.streamer import (
+    CodebaseStreamer,
+    IngestionSummary,
+    StreamerConfig,
+    stored_ingestion_config,
+)
+
+Row = TypeVar("Row")
+
+
+def _at_least_one(name: str, value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
+
+
+def _edge_types(edge_types: Sequence[str] | None) -> dict[str, Any]:
+    """The `edge_types` parameter, or none: the query's declared default then applies (the
+    dependency types), so the default lives in one place, the query's header."""
+    if edge_types is None:
+        return {}
+    if isinstance(edge_types, str):
+        # A bare string would be read as a list of its letters.
+        raise ValueError(f"edge_types is a list of edge types, not the string {edge_types!r}")
+    return {"edge_types": list(edge_types)}
+
+
+class Codebase:
+    """An ingested codebase: its questions as methods, over one Parseltongue database.
+
+    `Codebase.open(spec)` opens (and `close()` closes) a database; `Codebase(storage)` asks an
+    already open CozoDbStorage, whose owner keeps closing it. An unknown entity key raises
+    UnknownEntityError (a KeyError) in every method that takes one.
+
+    Example:
+        >>> with Codebase.open("mem") as codebase:
+        ...     codebase.stats().total_entities
+        0
+    """
+
+    def __init__(self, storage: CozoDbStorage, *, owns_storage: bool = False) -> None:
+        self.storage = storage
+        self._owns_storage = owns_storage
+        # Kept between updates: the codebase index read once, then each update costs its own.
+        self._resolution_cache = ResolutionCache()
+
+    @classmethod
+    def open(cls, specification: str | DatabaseSpecification) -> Codebase:
+        """Open (or create) the database `engine:path` names, e.g. "rocksdb:analysis.db".
+
+        Example:
+            >>> codebase = Codebase.open("mem")
+            >>> codebase.close()
+        """
+        return cls(CozoDbStorage(specification), owns_storage=True)
+
+    def close(self) -> None:
+        """Close the database if this Codebase opened it."""
+        if self._owns_storage:
+            self.storage.close()
+
+    def __enter__(self) -> Codebase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Codebase({str(self.storage.specification)!r})"
+
+    # -- generic ---------------------------------------------------------------------------
+
+    def named(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """The rows of the read-only named query `queries/NAME.cozo`, as dicts by column.
+
+        Declared defaults fill parameters left out; a missing or unknown parameter is a
+        ValueError, an unknown name a KeyError.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.named("hotspots", limit=5)
+            []
+        """
+        return self.storage.run_named(name, **params)
+
+    def query(self, datalog: str, params: Mapping[str, Any] | None = None) -> Table:
+        """Run read-only Datalog (a write is refused with CozoQueryError): headers and rows.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.query("?[x] := x = $n + 1", {"n": 1})
+            Table(headers=('x',), rows=((2,),))
+        """
+        result = self.storage.query_table(datalog, params)
+        return Table(tuple(result.headers), tuple(tuple(row) for row in result.rows))
+
+    def _rows(self, row_type: Callable[..., Row], query: str, /, **params: Any) -> list[Row]:
+        return [row_type(**row) for row in self.named(query, **params)]
+
+    def _known(self, key: str, rows: list[Row]) -> list[Row]:
+        """`rows`, unless they are empty because no entity has `key`: an empty answer must
+        not pass for "nothing depends on it". Only an empty answer costs the look-up."""
+        if not rows:
+            self.entity(key)
+        return rows
+
+    # -- questions -------------------------------------------------------------------------
+
+    def stats(self) -> Stats:
+        """How many entities, test entities, edges, unresolved references and files, and
+        counts by language, entity type, edge type and file status.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.stats().edges_by_type
+            {}
+        """
+        stats = self.storage.get_stats()
+        return Stats(
+            total_entities=stats.total_entities,
+            test_entities=stats.test_entities,
+            total_edges=stats.total_edges,
+            unresolved_references=stats.unresolved_references,
+            total_files=stats.total_files,
+            entities_by_language=stats.entities_by_language,
+            entities_by_type=stats.entities_by_type,
+            edges_by_type=stats.edges_by_type,
+            files_by_status=stats.files_by_status,
+        )
+
+    def search(self, text: str, scope: str = "", limit: int = 20) -> list[SearchHit]:
+        """Entities whose name matches `text` (exact, prefix, word, then one typo), best
+        first; `scope` keeps those in files under a folder ("src/auth"; "" for all).
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.search("parse_file")
+            []
+        """
+        if not text.strip():
+            raise ValueError("search text must not be empty or blank")
+        _at_least_one("limit", limit)
+        return self._rows(SearchHit, "search_entities", query=text, scope=scope, limit=limit)
+
+    def entity(self, key: str) -> Entity:
+        """One entity: where it is, its code, and how many entities depend on it (callers)
+        and it depends on (callees); UnknownEntityError when no entity has `key`.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.entity("rust:fn:main:__src_main:T1")
+            Traceback (most recent call last):
+            parseltongue.answers.UnknownEntityError: no entity with key 'rust:fn:main:__src_main:T1'
+        """
+        rows = self._rows(Entity, "entity_detail", key=key)
+        if not rows:
+            raise UnknownEntityError(key)
+        return rows[0]
+
+    def callers(
+        self,
+        key: str,
+        edge_types: Sequence[str] | None = None,
+        scope: str = "",
+        limit: int = 100,
+    ) -> list[Edge]:
+        """The edges into entity `key` (who calls or uses it), by caller key. `edge_types`
+        None follows calls, uses, implements and extends; [] every type.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.callers("rust:fn:main:__src_main:T1")
+            Traceback (most recent call last):
+            parseltongue.answers.UnknownEntityError: no entity with key 'rust:fn:main:__src_main:T1'
+        """
+        _at_least_one("limit", limit)
+        rows = self._rows(
+            Edge, "reverse_callers", entity=key, scope=scope, limit=limit,
+            **_edge_types(edge_types),
+        )
+        return self._known(key, rows)
+
+    def callees(
+        self,
+        key: str,
+        edge_types: Sequence[str] | None = None,
+        scope: str = "",
+        limit: int = 100,
+    ) -> list[Edge]:
+        """The edges out of entity `key` (what it calls or uses), by callee key; `edge_types`
+        as in `callers`.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.callees("rust:fn:main:__src_main:T1", limit=10)
+            Traceback (most recent call last):
+            parseltongue.answers.UnknownEntityError: no entity with key 'rust:fn:main:__src_main:T1'
+        """
+        _at_least_one("limit", limit)
+        rows = self._rows(
+            Edge, "forward_callees", entity=key, scope=scope, limit=limit,
+            **_edge_types(edge_types),
+        )
+        return self._known(key, rows)
+
+    def blast_radius(
+        self,
+        key: str,
+        hops: int = 3,
+        edge_types: Sequence[str] | None = None,
+        scope: str = "",
+        limit: int = 1000,
+    ) -> list[Affected]:
+        """The entities depending on `key` directly or through others, up to `hops` reverse
+        edges away, each at its nearest hop.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.blast_radius("rust:fn:main:__src_main:T1", hops=0)
+            Traceback (most recent call last):
+            ValueError: hops must be at least 1, not 0
+        """
+        _at_least_one("hops", hops)
+        _at_least_one("limit", limit)
+        rows = self._rows(
+            Affected, "blast_radius", entity=key, hops=hops, scope=scope, limit=limit,
+            **_edge_types(edge_types),
+        )
+        return self._known(key, rows)
+
+    def hotspots(self, scope: str = "", limit: int = 20) -> list[Hotspot]:
+        """Entities ranked by coupling (distinct entities depending on each plus those it
+        depends on), most coupled first.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.hotspots(limit=5)
+            []
+        """
+        _at_least_one("limit", limit)
+        return self._rows(Hotspot, "hotspots", scope=scope, limit=limit)
+
+    def file_hotspots(self, scope: str = "", limit: int = 20) -> list[FileHotspot]:
+        """Files ranked by the entity pairs crossing their boundary, most coupled first.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.file_hotspots(scope="src")
+            []
+        """
+        _at_least_one("limit", limit)
+        return self._rows(FileHotspot, "file_hotspots", scope=scope, limit=limit)
+
+    def cycles(self, edge_types: Sequence[str] | None = None, scope: str = "") -> list[Cycle]:
+        """Entities depending on each other in a loop (strongly connected components of two
+        or more, and self-loops), largest first, then by cycle id (the smallest member key).
+        `scope` keeps a cycle when one of its members is in a file under that folder.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     _ = codebase.ingest("tests/fixtures/http_project", parallel=False)
+            ...     [cycle.size for cycle in codebase.cycles()]
+            [2, 2, 1]
+        """
+        members: dict[str, list[CycleMember]] = {}
+        # Grouped in the query's row order, which is the order of the answer.
+        for row in self._rows(CycleMember, "cycles", scope=scope, **_edge_types(edge_types)):
+            members.setdefault(row.cycle_id, []).append(row)
+        return [Cycle(cycle_id, rows[0].size, tuple(rows)) for cycle_id, rows in members.items()]
+
+    def unresolved(
+        self, file_prefix: str = "", name: str = "", limit: int = 100
+    ) -> list[UnresolvedReference]:
+        """References resolution could not pin to one target, in files whose path starts
+        with `file_prefix`, shown as exactly `name` ("" for any).
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.unresolved(name="self.norm")
+            []
+        """
+        _at_least_one("limit", limit)
+        return self._rows(
+            UnresolvedReference, "unresolved_references",
+            file_prefix=file_prefix, name=name, limit=limit,
+        )
+
+    def file_entities(self, path: str) -> list[FileEntity]:
+        """The entities defined in the file `path` (as stored: relative to the ingested
+        root), in source order; [] for a file holding none or not ingested.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.file_entities("src/auth.rs")
+            []
+        """
+        return self._rows(FileEntity, "file_entities", file_path=path)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def ingest(self, folder: str | Path, **config: Any) -> IngestionSummary:
+        """Ingest `folder` into this database: only new and changed files are parsed when it
+        holds an earlier ingestion of the same folder. `config` takes StreamerConfig's fields
+        (parallel, jobs, max_file_bytes, respect_gitignore, full_rebuild ...).
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.ingest("tests/fixtures/http_project", parallel=False).files_ingested
+            8
+        """
+        settings = StreamerConfig(database=str(self.storage.specification), **config)
+        # The streamer is not closed: closing it would close this Codebase's database.
+        streamer = CodebaseStreamer(settings, self.storage, self._resolution_cache)
+        return streamer.stream_directory(folder)
+
+    def update(self, folder: str | Path, paths: Sequence[str]) -> IngestionSummary:
+        """Re-index only `paths` (relative to `folder`, as stored) of the ingested `folder`,
+        with the walk settings it was ingested with; everything is ingested when the database
+        holds no complete ingestion of `folder`.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     _ = codebase.ingest("tests/fixtures/http_project", parallel=False)
+            ...     codebase.update("tests/fixtures/http_project", ["shop/orders.py"]).incremental
+            True
+        """
+        if isinstance(paths, str):
+            raise ValueError(f"paths is a list of paths, not the string {paths!r}")
+        streamer = CodebaseStreamer(
+            stored_ingestion_config(self.storage), self.storage, self._resolution_cache
+        )
+        return streamer.update_files(folder, list(paths))
