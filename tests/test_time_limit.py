@@ -39,7 +39,9 @@ def test_a_read_past_the_limit_is_stopped_with_the_limit_named(storage: CozoDbSt
     started = time.monotonic()
     with pytest.raises(QueryTimeLimitError, match="0.5-second time limit") as stopped:
         storage.query_read_only(CLOSURE)
-    assert time.monotonic() - started < 2.0  # a full run takes ~3 s
+    # The error itself says it was stopped (a finished run returns rows); the time is a bound
+    # with room for a loaded machine (a full run takes ~3 s on a quiet one).
+    assert time.monotonic() - started < 4.0
     assert stopped.value.seconds == 0.5
     # The engine is free again, and quick reads go on under the limit.
     assert storage.query_read_only("?[count(a)] := *graph_x{a}") == edges
@@ -98,7 +100,7 @@ def test_text_query_answers_408_past_the_limit_and_the_server_goes_on(
     abandoned = client.post("/text-query", json={"script": join})
     assert abandoned.status_code == 408
     assert "the engine cannot interrupt it" in abandoned.json()["message"]
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < 10
     # Meanwhile and after, other requests are answered.
     assert client.post("/text-query", json={"script": "?[x] := x = 1"}).json()["rows"] == [[1]]
     assert client.get("/server-health-check-status").status_code == 200
