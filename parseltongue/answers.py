@@ -153,10 +153,12 @@ class FileEntity(NamedTuple):
 
 @dataclass(frozen=True)
 class Table:
-    """A read-only query's answer: its column headers and rows."""
+    """A read-only query's answer: its column headers and rows, and how long it took."""
 
     headers: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+    # Left out of equality and repr: two runs of one query are the same answer.
+    milliseconds: float = field(default=0.0, compare=False, repr=False)
 
     def as_dicts(self) -> list[dict[str, Any]]:
         """The rows as dicts keyed by column."""

@@ -34,7 +34,7 @@ from parseltongue.answers import (
     UnresolvedReference,
 )
 from parseltongue.resolution import ResolutionCache
-from parseltongue.storage import CozoDbStorage, DatabaseSpecification
+from parseltongue.storage import CozoDbStorage, DatabaseSpecification, QueryResult
 from parseltongue.streamer import (
     CodebaseStreamer,
     IngestionSummary,
@@ -59,6 +59,12 @@ def _edge_types(edge_types: Sequence[str] | None) -> dict[str, Any]:
         # A bare string would be read as a list of its letters.
         raise ValueError(f"edge_types is a list of edge types, not the string {edge_types!r}")
     return {"edge_types": list(edge_types)}
+
+
+def _table(result: QueryResult) -> Table:
+    return Table(
+        tuple(result.headers), tuple(tuple(row) for row in result.rows), result.milliseconds
+    )
 
 
 class Codebase:
@@ -119,16 +125,35 @@ class Codebase:
         """
         return self.storage.run_named(name, **params)
 
-    def query(self, datalog: str, params: Mapping[str, Any] | None = None) -> Table:
+    def named_table(self, name: str, /, **params: Any) -> Table:
+        """The read-only named query `queries/NAME.cozo` as headers and rows (its declared
+        columns, even when no row came); parameters as in `named`.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.named_table("hotspots", limit=5).headers
+            ('key', 'inbound', 'outbound', 'total', 'file_path')
+        """
+        return _table(self.storage.run_named_table(name, **params))
+
+    def query(
+        self,
+        datalog: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        time_limited: bool | None = None,
+    ) -> Table:
         """Run read-only Datalog (a write is refused with CozoQueryError): headers and rows.
+        `time_limited` True puts it under the database's query time limit even when that
+        limit covers only the reads asked so (a server's), False never; None follows the
+        database's setting.
 
         Example:
             >>> with Codebase.open("mem") as codebase:
             ...     codebase.query("?[x] := x = $n + 1", {"n": 1})
             Table(headers=('x',), rows=((2,),))
         """
-        result = self.storage.query_table(datalog, params)
-        return Table(tuple(result.headers), tuple(tuple(row) for row in result.rows))
+        return _table(self.storage.query_table(datalog, params, time_limited))
 
     def _rows(self, row_type: Callable[..., Row], query: str, /, **params: Any) -> list[Row]:
         return [row_type(**row) for row in self.named(query, **params)]

@@ -222,6 +222,35 @@ def test_query_and_named(codebase: Codebase, storage: CozoDbStorage) -> None:
         codebase.named("no_such_query")
 
 
+def test_named_table_is_the_named_query_s_table(
+    codebase: Codebase, storage: CozoDbStorage
+) -> None:
+    table = codebase.named_table("hotspots", limit=3)
+    expected = storage.run_named_table("hotspots", limit=3)
+    assert list(table.headers) == expected.headers == list(named_query("hotspots").columns)
+    assert [list(row) for row in table.rows] == expected.rows
+    assert table.milliseconds > 0
+    empty = codebase.named_table("file_entities", file_path="no/such/file.py")
+    assert empty.rows == () and empty.headers == named_query("file_entities").columns
+
+
+@pytest.mark.parametrize("time_limited", [None, True, False])
+def test_query_passes_time_limited_through(
+    codebase: Codebase, monkeypatch: pytest.MonkeyPatch, time_limited: bool | None
+) -> None:
+    """The server's /text-query asks for the time limit its own reads go without."""
+    asked: list[bool | None] = []
+    real = codebase.storage.query_table
+
+    def spy(datalog: str, params: Any = None, limited: bool | None = None) -> Any:
+        asked.append(limited)
+        return real(datalog, params, limited)
+
+    monkeypatch.setattr(codebase.storage, "query_table", spy)
+    assert codebase.query("?[x] := x = 1", time_limited=time_limited).rows == ((1,),)
+    assert asked == [time_limited]
+
+
 @pytest.mark.parametrize("method", ["entity", "callers", "callees", "blast_radius"])
 def test_an_unknown_key_raises_unknown_entity_error(codebase: Codebase, method: str) -> None:
     with pytest.raises(UnknownEntityError) as raised:
