@@ -151,6 +151,14 @@ class FileEntity(NamedTuple):
     signature: str
 
 
+class FileEdge(NamedTuple):
+    """A dependency edge out of or into one file's entities (file_edges)."""
+
+    from_key: str
+    to_key: str
+    edge_type: str
+
+
 @dataclass(frozen=True)
 class Table:
     """A read-only query's answer: its column headers and rows, and how long it took."""

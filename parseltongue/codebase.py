@@ -24,6 +24,7 @@ from parseltongue.answers import (
     CycleMember,
     Edge,
     Entity,
+    FileEdge,
     FileEntity,
     FileHotspot,
     Hotspot,
@@ -36,6 +37,7 @@ from parseltongue.answers import (
 from parseltongue.resolution import ResolutionCache
 from parseltongue.storage import CozoDbStorage, DatabaseSpecification, QueryResult
 from parseltongue.streamer import (
+    META_INGESTION_ROOT,
     CodebaseStreamer,
     IngestionSummary,
     StreamerConfig,
@@ -357,6 +359,29 @@ class Codebase:
         """
         return self._rows(FileEntity, "file_entities", file_path=path)
 
+    def file_edges(self, path: str) -> list[FileEdge]:
+        """The dependency edges out of or into the entities of the file `path` (as stored),
+        of every type: what re-indexing that file can add or remove.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.file_edges("src/auth.rs")
+            []
+        """
+        return self._rows(FileEdge, "file_edges", file_path=path)
+
+    def ingested_root(self) -> Path | None:
+        """The folder this database holds an ingestion of (as given to `ingest`), or None.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.ingested_root() is None
+            True
+        """
+        meta = {row["key"]: row["value"] for row in self.named("meta_values")}
+        root = meta.get(META_INGESTION_ROOT)
+        return Path(root) if root else None
+
     # -- writing ---------------------------------------------------------------------------
 
     def ingest(self, folder: str | Path, **config: Any) -> IngestionSummary:
@@ -374,6 +399,19 @@ class Codebase:
         streamer = CodebaseStreamer(settings, self.storage, self._resolution_cache)
         return streamer.stream_directory(folder)
 
+    def refresh(self, folder: str | Path) -> IngestionSummary:
+        """Bring the ingestion of `folder` up to date with its tree (new, changed and deleted
+        files), with the walk settings it was ingested with; everything is ingested when the
+        database holds no complete ingestion of `folder`.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     _ = codebase.ingest("tests/fixtures/http_project", parallel=False)
+            ...     codebase.refresh("tests/fixtures/http_project").files_unchanged
+            8
+        """
+        return self._updating_streamer().stream_directory(folder)
+
     def update(self, folder: str | Path, paths: Sequence[str]) -> IngestionSummary:
         """Re-index only `paths` (relative to `folder`, as stored) of the ingested `folder`,
         with the walk settings it was ingested with; everything is ingested when the database
@@ -387,7 +425,20 @@ class Codebase:
         """
         if isinstance(paths, str):
             raise ValueError(f"paths is a list of paths, not the string {paths!r}")
-        streamer = CodebaseStreamer(
+        return self._updating_streamer().update_files(folder, list(paths))
+
+    def prepare_updates(self) -> None:
+        """Read the codebase index into memory now (seconds on a large codebase), so that the
+        next `update` or `refresh` of a few files costs only their own work.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.prepare_updates()
+        """
+        self._updating_streamer().prepare_for_updates()
+
+    def _updating_streamer(self) -> CodebaseStreamer:
+        # Settings other than the stored ones would make an update a full rebuild.
+        return CodebaseStreamer(
             stored_ingestion_config(self.storage), self.storage, self._resolution_cache
         )
-        return streamer.update_files(folder, list(paths))

@@ -21,6 +21,7 @@ from parseltongue.answers import (
     CycleMember,
     Edge,
     Entity,
+    FileEdge,
     FileEntity,
     FileHotspot,
     Hotspot,
@@ -71,6 +72,7 @@ def place_order(storage: CozoDbStorage) -> str:
         (CycleMember, "cycles"),
         (UnresolvedReference, "unresolved_references"),
         (FileEntity, "file_entities"),
+        (FileEdge, "file_edges"),
     ],
 )
 def test_each_answer_has_its_query_s_columns_in_order(row_type: type, query: str) -> None:
@@ -281,6 +283,31 @@ def test_open_owns_its_database_and_a_given_storage_is_left_open(tmp_path: Path)
     with CozoDbStorage.new_mem() as storage:
         Codebase(storage).close()
         assert Codebase(storage).stats().total_files == 0
+
+
+def test_file_edges_is_file_edges(codebase: Codebase, storage: CozoDbStorage) -> None:
+    edges = codebase.file_edges("shop/orders.py")
+    assert edges
+    assert as_items(edges) == as_items(storage.run_named("file_edges", file_path="shop/orders.py"))
+    assert codebase.file_edges("no/such/file.py") == []
+
+
+def test_refresh_re_does_what_changed_in_the_tree(tmp_path: Path, codebase: Codebase) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(HTTP_PROJECT, root)
+    with Codebase.open("mem") as fresh:
+        assert fresh.ingested_root() is None
+        fresh.prepare_updates()  # nothing ingested: nothing to read, no error
+        first = fresh.refresh(root)
+        assert not first.incremental and first.files_ingested == 8
+        assert fresh.ingested_root() == root
+        assert fresh.stats() == codebase.stats()
+        (root / "shop" / "repository.py").unlink()
+        fresh.prepare_updates()
+        again = fresh.refresh(root)
+        assert again.incremental
+        assert (again.files_unchanged, again.files_removed) == (7, 1)
+        assert fresh.file_entities("shop/repository.py") == []
 
 
 def test_ingest_then_update_round_trip(tmp_path: Path, codebase: Codebase) -> None:
