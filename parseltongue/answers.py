@@ -151,12 +151,22 @@ class FileEntity(NamedTuple):
     signature: str
 
 
+class FileEdge(NamedTuple):
+    """A dependency edge out of or into one file's entities (file_edges)."""
+
+    from_key: str
+    to_key: str
+    edge_type: str
+
+
 @dataclass(frozen=True)
 class Table:
-    """A read-only query's answer: its column headers and rows."""
+    """A read-only query's answer: its column headers and rows, and how long it took."""
 
     headers: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+    # Left out of equality and repr: two runs of one query are the same answer.
+    milliseconds: float = field(default=0.0, compare=False, repr=False)
 
     def as_dicts(self) -> list[dict[str, Any]]:
         """The rows as dicts keyed by column."""

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from parseltongue import __version__
+from parseltongue import __version__, answers
+from parseltongue.codebase import Codebase
 from parseltongue.export import (
     DEFAULT_EDGE_TYPES,
     DEFAULT_HOPS,
@@ -50,7 +52,6 @@ from parseltongue.storage import (
     DEFAULT_DATABASE_SPECIFICATION,
     CozoDbStorage,
     CozoQueryError,
-    QueryResult,
     StorageError,
     ensure_engine_available,
     parse_database_engine_specification,
@@ -144,7 +145,7 @@ def stats(
     Example: parseltongue stats --db rocksdb:analysis.db --json
     """
     with open_storage(db) as storage:
-        statistics = storage.get_stats().to_dict()
+        statistics = asdict(Codebase(storage).stats())
     statistics["database"] = db
     if as_json:
         print_json(statistics)
@@ -307,7 +308,7 @@ def _read_query_source(datalog: str | None, file: Path | None, name: str | None)
     return datalog or ""
 
 
-def _print_result(result: QueryResult, output_format: OutputFormat) -> None:
+def _print_result(result: answers.Table, output_format: OutputFormat) -> None:
     if output_format is OutputFormat.JSON:
         sys.stdout.write(result_json(result) + "\n")
     elif output_format is OutputFormat.CSV:
@@ -376,13 +377,17 @@ def query(
             named = named_query(name)
             if named.writes:
                 raise ValueError(f"{name!r} writes to the database; `query` only reads")
-            source, params = named.script, named.bind(params)
+            named.bind(params)  # a wrong parameter is told before the database is opened
     except (KeyError, ValueError) as error:
         raise fail(error.args[0]) from None
     with open_storage(db) as storage:
         storage.set_query_time_limit(query_timeout)
+        codebase = Codebase(storage)
         try:
-            result = storage.query_table(source, params)
+            if name is not None:
+                result = codebase.named_table(name, **params)
+            else:
+                result = codebase.query(source, params)
         except CozoQueryError as error:
             diagnostic = error.display or error.message
             if not sys.stderr.isatty():
@@ -425,7 +430,7 @@ def repl(
         return
     with open_storage(db) as storage:
         storage.set_query_time_limit(query_timeout)
-        run_shell(storage, output_format)
+        run_shell(Codebase(storage), output_format)
 
 
 @app.command()
@@ -475,7 +480,7 @@ def export(
         raise fail(str(error)) from None
     with open_storage(db) as storage:
         try:
-            graph = select_graph(storage, around, DEFAULT_HOPS if hops is None else hops,
+            graph = select_graph(Codebase(storage), around, DEFAULT_HOPS if hops is None else hops,
                                  types, limit)
         except UnknownEntityError as error:
             raise fail(f"{error.args[0]}; find keys with: parseltongue query --name "

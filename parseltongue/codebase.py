@@ -24,6 +24,7 @@ from parseltongue.answers import (
     CycleMember,
     Edge,
     Entity,
+    FileEdge,
     FileEntity,
     FileHotspot,
     Hotspot,
@@ -34,8 +35,9 @@ from parseltongue.answers import (
     UnresolvedReference,
 )
 from parseltongue.resolution import ResolutionCache
-from parseltongue.storage import CozoDbStorage, DatabaseSpecification
+from parseltongue.storage import CozoDbStorage, DatabaseSpecification, QueryResult
 from parseltongue.streamer import (
+    META_INGESTION_ROOT,
     CodebaseStreamer,
     IngestionSummary,
     StreamerConfig,
@@ -59,6 +61,12 @@ def _edge_types(edge_types: Sequence[str] | None) -> dict[str, Any]:
         # A bare string would be read as a list of its letters.
         raise ValueError(f"edge_types is a list of edge types, not the string {edge_types!r}")
     return {"edge_types": list(edge_types)}
+
+
+def _table(result: QueryResult) -> Table:
+    return Table(
+        tuple(result.headers), tuple(tuple(row) for row in result.rows), result.milliseconds
+    )
 
 
 class Codebase:
@@ -119,16 +127,35 @@ class Codebase:
         """
         return self.storage.run_named(name, **params)
 
-    def query(self, datalog: str, params: Mapping[str, Any] | None = None) -> Table:
+    def named_table(self, name: str, /, **params: Any) -> Table:
+        """The read-only named query `queries/NAME.cozo` as headers and rows (its declared
+        columns, even when no row came); parameters as in `named`.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.named_table("hotspots", limit=5).headers
+            ('key', 'inbound', 'outbound', 'total', 'file_path')
+        """
+        return _table(self.storage.run_named_table(name, **params))
+
+    def query(
+        self,
+        datalog: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        time_limited: bool | None = None,
+    ) -> Table:
         """Run read-only Datalog (a write is refused with CozoQueryError): headers and rows.
+        `time_limited` True puts it under the database's query time limit even when that
+        limit covers only the reads asked so (a server's), False never; None follows the
+        database's setting.
 
         Example:
             >>> with Codebase.open("mem") as codebase:
             ...     codebase.query("?[x] := x = $n + 1", {"n": 1})
             Table(headers=('x',), rows=((2,),))
         """
-        result = self.storage.query_table(datalog, params)
-        return Table(tuple(result.headers), tuple(tuple(row) for row in result.rows))
+        return _table(self.storage.query_table(datalog, params, time_limited))
 
     def _rows(self, row_type: Callable[..., Row], query: str, /, **params: Any) -> list[Row]:
         return [row_type(**row) for row in self.named(query, **params)]
@@ -332,6 +359,29 @@ class Codebase:
         """
         return self._rows(FileEntity, "file_entities", file_path=path)
 
+    def file_edges(self, path: str) -> list[FileEdge]:
+        """The dependency edges out of or into the entities of the file `path` (as stored),
+        of every type: what re-indexing that file can add or remove.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.file_edges("src/auth.rs")
+            []
+        """
+        return self._rows(FileEdge, "file_edges", file_path=path)
+
+    def ingested_root(self) -> Path | None:
+        """The folder this database holds an ingestion of (as given to `ingest`), or None.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.ingested_root() is None
+            True
+        """
+        meta = {row["key"]: row["value"] for row in self.named("meta_values")}
+        root = meta.get(META_INGESTION_ROOT)
+        return Path(root) if root else None
+
     # -- writing ---------------------------------------------------------------------------
 
     def ingest(self, folder: str | Path, **config: Any) -> IngestionSummary:
@@ -349,6 +399,19 @@ class Codebase:
         streamer = CodebaseStreamer(settings, self.storage, self._resolution_cache)
         return streamer.stream_directory(folder)
 
+    def refresh(self, folder: str | Path) -> IngestionSummary:
+        """Bring the ingestion of `folder` up to date with its tree (new, changed and deleted
+        files), with the walk settings it was ingested with; everything is ingested when the
+        database holds no complete ingestion of `folder`.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     _ = codebase.ingest("tests/fixtures/http_project", parallel=False)
+            ...     codebase.refresh("tests/fixtures/http_project").files_unchanged
+            8
+        """
+        return self._updating_streamer().stream_directory(folder)
+
     def update(self, folder: str | Path, paths: Sequence[str]) -> IngestionSummary:
         """Re-index only `paths` (relative to `folder`, as stored) of the ingested `folder`,
         with the walk settings it was ingested with; everything is ingested when the database
@@ -362,7 +425,20 @@ class Codebase:
         """
         if isinstance(paths, str):
             raise ValueError(f"paths is a list of paths, not the string {paths!r}")
-        streamer = CodebaseStreamer(
+        return self._updating_streamer().update_files(folder, list(paths))
+
+    def prepare_updates(self) -> None:
+        """Read the codebase index into memory now (seconds on a large codebase), so that the
+        next `update` or `refresh` of a few files costs only their own work.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     codebase.prepare_updates()
+        """
+        self._updating_streamer().prepare_for_updates()
+
+    def _updating_streamer(self) -> CodebaseStreamer:
+        # Settings other than the stored ones would make an update a full rebuild.
+        return CodebaseStreamer(
             stored_ingestion_config(self.storage), self.storage, self._resolution_cache
         )
-        return streamer.update_files(folder, list(paths))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO, Any
 
-from parseltongue.storage import CozoDbStorage
+from parseltongue.codebase import Codebase
 
 EDGE_TYPES = ("calls", "uses", "implements", "extends", "imports", "contains")
 DEFAULT_EDGE_TYPES = ("calls", "uses", "implements", "extends")
@@ -79,7 +79,7 @@ def parse_edge_types(value: str) -> list[str]:
 
 
 def select_graph(
-    storage: CozoDbStorage,
+    codebase: Codebase,
     around: str | None = None,
     hops: int = DEFAULT_HOPS,
     edge_types: list[str] | None = None,
@@ -92,18 +92,19 @@ def select_graph(
     """
     types = list(DEFAULT_EDGE_TYPES) if edge_types is None else edge_types
     if around is None:
-        node_total = storage.run_named("http_entities_count", entity_type="", prefix="")[0]["total"]
-        nodes = storage.run_named("export_entities", keys=[], limit=limit)
+        counted = codebase.named("http_entities_count", entity_type="", prefix="")
+        node_total = counted[0]["total"]
+        nodes = codebase.named("export_entities", keys=[], limit=limit)
     else:
-        reached = storage.run_named("neighbourhood", entity=around, hops=hops, edge_types=types)
+        reached = codebase.named("neighbourhood", entity=around, hops=hops, edge_types=types)
         if not reached:
             raise UnknownEntityError(f"no entity with key {around!r}")
         node_total = len(reached)
         # Rows come ordered by hop: a cut keeps the entities nearest the centre.
         kept = [row["key"] for row in reached[:limit]]
-        nodes = storage.run_named("export_entities", keys=kept, limit=len(kept))
+        nodes = codebase.named("export_entities", keys=kept, limit=len(kept))
     keys = [node["key"] for node in nodes]
-    edges = storage.run_named("http_edges_among", keys=keys, edge_types=types) if keys else []
+    edges = codebase.named("http_edges_among", keys=keys, edge_types=types) if keys else []
     return ExportedGraph(nodes, edges, node_total, around, hops if around else None, types)
 
 

@@ -1,8 +1,9 @@
 """RemoteQueryClient: run read-only Datalog on a `parseltongue pt08` server over HTTP.
 
 It speaks Cozo's `/text-query` protocol (the one pycozo's HTTP client speaks) with the standard
-library only, and offers the methods the REPL and the named queries use on CozoDbStorage, so
-`parseltongue repl --server http://127.0.0.1:7777` works while the server holds the database.
+library only, and offers the read-only methods the REPL uses on a Codebase (`query`,
+`named_table`), so `parseltongue repl --server http://127.0.0.1:7777` works while the server
+holds the database.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+from parseltongue.answers import Table
+from parseltongue.queries import named_query
 from parseltongue.storage import CozoQueryError, QueryResult, StorageError
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
@@ -74,6 +77,19 @@ class RemoteQueryClient:
         return QueryResult(
             list(reply["headers"]), reply["rows"], (time.perf_counter() - started) * 1000
         )
+
+    def query(self, datalog: str, params: Mapping[str, Any] | None = None) -> Table:
+        """Run read-only Datalog on the server, as `Codebase.query` does locally."""
+        result = self.query_table(datalog, params)
+        return Table(
+            tuple(result.headers), tuple(tuple(row) for row in result.rows), result.milliseconds
+        )
+
+    def named_table(self, name: str, /, **params: Any) -> Table:
+        """Run the named query `queries/NAME.cozo` on the server, as `Codebase.named_table`
+        does locally: this side binds the parameters, the server runs the script read-only."""
+        query = named_query(name)
+        return self.query(query.script, query.bind(params))
 
     def query_read_only(
         self, datalog: str, params: Mapping[str, Any] | None = None

@@ -1,7 +1,7 @@
 """An interactive Datalog shell over any object that runs read-only Datalog.
 
-The shell needs only `query_table(datalog, params) -> QueryResult`: CozoDbStorage has it, and a
-client of the HTTP server (`repl --server`) can have it too.
+The shell needs only `query(datalog, params)` and `named_table(name, **params)`, both giving a
+Table: a Codebase has them, and so does the client of the HTTP server (`repl --server`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, Protocol, TextIO
 from rich.console import Console
 from rich.text import Text
 
+from parseltongue.answers import Table
 from parseltongue.queries import listed_named_queries, named_query
 from parseltongue.results import (
     OutputFormat,
@@ -29,7 +30,7 @@ from parseltongue.results import (
     strip_ansi,
     wide_console_unless_terminal,
 )
-from parseltongue.storage import QueryResult, StorageError
+from parseltongue.storage import StorageError
 
 HISTORY_ENVIRONMENT_VARIABLE = "PARSELTONGUE_HISTORY"
 PROMPT = "pt> "
@@ -72,7 +73,9 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 class DatalogRunner(Protocol):
     """What the shell runs its statements against."""
 
-    def query_table(self, datalog: str, params: Mapping[str, Any] | None = None) -> QueryResult: ...
+    def query(self, datalog: str, params: Mapping[str, Any] | None = None) -> Table: ...
+
+    def named_table(self, name: str, /, **params: Any) -> Table: ...
 
 
 def statement_is_complete(text: str) -> bool:
@@ -161,7 +164,7 @@ class DatalogShell:
                     "a line under the query, before the empty line that runs it"
                 )
             else:
-                self._show(self.runner.query_table(text))
+                self._show(self.runner.query(text))
         except StorageError as error:
             self._error(getattr(error, "display", "") or str(error))
         except (KeyError, ValueError) as error:
@@ -177,7 +180,7 @@ class DatalogShell:
             raise ValueError(f"unknown command :{name}; :help lists them")
         self._commands[words[0]](words[1:])
 
-    def _show(self, result: QueryResult) -> None:
+    def _show(self, result: Table) -> None:
         timing = f"{row_count(result)} in {result.milliseconds:.1f} ms"
         if self.output_format is OutputFormat.TABLE:
             self.console.print(result_table(result, caption=""))
@@ -206,12 +209,12 @@ class DatalogShell:
         self.console.print(HELP_TEXT, markup=False, highlight=False)
 
     def _relations(self, _arguments: list[str]) -> None:
-        self._show(self.runner.query_table("::relations"))
+        self._show(self.runner.query("::relations"))
 
     def _schema(self, arguments: list[str]) -> None:
         if len(arguments) != 1 or not re.fullmatch(r"[A-Za-z_][\w:]*", arguments[0]):
             raise ValueError("give one relation name: :schema code_entities")
-        self._show(self.runner.query_table(f"::columns {arguments[0]}"))
+        self._show(self.runner.query(f"::columns {arguments[0]}"))
 
     def _queries(self, arguments: list[str]) -> None:
         if arguments not in ([], ["all"]):
@@ -231,8 +234,7 @@ class DatalogShell:
         query = named_query(arguments[0])
         if query.writes:
             raise ValueError(f"{query.name!r} writes to the database; the shell only reads")
-        params = query.bind(parse_parameters(arguments[1:]))
-        self._show(self.runner.query_table(query.script, params))
+        self._show(self.runner.named_table(query.name, **parse_parameters(arguments[1:])))
 
     def _format(self, arguments: list[str]) -> None:
         choices = ", ".join(member.value for member in OutputFormat)

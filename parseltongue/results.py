@@ -12,8 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from parseltongue import answers
 from parseltongue.queries import NamedQuery
-from parseltongue.storage import QueryResult
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -32,7 +32,7 @@ def _cell_text(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
-def result_table(result: QueryResult, caption: str | None = None) -> Table:
+def result_table(result: answers.Table, caption: str | None = None) -> Table:
     """The rows as a rich table, captioned with the row count unless told otherwise."""
     table = Table(
         caption=row_count(result) if caption is None else caption or None, caption_justify="left"
@@ -44,17 +44,17 @@ def result_table(result: QueryResult, caption: str | None = None) -> Table:
     return table
 
 
-def row_count(result: QueryResult) -> str:
+def row_count(result: answers.Table) -> str:
     """`1 row`, `3 rows`."""
     return f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
 
 
-def result_json(result: QueryResult) -> str:
+def result_json(result: answers.Table) -> str:
     """The rows as a JSON list of objects keyed by column."""
     return json.dumps(result.as_dicts(), indent=2, default=str)
 
 
-def result_csv(result: QueryResult) -> str:
+def result_csv(result: answers.Table) -> str:
     """The rows as CSV with a header line; lists and maps are written as JSON."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

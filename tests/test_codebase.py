@@ -21,6 +21,7 @@ from parseltongue.answers import (
     CycleMember,
     Edge,
     Entity,
+    FileEdge,
     FileEntity,
     FileHotspot,
     Hotspot,
@@ -71,6 +72,7 @@ def place_order(storage: CozoDbStorage) -> str:
         (CycleMember, "cycles"),
         (UnresolvedReference, "unresolved_references"),
         (FileEntity, "file_entities"),
+        (FileEdge, "file_edges"),
     ],
 )
 def test_each_answer_has_its_query_s_columns_in_order(row_type: type, query: str) -> None:
@@ -222,6 +224,35 @@ def test_query_and_named(codebase: Codebase, storage: CozoDbStorage) -> None:
         codebase.named("no_such_query")
 
 
+def test_named_table_is_the_named_query_s_table(
+    codebase: Codebase, storage: CozoDbStorage
+) -> None:
+    table = codebase.named_table("hotspots", limit=3)
+    expected = storage.run_named_table("hotspots", limit=3)
+    assert list(table.headers) == expected.headers == list(named_query("hotspots").columns)
+    assert [list(row) for row in table.rows] == expected.rows
+    assert table.milliseconds > 0
+    empty = codebase.named_table("file_entities", file_path="no/such/file.py")
+    assert empty.rows == () and empty.headers == named_query("file_entities").columns
+
+
+@pytest.mark.parametrize("time_limited", [None, True, False])
+def test_query_passes_time_limited_through(
+    codebase: Codebase, monkeypatch: pytest.MonkeyPatch, time_limited: bool | None
+) -> None:
+    """The server's /text-query asks for the time limit its own reads go without."""
+    asked: list[bool | None] = []
+    real = codebase.storage.query_table
+
+    def spy(datalog: str, params: Any = None, limited: bool | None = None) -> Any:
+        asked.append(limited)
+        return real(datalog, params, limited)
+
+    monkeypatch.setattr(codebase.storage, "query_table", spy)
+    assert codebase.query("?[x] := x = 1", time_limited=time_limited).rows == ((1,),)
+    assert asked == [time_limited]
+
+
 @pytest.mark.parametrize("method", ["entity", "callers", "callees", "blast_radius"])
 def test_an_unknown_key_raises_unknown_entity_error(codebase: Codebase, method: str) -> None:
     with pytest.raises(UnknownEntityError) as raised:
@@ -252,6 +283,31 @@ def test_open_owns_its_database_and_a_given_storage_is_left_open(tmp_path: Path)
     with CozoDbStorage.new_mem() as storage:
         Codebase(storage).close()
         assert Codebase(storage).stats().total_files == 0
+
+
+def test_file_edges_is_file_edges(codebase: Codebase, storage: CozoDbStorage) -> None:
+    edges = codebase.file_edges("shop/orders.py")
+    assert edges
+    assert as_items(edges) == as_items(storage.run_named("file_edges", file_path="shop/orders.py"))
+    assert codebase.file_edges("no/such/file.py") == []
+
+
+def test_refresh_re_does_what_changed_in_the_tree(tmp_path: Path, codebase: Codebase) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(HTTP_PROJECT, root)
+    with Codebase.open("mem") as fresh:
+        assert fresh.ingested_root() is None
+        fresh.prepare_updates()  # nothing ingested: nothing to read, no error
+        first = fresh.refresh(root)
+        assert not first.incremental and first.files_ingested == 8
+        assert fresh.ingested_root() == root
+        assert fresh.stats() == codebase.stats()
+        (root / "shop" / "repository.py").unlink()
+        fresh.prepare_updates()
+        again = fresh.refresh(root)
+        assert again.incremental
+        assert (again.files_unchanged, again.files_removed) == (7, 1)
+        assert fresh.file_entities("shop/repository.py") == []
 
 
 def test_ingest_then_update_round_trip(tmp_path: Path, codebase: Codebase) -> None:

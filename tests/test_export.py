@@ -15,7 +15,7 @@ import networkx
 import pytest
 from http_support import key_named
 
-from parseltongue import CozoDbStorage
+from parseltongue import Codebase, CozoDbStorage
 from parseltongue.export import (
     DEFAULT_EDGE_TYPES,
     ExportedGraph,
@@ -152,11 +152,11 @@ def test_the_neighbourhood_is_every_entity_within_n_hops_either_way(
 ) -> None:
     validate = key_named(code_graph_storage, "validate")
     every_edge = stored_edges(code_graph_storage, [])
-    graph = select_graph(code_graph_storage, around=validate, hops=hops, edge_types=[])
+    graph = select_graph(Codebase(code_graph_storage), around=validate, hops=hops, edge_types=[])
     assert {node["key"] for node in graph.nodes} == undirected_within(every_edge, validate, hops)
     assert not graph.truncated
     # Without containment and imports the walk follows only calls, uses, ...
-    narrow = select_graph(code_graph_storage, around=validate, hops=hops)
+    narrow = select_graph(Codebase(code_graph_storage), around=validate, hops=hops)
     assert {node["key"] for node in narrow.nodes} == undirected_within(
         stored_edges(code_graph_storage, list(DEFAULT_EDGE_TYPES)), validate, hops
     )
@@ -171,7 +171,7 @@ def test_an_unknown_key_is_one_error_line(code_graph_database: str,
         "error: no entity with key 'python:fn:nope:__x:T1'"), lines
     assert result.stdout == ""
     with pytest.raises(UnknownEntityError):
-        select_graph(code_graph_storage, around="python:fn:nope:__x:T1")
+        select_graph(Codebase(code_graph_storage), around="python:fn:nope:__x:T1")
 
 
 def test_hops_without_around_is_refused(code_graph_database: str) -> None:
@@ -187,7 +187,7 @@ def test_a_cut_neighbourhood_keeps_the_nearest_and_says_so(
     code_graph_database: str, code_graph_storage: CozoDbStorage
 ) -> None:
     process_order = key_named(code_graph_storage, "process_order")
-    whole = select_graph(code_graph_storage, around=process_order)
+    whole = select_graph(Codebase(code_graph_storage), around=process_order)
     result = run_cli("export", "--db", code_graph_database, "--format", "json",
                      "--around", process_order, "--limit", "3")
     assert result.returncode == 0, result.stderr

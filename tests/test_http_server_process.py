@@ -18,7 +18,7 @@ import pytest
 from http_support import ingested_rocksdb
 from pycozo.client import Client, QueryException
 
-from parseltongue import CozoDbStorage
+from parseltongue import Codebase, CozoDbStorage
 from parseltongue.remote import RemoteQueryClient
 from parseltongue.server.serve import bind_listening_socket
 from parseltongue.storage import CozoQueryError
@@ -151,6 +151,20 @@ def test_remote_client_runs_named_query_scripts(server: str) -> None:
         remote.query_read_only("::remove code_entities")
 
 
+def test_remote_client_answers_as_a_local_codebase(server: str, tmp_path: Path) -> None:
+    """What the REPL asks (`query`, `named_table`) is the same Table remotely as locally."""
+    remote = RemoteQueryClient(server)
+    with Codebase.open(ingested_rocksdb(tmp_path)) as local:
+        for name, params in (("hotspots", {"limit": 3}), ("search_entities", {"query": "order"})):
+            assert remote.named_table(name, **params) == local.named_table(name, **params)
+        script = "?[key] := *code_entities{key, name}, name == $name"
+        assert remote.query(script, {"name": "order_total"}) == local.query(
+            script, {"name": "order_total"}
+        )
+    with pytest.raises(ValueError, match="unknown: colour"):
+        remote.named_table("hotspots", colour="red")
+
+
 def test_repl_runs_against_the_server(server: str) -> None:
     result = cli(
         "repl", "--server", server, "--format", "json",
@@ -158,6 +172,12 @@ def test_repl_runs_against_the_server(server: str) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.split("\n(")[0]) == [{"name": "Number"}]
+    named = cli(
+        "repl", "--server", server, "--format", "json",
+        stdin=":run search_entities query=order_total limit=1\n",
+    )  # fmt: skip
+    assert named.returncode == 0, named.stderr
+    assert [row["name"] for row in json.loads(named.stdout.split("\n(")[0])] == ["order_total"]
 
 
 def test_a_second_server_on_the_held_database_fails_in_one_line(

@@ -13,9 +13,9 @@ import pexpect
 import pytest
 from rich.console import Console
 
+from parseltongue.codebase import Codebase
 from parseltongue.repl import DatalogShell, is_query_option, is_shell_command, statement_is_complete
 from parseltongue.results import OutputFormat
-from parseltongue.storage import CozoDbStorage
 
 ESCAPE = "\x1b["
 
@@ -81,8 +81,8 @@ def test_shell_commands_are_told_from_cozo_options() -> None:
 def feed(*lines: str) -> str:
     """Run lines through the shell on a real in-memory engine; what it printed."""
     output = io.StringIO()
-    with CozoDbStorage.new_mem() as storage:
-        shell = DatalogShell(storage, Console(file=output, width=200), OutputFormat.CSV)
+    with Codebase.open("mem") as codebase:
+        shell = DatalogShell(codebase, Console(file=output, width=200), OutputFormat.CSV)
         shell.run_lines(line + "\n" for line in lines)
     return output.getvalue()
 

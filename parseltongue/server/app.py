@@ -58,7 +58,7 @@ def create_app(
         lifespan=_lifespan,
     )
     context = ServerContext(storage, database_label or str(storage.specification))
-    context.updater = GraphUpdater(storage, context.cache)
+    context.updater = GraphUpdater(context.codebase, context.cache)
     if watch is not None:
         context.watcher = FileWatcher(context.updater, watch)
     app.state.context = context

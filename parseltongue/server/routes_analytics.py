@@ -57,8 +57,8 @@ def _louvain(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
     return context.cache.get_or_compute(
         ("louvain", prefix),
         lambda: metrics.relabel_communities(
-            context.storage.run_named("http_louvain", edge_types=DEPENDENCY_EDGE_TYPES,
-                                      prefix=prefix)
+            context.codebase.named("http_louvain", edge_types=DEPENDENCY_EDGE_TYPES,
+                                   prefix=prefix)
         ),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -83,14 +84,16 @@ async def text_query(request: Request) -> Any:
     if isinstance(parsed, JSONResponse):
         return parsed
     script, params = parsed
-    storage = server_context(request).storage
-    limit = storage.query_time_limit
+    context = server_context(request)
+    limit = context.storage.query_time_limit
     try:
         # Off the event loop: Cozo releases the GIL, so other requests go on meanwhile.
         # The engine stops a query past the limit between steps; a join it cannot interrupt
         # is not waited for past the limit (and a little): it finishes unread.
         result = await asyncio.wait_for(
-            run_in_threadpool(storage.query_table, script, params, True),
+            run_in_threadpool(
+                partial(context.codebase.query, script, params, time_limited=True)
+            ),
             None if limit is None else limit + ABANDON_AFTER_LIMIT_SECONDS,
         )
     except QueryTimeLimitError as error:

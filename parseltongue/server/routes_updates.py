@@ -81,5 +81,5 @@ def incremental_reindex_file_update(
 
 def _has_row(context: ContextDependency, relative: str) -> bool:
     """Whether the database holds a source_files row for the path (a file with no entities)."""
-    rows = context.storage.run_named("rows_source_files")
+    rows = context.codebase.named("rows_source_files")
     return any(row["file_path"] == relative for row in rows)

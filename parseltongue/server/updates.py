@@ -1,7 +1,7 @@
 """Keeping a served graph live: updates of the served database, and the file watcher.
 
 The server owns its database, so it is also the one writer: `GraphUpdater` runs the
-streamer's incremental machinery on the server's own storage, one update at a time, and drops
+Codebase's incremental updates on the server's own database, one update at a time, and drops
 the cached answers after each. Queries go on meanwhile (Cozo releases the GIL while it works);
 during an update they may see the graph part-way, and answers cached then are not kept.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,16 +19,9 @@ from typing import Any
 
 import watchfiles
 
-from parseltongue.resolution import ResolutionCache
+from parseltongue.codebase import Codebase
 from parseltongue.server.context import ResultCache
-from parseltongue.storage import CozoDbStorage
-from parseltongue.streamer import (
-    META_INGESTION_ROOT,
-    CodebaseStreamer,
-    IngestionSummary,
-    StreamerConfig,
-    stored_ingestion_config,
-)
+from parseltongue.streamer import IngestionSummary
 from parseltongue.walk import SKIPPED_FOLDER_REASONS
 
 # Entity keys listed per side in a re-index report; the counts are always whole.
@@ -72,8 +66,10 @@ class UpdateRecord:
 class GraphUpdater:
     """Applies incremental updates to the served database, one at a time."""
 
-    def __init__(self, storage: CozoDbStorage, cache: ResultCache) -> None:
-        self.storage = storage
+    def __init__(self, codebase: Codebase, cache: ResultCache) -> None:
+        # The Codebase keeps the codebase index between updates: one file's update then
+        # costs its own work.
+        self.codebase = codebase
         self.cache = cache
         # Serialises the watcher's updates and on-demand re-indexing: two streamers writing
         # the same files' rows at once could leave either's rows. Re-entrant: a re-index
@@ -82,27 +78,17 @@ class GraphUpdater:
         self.updates_done = 0
         self.last_update: UpdateRecord | None = None
         self.busy = False
-        # The codebase index kept between updates: one file's update then costs its own work.
-        self.resolution_cache = ResolutionCache()
-
-    def stored_meta(self) -> dict[str, str]:
-        return {row["key"]: row["value"] for row in self.storage.run_named("meta_values")}
 
     def ingested_root(self) -> Path | None:
         """The folder the database holds an ingestion of, if any."""
-        root = self.stored_meta().get(META_INGESTION_ROOT)
-        return Path(root) if root else None
+        return self.codebase.ingested_root()
 
-    def _config(self) -> StreamerConfig:
-        return stored_ingestion_config(self.storage)
-
-    def _run(self, trigger: str, work: Any) -> IngestionSummary:
+    def _run(self, trigger: str, work: Callable[[], IngestionSummary]) -> IngestionSummary:
         with self._lock:
             self.busy = True
             started = time.perf_counter()
             try:
-                streamer = CodebaseStreamer(self._config(), self.storage, self.resolution_cache)
-                summary: IngestionSummary = work(streamer)
+                summary = work()
             finally:
                 self.busy = False
                 # Cleared even after a failure: the rows may have changed part-way.
@@ -113,15 +99,13 @@ class GraphUpdater:
 
     def prepare(self) -> None:
         """Read the codebase index into memory ahead of the first change (see
-        CodebaseStreamer.prepare_for_updates)."""
+        Codebase.prepare_updates)."""
         with self._lock:
-            CodebaseStreamer(
-                self._config(), self.storage, self.resolution_cache
-            ).prepare_for_updates()
+            self.codebase.prepare_updates()
 
     def update_tree(self, root: Path, trigger: str) -> IngestionSummary:
         """What `pt01 root` does: incremental when the database holds this root, else full."""
-        return self._run(trigger, lambda streamer: streamer.stream_directory(root))
+        return self._run(trigger, lambda: self.codebase.refresh(root))
 
     def reindex_file(self, root: Path, relative_path: str) -> dict[str, Any]:
         """Re-index one file of `root` and say what it changed (entities of the file, and
@@ -132,7 +116,7 @@ class GraphUpdater:
             edges_before = self._file_edges(relative_path)
             summary = self._run(
                 "re-index request",
-                lambda streamer: streamer.update_files(root, [relative_path]),
+                lambda: self.codebase.update(root, [relative_path]),
             )
             entities_after = self._file_keys(relative_path)
             edges_after = self._file_edges(relative_path)
@@ -164,12 +148,10 @@ class GraphUpdater:
         }
 
     def _file_keys(self, relative_path: str) -> set[str]:
-        rows = self.storage.run_named("file_entities", file_path=relative_path)
-        return {row["key"] for row in rows}
+        return {entity.key for entity in self.codebase.file_entities(relative_path)}
 
     def _file_edges(self, relative_path: str) -> set[tuple[str, str, str]]:
-        rows = self.storage.run_named("file_edges", file_path=relative_path)
-        return {(row["from_key"], row["to_key"], row["edge_type"]) for row in rows}
+        return set(self.codebase.file_edges(relative_path))
 
 
 class FileWatcher:
@@ -195,7 +177,7 @@ class FileWatcher:
         self.last_error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        database_path = updater.storage.specification.path
+        database_path = updater.codebase.storage.specification.path
         # The database's own writes (a RocksDB folder or SQLite file inside the tree) must not
         # trigger updates, which would write again: a loop.
         self._database_prefix = (
