@@ -17,7 +17,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 from tree_sitter_language_pack import get_language
@@ -112,7 +112,11 @@ class EntityRecord(NamedTuple):
 
     def to_code_entity(self) -> CodeEntity:
         """The record as the model's `CodeEntity`."""
-        return CodeEntity(*self[:3], EntityClass(self.entity_class), *self[4:12])
+        return CodeEntity(
+            self.key, self.file_path, self.entity_type, EntityClass(self.entity_class),
+            self.language, self.name, self.qualified_name, self.start_line, self.end_line,
+            self.signature, self.code, self.content_hash,
+        )
 
 
 class ReferenceRecord(NamedTuple):
@@ -198,7 +202,8 @@ def compile_language(spec: LanguageSpec) -> CompiledLanguage | None:
 
 def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
     """Compile query text for a language's grammar (to try a query before it has a file)."""
-    language = get_language(spec.grammar)
+    # The pack types its argument as a literal of its grammar names; ours come from the registry.
+    language = get_language(cast(Any, spec.grammar))
     return CompiledLanguage(spec, language, Query(language, query_text))
 
 

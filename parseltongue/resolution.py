@@ -12,9 +12,9 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from json.encoder import encode_basestring as _encode_string
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from parseltongue.derived import (
     CouplingChanges,
@@ -55,7 +55,9 @@ class ResolutionInputs:
         """Inputs that index each chunk as it is added."""
         return cls(building=CodebaseIndex((), (), (), (), provided_name_rows()))
 
-    def add_chunk(self, rows_by_query: dict[str, list], references: list[Sequence]) -> None:
+    def add_chunk(
+        self, rows_by_query: dict[str, list], references: Sequence[Sequence]
+    ) -> None:
         """Keep what resolution needs of one chunk's rows (by write query name) and its raw
         references (whole files: a chunk never splits one)."""
         entities = [
@@ -232,12 +234,13 @@ def resolve_everything(
             {entity.key: entity.file_path for entity in entities},
             (edge[:4] for edge in all_edges),
         )
-        for query_name, rows in (
+        coupling: tuple[tuple[str, Sequence[Sequence[Any]]], ...] = (
             ("put_entity_coupling", entity_coupling),
             ("put_file_coupling", file_coupling),
-        ):
-            for start in range(0, len(rows), batch):
-                derived_writer.submit(query_name, rows[start : start + batch])
+        )
+        for query_name, coupling_batch in coupling:
+            for start in range(0, len(coupling_batch), batch):
+                derived_writer.submit(query_name, list(coupling_batch[start : start + batch]))
     finally:
         for writer in (resolution_writer, derived_writer):
             writer.finish()
@@ -266,7 +269,8 @@ def _slices_of_whole_files(index: CodebaseIndex, step: int) -> Iterator[list[str
         yield current
 
 
-class KeptIndex(NamedTuple):
+@dataclass(frozen=True)
+class KeptIndex:
     """What a ResolutionCache keeps of one ingestion."""
 
     index: CodebaseIndex
@@ -312,7 +316,7 @@ class ResolutionCache:
     def keep_totals(self, totals: dict[str, int]) -> None:
         """Record the totals of the ingestion that brought the kept index up to date."""
         if self.kept is not None:
-            self.kept = self.kept._replace(totals=dict(totals))
+            self.kept = replace(self.kept, totals=dict(totals))
 
 
 class TargetedUpdate:

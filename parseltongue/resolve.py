@@ -668,7 +668,7 @@ class CodebaseIndex:
         if files is None:
             groups: Iterable[list[RawReference]] = self.binding_references.values()
         else:
-            groups = (self.binding_references.get(path, ()) for path in files)
+            groups = (self.binding_references.get(path, []) for path in files)
         for references in groups:
             for reference in references:
                 if reference.kind != "import" or reference.module_path == "":
@@ -1049,9 +1049,9 @@ class CodebaseIndex:
                     for module_file in self.module_files.get(submodule, ()):
                         found.update(self.exported.get(module_file, {}).get(name, ()))
                 for module in self.exported.get(aliased, {}).get(rest, ()):
-                    module_file = self.module_of.get(module)
-                    if module_file is not None:
-                        found.update(self.exported.get(module_file, {}).get(name, ()))
+                    owner_file = self.module_of.get(module)
+                    if owner_file is not None:
+                        found.update(self.exported.get(owner_file, {}).get(name, ()))
         return found
 
     def _import_candidates(self, reference: RawReference) -> set[str]:
@@ -1137,8 +1137,8 @@ class CodebaseIndex:
                 continue
             count = len(targets) or self._top_level_count(entity.language, name, qualifier)
             shown = name if qualifier == "" else f"{qualifier}.{name}"
-            identity = (shown, edge_type, line)
-            open_references[identity] = max(open_references.get(identity, 0), count)
+            shown_at = (shown, edge_type, line)
+            open_references[shown_at] = max(open_references.get(shown_at, 0), count)
         for (to_key, edge_type), (line, tier) in pinned.items():
             edges.append(
                 (from_key, to_key, edge_type, entity.file_path, line, RESOLUTION_NAMES[tier])

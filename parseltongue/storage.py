@@ -492,7 +492,7 @@ class CozoDbStorage:
         self._execute(named_query(query_name).script, {"rows": list(rows_by_key.values())})
         return len(rows_by_key)
 
-    def write_rows(self, query_name: str, rows: list[Sequence[Any]]) -> int:
+    def write_rows(self, query_name: str, rows: Sequence[Sequence[Any]]) -> int:
         """Run the named write query `queries/NAME.cozo` with `$rows` in one transaction.
 
         The caller keeps one key once per batch (RocksDB rejects a batch racing itself).

@@ -64,7 +64,7 @@ def cycles_with_paths(
 ) -> list[dict[str, Any]]:
     """Each cycle (an SCC, or a self-loop) with its members and one shortest loop."""
     forward = _adjacency(edges)
-    cycles = []
+    cycles: list[dict[str, Any]] = []
     for cycle_id, keys in members_by_cycle.items():
         members = sorted(keys)
         path = _shortest_loop(cycle_id, set(members), forward)
@@ -185,11 +185,11 @@ def ck_metrics(
     rows = []
     for key in sorted(key for key, kind in type_of.items() if kind in CLASS_LIKE_TYPES):
         members = sorted(methods.get(key, []))
-        targets = [depends.get(member, set()) for member in members]
-        pairs = list(combinations(targets, 2))
+        member_targets = [depends.get(member, set()) for member in members]
+        pairs = list(combinations(member_targets, 2))
         disjoint = sum(1 for first, second in pairs if not first & second)
         lcom = round(disjoint / len(pairs), 4) if pairs else 0.0
-        called = set().union(*targets) - set(members) if targets else set()
+        called = set().union(*member_targets) - set(members) if member_targets else set()
         depends_of_class = depends.get(key, set())
         rows.append({
             "entity": key,

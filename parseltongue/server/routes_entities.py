@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -32,7 +33,7 @@ OffsetParameter = Annotated[
 ]
 
 
-def _stored_types(context: ContextDependency) -> dict[str, int]:
+def _stored_types(context: ContextDependency) -> Mapping[str, int]:
     return context.statistics().entities_by_type
 
 

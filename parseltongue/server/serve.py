@@ -20,7 +20,7 @@ DEFAULT_PORT = 7777
 
 
 # How long a stop waits for requests in flight before cancelling them.
-GRACEFUL_SHUTDOWN_SECONDS = 0.5
+GRACEFUL_SHUTDOWN_SECONDS = 1
 
 
 class PortUnavailableError(OSError):
