@@ -174,6 +174,9 @@ class _Definition(NamedTuple):
     scope: str
     node: Node
     pattern_index: int
+    overloads: tuple[tuple[int, int], ...] = ()
+    """For overloads made one entity: (start byte, header end byte) of each declaration, in
+    order (the signatures, then the implementation if there is one); () otherwise."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,9 @@ class CompiledLanguage:
     spec: LanguageSpec
     language: Language
     query: Query
+    overload_patterns: frozenset[int] = frozenset()
+    """Definition patterns set `(#set! overload "signature")`: an overload signature is one
+    entity with the same-named definitions right after it in the same scope."""
     # pattern index -> (role, main capture name), learnt from the first match of each pattern
     pattern_roles: dict[int, tuple[int, str, str]] = field(default_factory=dict, compare=False)
 
@@ -204,7 +210,12 @@ def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
     """Compile query text for a language's grammar (to try a query before it has a file)."""
     # The pack types its argument as a literal of its grammar names; ours come from the registry.
     language = get_language(cast(Any, spec.grammar))
-    return CompiledLanguage(spec, language, Query(language, query_text))
+    query = Query(language, query_text)
+    overload_patterns = frozenset(
+        index for index in range(query.pattern_count)
+        if query.pattern_settings(index).get("overload") == "signature"
+    )
+    return CompiledLanguage(spec, language, query, overload_patterns)
 
 
 def extract_file(
@@ -405,6 +416,8 @@ class _FileExtractor:
         self._collect_matches()
         ordered = sorted(self.definitions.values(), key=lambda d: (d.start_byte, -d.end_byte))
         parents = _parent_indexes(ordered)
+        if self.compiled.overload_patterns:
+            ordered, parents = self._merge_overloads(ordered, parents)
         module_record = self._module_record()
         records = self._entity_records(ordered, parents, module_record)
         references = self._reference_records(ordered, parents, records, module_record.key)
@@ -513,6 +526,60 @@ class _FileExtractor:
             _unquoted(_short_text(self.source, scope[0])) if scope else "", node, pattern_index,
         )
 
+    def _merge_overloads(
+        self, ordered: list[_Definition], parents: list[int]
+    ) -> tuple[list[_Definition], list[int]]:
+        """Overloads of one callable made one definition, and the parents recomputed.
+
+        An overload signature (a definition of an `overload` pattern: bodiless, so it holds no
+        other definition) joins the next definition when that one is its next sibling (the
+        next in order, with the same parent) of the same kind and name; a run of signatures
+        joins its implementation, or stays one definition when there is none (a declaration
+        file's `declare function f(a): X; declare function f(b): Y;`). The merged definition
+        spans from the first signature to the end of the last declaration, so its key is the
+        one the first signature had, and the references in the signatures belong to it.
+        Bindings inside a signature are dropped: a parameter's type there is one overload's,
+        not the implementation's.
+        """
+        overload_patterns = self.compiled.overload_patterns
+        merged: list[_Definition] = []
+        signature_spans: list[tuple[int, int]] = []
+        index = 0
+        count = len(ordered)
+        while index < count:
+            first = ordered[index]
+            last_index = index
+            while (
+                ordered[last_index].pattern_index in overload_patterns
+                and last_index + 1 < count
+                and parents[last_index + 1] == parents[index]
+                and ordered[last_index + 1].name == first.name
+                and ordered[last_index + 1].kind == first.kind
+            ):
+                signature_spans.append((ordered[last_index].start_byte,
+                                        ordered[last_index].end_byte))
+                last_index += 1
+            if last_index == index:
+                merged.append(first)
+            else:
+                members = ordered[index:last_index + 1]
+                last = members[-1]
+                merged.append(last._replace(
+                    start_byte=first.start_byte, node=first.node,
+                    overloads=tuple((d.start_byte, d.header_end_byte) for d in members),
+                ))
+            index = last_index + 1
+        if len(merged) == count:
+            return ordered, parents
+        if self.bindings:
+            starts = [start for start, _ in signature_spans]
+            self.bindings = [
+                binding for binding in self.bindings
+                if (at := bisect_right(starts, binding[0]) - 1) < 0
+                or binding[0] >= signature_spans[at][1]
+            ]
+        return merged, _parent_indexes(merged)
+
     # ---- entities -----------------------------------------------------------------------
 
     def _module_record(self) -> EntityRecord:
@@ -549,7 +616,7 @@ class _FileExtractor:
         ordinals: dict[tuple[str, str], int] = {}
         records: list[EntityRecord] = []
         for index, definition in enumerate(ordered):
-            _, end_byte, header_end, kind, name, scope, node, _ = definition
+            _, end_byte, header_end, kind, name, scope, node, _, overloads = definition
             parent = records[parents[index]] if parents[index] >= 0 else None
             entity_type = ENTITY_TYPE_FOR_KIND.get(kind, kind)
             if entity_type == "fn" and (scope or (
@@ -571,8 +638,14 @@ class _FileExtractor:
             start_byte, start_row = _declaration_start(node)
             code_bytes = source[start_byte:end_byte]
             code = code_bytes.decode("utf-8")
-            # The signature: the declaration up to its body, or its first line when bodiless.
-            if header_end < end_byte:
+            # The signature: the declaration up to its body, or its first line when bodiless;
+            # for overloads, each declaration's on a line of its own.
+            if overloads:
+                signature = "\n".join(
+                    " ".join(source[start:end].decode("utf-8").split()).rstrip(_BODY_OPENERS + ";")
+                    for start, end in overloads
+                )
+            elif header_end < end_byte:
                 signature = source[start_byte:header_end].decode("utf-8").rstrip(_BODY_OPENERS)
             else:
                 first_newline = code.find("\n")

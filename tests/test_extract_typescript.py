@@ -64,17 +64,13 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
         ('class', 'Base', 'Base', 25, 41),
         ('method', 'constructor', 'Base.constructor', 26, 26),
         ('method', 'area', 'Base.area', 28, 28),
-        ('method', 'scale', 'Base.scale', 30, 30),
-        ('method', 'scale', 'Base.scale', 31, 31),
-        ('method', 'scale', 'Base.scale', 32, 34),
+        ('method', 'scale', 'Base.scale', 30, 34),  # two overload signatures and the body
         ('method', 'onChange', 'Base.onChange', 36, 38),
         ('method', 'resize', 'Base.resize', 40, 40),
         ('class', 'Circle', 'Circle', 43, 55),
         ('method', 'area', 'Circle.area', 46, 48),
         ('method', 'resize', 'Circle.resize', 50, 54),
-        ('fn', 'totalArea', 'totalArea', 57, 57),
-        ('fn', 'totalArea', 'totalArea', 58, 58),
-        ('fn', 'totalArea', 'totalArea', 59, 64),
+        ('fn', 'totalArea', 'totalArea', 57, 64),
         ('module', 'Geometry.Plane', 'Geometry.Plane', 66, 70),
         ('fn', 'distance', 'Geometry.Plane.distance', 67, 69),
         ('module', 'shapes-plugin', 'shapes-plugin', 72, 74),
@@ -83,23 +79,27 @@ def test_exact_entities_with_types_and_lines(extraction) -> None:
     ]
 
 
-def test_keys_are_unique_for_overloads(extraction) -> None:
+def test_overloads_are_one_entity_keyed_as_the_first_signature(extraction) -> None:
     keys = entity_keys(extraction)
     assert len(keys) == len(set(keys))
-    overloads = [e for e in extraction.entities if e.qualified_name == "totalArea"]
-    assert [e.key for e in overloads] == [
-        build_entity_key("typescript", "fn", "totalArea", PATH, "totalArea", ordinal)
-        for ordinal in range(3)
-    ]
-    scales = [e for e in extraction.entities if e.qualified_name == "Base.scale"]
-    assert len({e.key for e in scales}) == 3
+    [total_area] = [e for e in extraction.entities if e.qualified_name == "totalArea"]
+    assert total_area.key == build_entity_key(
+        "typescript", "fn", "totalArea", PATH, "totalArea", 0
+    )
+    [scale] = [e for e in extraction.entities if e.qualified_name == "Base.scale"]
+    assert scale.key == build_entity_key("typescript", "method", "scale", PATH, "Base.scale", 0)
 
 
 def test_signatures_are_declarations_without_bodies(extraction) -> None:
     signatures = signatures_by_name_and_line(extraction)
-    assert signatures[("totalArea", 57)] == "function totalArea(shapes: Shape[]): number;"
-    assert signatures[("totalArea", 59)] == (
+    # Overloads: every declaration's signature, one a line.
+    assert signatures[("totalArea", 57)] == (
+        "function totalArea(shapes: Shape[]): number\n"
+        "function totalArea(registry: Registry): number\n"
         "function totalArea(input: Shape[] | Registry): number"
+    )
+    assert signatures[("loadShapes", 76)] == (
+        "function loadShapes(path: string): Promise<Shape[]>;"
     )
     assert signatures[("Base", 25)] == "abstract class Base<T extends Named> implements Shape"
     assert signatures[("Base.area", 28)] == "abstract area(): number"

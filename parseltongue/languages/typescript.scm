@@ -17,26 +17,32 @@
   name: [(identifier) @name (nested_identifier) @name (string (string_fragment) @name)]
   body: (statement_block) @body) @definition.module
 ; Bodiless declarations: overloads, `declare function`, interface and abstract members.
-(function_signature name: (identifier) @name) @definition.function
-(method_signature
+; Overloads of one function or method are one callable: each signature is one entity with the
+; same-named declarations right after it in its scope (the implementation, or the other
+; signatures of a declaration file), spanning from the first signature (README.md).
+((function_signature name: (identifier) @name) @definition.function
+  (#set! overload "signature"))
+((method_signature
   name: [
     (string (string_fragment) @name)
     (property_identifier) @name
     (private_property_identifier) @name
     (computed_property_name) @name
   ]) @definition.function
-(abstract_method_signature
+  (#set! overload "signature"))
+((abstract_method_signature
   name: [
     (string (string_fragment) @name)
     (property_identifier) @name
     (computed_property_name) @name
   ]) @definition.function
+  (#set! overload "signature"))
 ; Interface members that are functions by type (`then: (cb: F) => P`) or constructors
 ; (`new (message: string): AjaxError`).
 (property_signature
   name: [(property_identifier) @name (string (string_fragment) @name)]
   type: (type_annotation (function_type))) @definition.function
-(construct_signature "new" @name) @definition.function
+((construct_signature "new" @name) @definition.function (#set! overload "signature"))
 ; Class fields holding functions: `handle = () => {}`, `static make = function () {}`.
 (public_field_definition
   name: (_) @name
