@@ -28,7 +28,7 @@ from typing import Any
 
 from parseltongue.derived import pack_token_rows
 from parseltongue.file_references import unpack_rows
-from parseltongue.languages import provided_name_rows
+from parseltongue.languages import package_scoped_language_rows, provided_name_rows
 from parseltongue.queries import named_query
 from parseltongue.resolution import unresolved_packs
 from parseltongue.resolve import EntityRow
@@ -57,6 +57,7 @@ def _parameters(query_name: str, storage: CozoDbStorage) -> dict[str, Any]:
             for row in storage.run_named("resolution_references")
         ),
         "provided_names": provided_name_rows(),
+        "package_scoped_languages": package_scoped_language_rows(),
     }
 
 

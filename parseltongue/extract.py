@@ -487,10 +487,13 @@ class _FileExtractor:
                 self._add_definition(pattern_index, kind, main_node, captures)
             elif role == _ROLE_BINDING:
                 name_node = captures["name"][0]
+                # Without `@type`, the name is declared again with a type not known here.
+                type_nodes = captures.get("type")
                 self.bindings.append((
                     main_node.start_byte,
                     source[name_node.start_byte:name_node.end_byte].decode(),
-                    name_node.start_point[0] + 1, _short_text(source, captures["type"][0]),
+                    name_node.start_point[0] + 1,
+                    _short_text(source, type_nodes[0]) if type_nodes else "",
                 ))
             else:
                 self.markers.append(main_node)

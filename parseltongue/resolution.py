@@ -24,7 +24,7 @@ from parseltongue.derived import (
     search_token_rows,
 )
 from parseltongue.file_references import unpack_rows
-from parseltongue.languages import provided_name_rows
+from parseltongue.languages import package_scoped_language_rows, provided_name_rows
 from parseltongue.modules import module_path_rows_of
 from parseltongue.packed import unpack_lines
 from parseltongue.resolve import CodebaseIndex, EdgeRow, EntityRow, UnresolvedRow
@@ -53,7 +53,9 @@ class ResolutionInputs:
     @classmethod
     def indexing(cls) -> ResolutionInputs:
         """Inputs that index each chunk as it is added."""
-        return cls(building=CodebaseIndex((), (), (), (), provided_name_rows()))
+        return cls(building=CodebaseIndex(
+            (), (), (), (), provided_name_rows(), package_scoped_language_rows()
+        ))
 
     def add_chunk(
         self, rows_by_query: dict[str, list], references: Sequence[Sequence]
@@ -82,7 +84,8 @@ class ResolutionInputs:
         if self.building is not None:
             return self.building
         index = CodebaseIndex(
-            self.entities, self.containment, self.module_paths, (), provided_name_rows()
+            self.entities, self.containment, self.module_paths, (), provided_name_rows(),
+            package_scoped_language_rows(),
         )
         self.entities, self.containment, self.module_paths = [], [], []
         references, self.references = self.references, []
@@ -126,6 +129,7 @@ def load_codebase_index(storage: CozoDbStorage) -> CodebaseIndex:
         rows("rows_module_paths"),
         unpack_rows(rows("resolution_references")),
         provided_name_rows(),
+        package_scoped_language_rows(),
     )
 
 

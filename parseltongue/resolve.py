@@ -34,7 +34,10 @@ SELF_WORDS = frozenset({"self", "cls", "this", "Self", "@"})
 SUPER_WORDS = frozenset({"super()", "super", "base", "parent"})
 # Reference kinds that bind names for other references (what a file imports, what a class
 # extends): part of a file's interface.
-BINDING_KINDS = frozenset({"import", "extends", "implements"})
+BINDING_KINDS = frozenset({"import", "extends", "implements", "member_of"})
+# A method defined outside its type's body names the type (Go `func (c *Command) Flags()`):
+# it is a member of the type of that name in its own module unit (package).
+MEMBER_OF = "member_of"
 
 EDGE_TYPE_OF_KIND = {
     "call": "calls",
@@ -107,6 +110,9 @@ class DerivedScope(NamedTuple):
     binding_files: set[str]
     member_keys: set[str]
     base_keys: set[str]
+    package_files: set[str]
+    """Files sharing a package with a changed file of a package-scoped language: their
+    receiver types and `member_of` links may name the changed files' types."""
 
 
 def _imported_paths(reference: RawReference) -> tuple[str, ...]:
@@ -173,8 +179,11 @@ class CodebaseIndex:
         module_paths: Iterable[Sequence],
         references: Iterable[Sequence],
         provided_names: Iterable[Sequence[str]] = (),
+        package_scoped_languages: Iterable[Sequence[str]] = (),
     ) -> None:
         self.provided = {(language, name) for language, name in provided_names}
+        # Languages whose files see the types of the other files of their module unit.
+        self.package_scoped = frozenset(row[0] for row in package_scoped_languages)
         self.entity: dict[str, EntityRow] = {}
         self.by_name: dict[str, set[str]] = defaultdict(set)
         self.keys_of_file: dict[str, set[str]] = defaultdict(set)
@@ -199,6 +208,8 @@ class CodebaseIndex:
         self._importers: dict[str, dict[str, int]] = defaultdict(dict)
         # file -> entities with a dotted qualifier (`nx.utils.f()`) -> how many such references.
         self._dotted_referrers: dict[str, dict[str, int]] = defaultdict(dict)
+        # type name -> (method, its file) of every `member_of` link naming it.
+        self._member_links: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self._member_of: dict[str, dict[str, set[str]]] = {}
         self.invalidate()
         self.add_rows(entities, containment, module_paths, references)
@@ -278,6 +289,10 @@ class CodebaseIndex:
                 for module_path in _imported_paths(reference):
                     importers = self._importers[module_path]
                     importers[reference.file_path] = importers.get(reference.file_path, 0) + 1
+                if reference.kind == MEMBER_OF:
+                    self._member_links[reference.name].add(
+                        (reference.from_key, reference.file_path)
+                    )
             if "." in (reference.receiver or reference.scope):
                 dotted = self._dotted_referrers[reference.file_path]
                 dotted[reference.from_key] = dotted.get(reference.from_key, 0) + 1
@@ -323,6 +338,11 @@ class CodebaseIndex:
                         del importers[file_path]
                         if not importers:
                             del self._importers[module_path]
+                if reference.kind == MEMBER_OF:
+                    links = self._member_links[reference.name]
+                    links.discard((reference.from_key, file_path))
+                    if not links:
+                        del self._member_links[reference.name]
             for key in self.keys_of_file.pop(file_path, ()):
                 entity = self.entity.pop(key)
                 names = self.by_name[entity.name]
@@ -437,8 +457,15 @@ class CodebaseIndex:
                     if module_file is not None:
                         aliases.setdefault(file_path, {}).setdefault(name, set()).add(module_file)
         self._module_alias = aliases
-        # Members: classes of the changed files, and the types their impl blocks add to.
-        member_keys: set[str] = set()
+        package_files = self._package_files_of(changed, changed_entities, module_paths)
+        # Members: classes of the changed files, and the types their impl blocks add to; in a
+        # package-scoped language, every type of the package (`member_of` links cross files).
+        member_keys: set[str] = {
+            key
+            for file_path in package_files
+            for key in self.keys_of_file.get(file_path, ())
+            if self._is_class(key)
+        }
         for entity in changed_entities:
             if entity.entity_type not in CLASS_TYPES:
                 continue
@@ -469,7 +496,32 @@ class CodebaseIndex:
                         bases.setdefault(reference.from_key, set()).add(key)
         self._base = bases
         self._member_of = {}
-        return DerivedScope(closure, member_keys, base_keys)
+        return DerivedScope(closure, member_keys, base_keys, package_files)
+
+    def _package_files_of(
+        self,
+        changed: set[str],
+        changed_entities: Iterable[EntityRow],
+        module_paths: Mapping[str, frozenset[str]],
+    ) -> set[str]:
+        """The changed files of package-scoped languages and every file sharing a module unit
+        with one of them, before or after the change (a unit's paths name its files)."""
+        scoped = {
+            entity.file_path
+            for entity in changed_entities
+            if entity.language in self.package_scoped and entity.file_path in changed
+        }
+        if not scoped:
+            return set()
+        found = set(scoped)
+        for module_path, files_before in module_paths.items():
+            files = files_before | self.module_files.get(module_path, set())
+            if not scoped.isdisjoint(files):
+                found.update(files)
+        if any("/" not in file_path for file_path in scoped):
+            # Files at the root have no module path: their unit is "".
+            found.update(path for path in self.file_module if path not in self.unit)
+        return found
 
     def referrers_reached_by_change(
         self,
@@ -524,7 +576,7 @@ class CodebaseIndex:
                 ):
                     member_changes[name].add(class_key)
         reached: set[str] = set()
-        for file_path in files_reached:
+        for file_path in files_reached | scope.package_files:
             reached.update(self.keys_of_file.get(file_path, ()))
         for name in names:
             self._reach_referrers(reached, name, _reads_other_files_bindings)
@@ -810,6 +862,12 @@ class CodebaseIndex:
                         members.setdefault(owner, {}).setdefault(child_entity.name, set()).add(
                             child
                         )
+            for type_name in self._member_links:
+                for class_key in self.by_name.get(type_name, ()):
+                    for method in self._linked_members(class_key):
+                        members.setdefault(class_key, {}).setdefault(
+                            self.entity[method].name, set()
+                        ).add(method)
             self._member = members
         return self._member
 
@@ -832,7 +890,44 @@ class CodebaseIndex:
                 child_entity = self.entity.get(child)
                 if child_entity is not None:
                     found.setdefault(child_entity.name, set()).add(child)
+        for method in self._linked_members(class_key):
+            found.setdefault(self.entity[method].name, set()).add(method)
         return found
+
+    def package_of(self, file_path: str) -> str:
+        """A file's module unit ("" for a file with no module path, at the root)."""
+        return self.unit.get(file_path, "")
+
+    def package_types(self, file_path: str, language: str, name: str) -> Iterable[str]:
+        """The types named `name` in the module unit of `file_path`, in that language."""
+        package = self.package_of(file_path)
+        for key in self.by_name.get(name, ()):
+            entity = self.entity[key]
+            if (
+                entity.entity_type in CLASS_TYPES
+                and entity.language == language
+                and entity.file_path in self.file_module
+                and self.package_of(entity.file_path) == package
+            ):
+                yield key
+
+    def _linked_members(self, class_key: str) -> Iterable[str]:
+        """The methods whose `member_of` link names this type from its module unit."""
+        entity = self.entity.get(class_key)
+        if entity is None or entity.entity_type not in CLASS_TYPES:
+            return
+        if entity.file_path not in self.file_module:
+            return
+        package = self.package_of(entity.file_path)
+        for method, file_path in self._member_links.get(entity.name, ()):
+            method_entity = self.entity.get(method)
+            if (
+                method_entity is not None
+                and method_entity.language == entity.language
+                and file_path in self.file_module
+                and self.package_of(file_path) == package
+            ):
+                yield method
 
     def _bases_named_by(self, reference: RawReference) -> Iterable[str]:
         """The classes an extends / implements reference names, through its file's names."""
@@ -994,6 +1089,11 @@ class CodebaseIndex:
                     return 3, found
         if receiver_type != "":
             found = self._members_named(exported.get(receiver_type, ()), name)
+            if language in self.package_scoped:
+                # Go: a type of the same package, in any of its files.
+                found |= self._members_named(
+                    self.package_types(file_path, language, receiver_type), name
+                )
             if "." in receiver_type:
                 # `g = nx.Graph()` then `g.add_edge()`: the type through a module alias.
                 head, rest = _head_and_rest(receiver_type)

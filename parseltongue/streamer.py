@@ -92,8 +92,8 @@ STATUS_COMPLETE = "complete"
 # 2: an unresolved reference no evidence reaches counts top-level definitions, not all.
 # 3: raw references are packed, one file_references row per file.
 # 4: unresolved references packed per file; search postings packed per token.
-# 5: extraction changed what an entity is (TypeScript overloads are one entity), so files an
-#    update would keep unparsed hold rows of the old kind: rebuild.
+# 5: extraction changed (TypeScript overloads are one entity; Go methods name their receiver
+#    type), so files an update would keep unparsed hold rows of the old kind: rebuild.
 ROW_FORMAT = 5
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is

@@ -97,8 +97,10 @@ def test_references_exactly(extraction) -> None:
         ("type", "NewCircle", "Point", 33, "", "", "geo", ""),
         ("type", "NewCircle", "Circle", 33, "", "", "", ""),
         ("call", "NewCircle", "Circle", 34, "", "", "", ""),
+        ("member_of", "Circle.Area", "Circle", 37, "", "", "", ""),  # its receiver's type
         ("type", "Circle.Area", "Circle", 37, "", "", "", ""),
         ("call", "Circle.Area", "square", 38, "", "", "", ""),
+        ("member_of", "Circle.String", "Circle", 41, "", "", "", ""),  # its receiver's type
         ("type", "Circle.String", "Circle", 41, "", "", "", ""),
         ("call", "Circle.String", "Sprintf", 42, "fmt", "", "", ""),
         ("call", "Circle.String", "ToUpper", 42, "str", "", "", ""),

@@ -32,7 +32,7 @@ from parseltongue.file_references import (
     unpack_file_references,
     unpack_rows,
 )
-from parseltongue.languages import provided_name_rows
+from parseltongue.languages import package_scoped_language_rows, provided_name_rows
 from parseltongue.packed import pack_lines
 from parseltongue.queries import named_query
 from parseltongue.resolution import (
@@ -76,7 +76,7 @@ class ResolutionInputs(NamedTuple):
         """A fresh index (nothing cached from an earlier resolution)."""
         return CodebaseIndex(
             self.entities, self.containment, self.module_paths, self.references,
-            provided_name_rows(),
+            provided_name_rows(), package_scoped_language_rows(),
         )
 
 
@@ -156,6 +156,7 @@ def datalog_resolution(storage: CozoDbStorage) -> Resolution:
         "resolve",
         references=unpack_rows(_packed_references(storage).items()),
         provided_names=provided_name_rows(),
+        package_scoped_languages=package_scoped_language_rows(),
     )
     columns = named_query("resolve").columns
     unresolved = [tuple(row[column] for column in columns) for row in returned]
@@ -969,3 +970,91 @@ def test_oracle_corpus(language: str, tmp_path: Path) -> None:
         resolution = assert_implementations_agree(storage)
     assert files >= 40
     assert resolution.edges and resolution.unresolved
+
+
+GO_RECEIVERS_TREE = {
+    "cli/command.go": """
+        package cli
+
+        type Command struct {
+            parent *Command
+        }
+
+        func (c *Command) Run() {
+            c.Flags()
+        }
+
+        func parameter(other Command) {
+            other.Flags()
+        }
+
+        func declared() {
+            var v *Command
+            v.Flags()
+        }
+
+        func literal() {
+            x := &Command{}
+            x.Name()
+            x := lookup()
+            x.Flags()
+        }
+
+        func initialised() {
+            var y = Command{}
+            y.Name()
+            for _, y := range list() {
+                y.Flags()
+            }
+        }
+    """,
+    "cli/flags.go": """
+        package cli
+
+        func (c *Command) Flags() int { return 0 }
+
+        func (c Command) Name() string { return "" }
+
+        func lookup() int { return 0 }
+
+        func list() []int { return nil }
+    """,
+    "other/flags.go": """
+        package other
+
+        type Command struct{}
+
+        func (c *Command) Flags() int { return 1 }
+    """,
+    "app/main.go": """
+        package main
+
+        import "cli"
+
+        func run(cmd *cli.Command) {
+            cmd.Flags()
+        }
+    """,
+}
+
+
+def test_go_method_calls_through_the_receivers_type(tmp_path: Path) -> None:
+    """`x.M()` reaches the method `M` declared with a receiver of x's type, in any file of the
+    type's package (never the same-named method of another package's type)."""
+    rows = resolve_tree(tmp_path, GO_RECEIVERS_TREE)
+    command, flags = "cli/command.go", "cli/flags.go"
+    assert {
+        (f"{command}:Command.Run", f"{flags}:Command.Flags", "calls", 8, "receiver_type"),
+        (f"{command}:parameter", f"{flags}:Command.Flags", "calls", 12, "receiver_type"),
+        (f"{command}:declared", f"{flags}:Command.Flags", "calls", 17, "receiver_type"),
+        (f"{command}:literal", f"{flags}:Command.Name", "calls", 22, "receiver_type"),
+        (f"{command}:initialised", f"{flags}:Command.Name", "calls", 29, "receiver_type"),
+        # `*cli.Command` through the import of the package.
+        ("app/main.go:run", f"{flags}:Command.Flags", "calls", 6, "receiver_type"),
+    } <= rows.edges
+    # `x := lookup()` and `for _, y := range` declare the names again, with unknown types.
+    assert (f"{command}:literal", "x.Flags", "calls", 24, 0) in rows.unresolved
+    assert (f"{command}:initialised", "y.Flags", "calls", 31, 0) in rows.unresolved
+    assert not any(
+        edge[1].startswith("other/") for edge in rows.edges if not edge[0].startswith("other/")
+    )

@@ -63,6 +63,9 @@ class LanguageSpec:
     """Names the language itself provides everywhere (builtins, the prelude, globals): a
     reference to one is pinned only to a definition its own file or imports make visible,
     never by the codebase-wide unique-name fallback (`Ok(x)` is not some crate's `fn Ok`)."""
+    package_scoped: bool = False
+    """Whether a file sees the types the other files of its module unit define (a Go
+    package): a receiver's type is looked up there too, besides the file's own names."""
     extra_query_files: tuple[str, ...] = ()
     """Query files appended after `query_file`: patterns that several grammars share (JSX in
     JavaScript and TSX, what JavaScript and TypeScript spell alike). For one node, patterns of
@@ -172,6 +175,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         grammar="go",
         extensions=(".go",),
         query_file="go.scm",
+        package_scoped=True,
         test_path_patterns=(r"_test\.go$", r"(^|/)testdata/"),
     ),
     LanguageSpec(
@@ -268,6 +272,12 @@ def provided_name_rows() -> list[list[str]]:
     `$provided_names`)."""
     rows = {(spec.name, name) for spec in LANGUAGES for name in spec.provided_names}
     return [list(row) for row in sorted(rows)]
+
+
+def package_scoped_language_rows() -> list[list[str]]:
+    """[language] for every language whose files see their module unit's types (resolve.cozo's
+    `$package_scoped_languages`)."""
+    return [[name] for name in sorted({spec.name for spec in LANGUAGES if spec.package_scoped})]
 
 
 @cache

@@ -120,6 +120,33 @@
       type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]))
   ] .)) @binding
 
+; `var c = &Command{}`, `var c = Command{}`
+(var_spec
+  name: (identifier) @name
+  !type
+  value: (expression_list . [
+    (composite_literal
+      type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])
+    (unary_expression operand: (composite_literal
+      type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]))
+  ] .)) @binding
+; A name declared again with a type not known here (`x := f()`, `for _, x := range`, `switch
+; x := v.(type)`, `var x = f()`) is a binding without a type: calls on it are not typed by an
+; older binding of the name. (For one statement, a typed binding above wins over this one.)
+(short_var_declaration left: (expression_list (identifier) @name)) @binding
+(range_clause left: (expression_list (identifier) @name)) @binding
+(type_switch_statement alias: (expression_list (identifier) @name)) @binding
+(var_spec name: (identifier) @name !type) @binding
+
+; ---- a method declared outside its type: a member of the type its receiver names ---------
+(method_declaration
+  receiver: (parameter_list (parameter_declaration type: [
+    (type_identifier) @name
+    (pointer_type (type_identifier) @name)
+    (generic_type type: (type_identifier) @name)
+    (pointer_type (generic_type type: (type_identifier) @name))
+  ]))) @reference.member_of
+
 ; ---- test markers: `func TestX(t *testing.T)`, benchmarks, fuzz tests, `TestMain` ---------
 (function_declaration
   name: (identifier) @_name
