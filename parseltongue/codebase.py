@@ -178,18 +178,9 @@ class Codebase:
             ...     codebase.stats().edges_by_type
             {}
         """
+        # The storage's statistics have the same fields: the answer is their frozen copy.
         stats = self.storage.get_stats()
-        return Stats(
-            total_entities=stats.total_entities,
-            test_entities=stats.test_entities,
-            total_edges=stats.total_edges,
-            unresolved_references=stats.unresolved_references,
-            total_files=stats.total_files,
-            entities_by_language=stats.entities_by_language,
-            entities_by_type=stats.entities_by_type,
-            edges_by_type=stats.edges_by_type,
-            files_by_status=stats.files_by_status,
-        )
+        return Stats(**{name: getattr(stats, name) for name in Stats.__dataclass_fields__})
 
     def search(self, text: str, scope: str = "", limit: int = 20) -> list[SearchHit]:
         """Entities whose name matches `text` (exact, prefix, word, then one typo), best
