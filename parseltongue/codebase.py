@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -180,7 +181,7 @@ class Codebase:
         """
         # The storage's statistics have the same fields: the answer is their frozen copy.
         stats = self.storage.get_stats()
-        return Stats(**{name: getattr(stats, name) for name in Stats.__dataclass_fields__})
+        return Stats(**{field.name: getattr(stats, field.name) for field in fields(Stats)})
 
     def search(self, text: str, scope: str = "", limit: int = 20) -> list[SearchHit]:
         """Entities whose name matches `text` (exact, prefix, word, then one typo), best
@@ -227,12 +228,7 @@ class Codebase:
             Traceback (most recent call last):
             parseltongue.answers.UnknownEntityError: no entity with key 'rust:fn:main:__src_main:T1'
         """
-        _at_least_one("limit", limit)
-        rows = self._rows(
-            Edge, "reverse_callers", entity=key, scope=scope, limit=limit,
-            **_edge_types(edge_types),
-        )
-        return self._known(key, rows)
+        return self._edges("reverse_callers", key, edge_types, scope, limit)
 
     def callees(
         self,
@@ -250,10 +246,14 @@ class Codebase:
             Traceback (most recent call last):
             parseltongue.answers.UnknownEntityError: no entity with key 'rust:fn:main:__src_main:T1'
         """
+        return self._edges("forward_callees", key, edge_types, scope, limit)
+
+    def _edges(
+        self, query: str, key: str, edge_types: Sequence[str] | None, scope: str, limit: int
+    ) -> list[Edge]:
         _at_least_one("limit", limit)
         rows = self._rows(
-            Edge, "forward_callees", entity=key, scope=scope, limit=limit,
-            **_edge_types(edge_types),
+            Edge, query, entity=key, scope=scope, limit=limit, **_edge_types(edge_types)
         )
         return self._known(key, rows)
 

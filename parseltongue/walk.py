@@ -270,7 +270,8 @@ class _Walk:
             else:
                 skip(f"cannot stat: {error.strerror}")
             return
-        if entry.is_symlink() and not _inside(self.collection.root, entry.path):
+        # is_symlink() reads the directory entry the walk already has: no call per file.
+        if entry.is_symlink() and link_leads_outside(self.collection.root, entry.path):
             # The ingested root is a boundary: what lies outside it is not the codebase
             # (and a link to /etc/passwd would put that file's size and text in the graph).
             skip("symbolic link to a file outside the ingested root")
@@ -314,9 +315,12 @@ def _folder_skip_reason(
     return ""
 
 
-def _inside(root: Path, path: str) -> bool:
-    """Whether `path`, its links resolved, lies inside `root` (itself resolved)."""
-    return Path(os.path.realpath(path)).is_relative_to(root)
+def link_leads_outside(root: Path, path: str | Path) -> bool:
+    """Whether `path` is a symbolic link whose target, links resolved, lies outside `root`
+    (the walk leaves such a file out; re-indexing it by name is refused)."""
+    return os.path.islink(path) and not Path(os.path.realpath(path)).is_relative_to(
+        Path(root).resolve()
+    )
 
 
 def _entry_named(folder: Path, name: str) -> os.DirEntry[str] | None:

@@ -10,11 +10,8 @@ from fastapi import APIRouter, Query
 from parseltongue.languages import language_for_path
 from parseltongue.server.envelope import ApiError, bad_parameter, envelope
 from parseltongue.server.params import MAX_TEXT_LENGTH, ContextDependency
-from parseltongue.server.updates import (
-    link_leads_outside,
-    relative_inside,
-    watcher_stopped_status,
-)
+from parseltongue.server.updates import relative_inside, watcher_stopped_status
+from parseltongue.walk import link_leads_outside
 
 router = APIRouter(tags=["Updates"])
 
@@ -64,7 +61,7 @@ def incremental_reindex_file_update(
     relative = relative_inside(root, path.strip())
     if relative is None:
         raise bad_parameter("path", f"{path!r} is outside the ingested folder {str(root)!r}")
-    if link_leads_outside(root, relative):
+    if link_leads_outside(root, root / relative):
         raise bad_parameter(
             "path",
             f"{relative!r} is a symbolic link to a file outside the ingested folder "

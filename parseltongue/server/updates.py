@@ -290,9 +290,3 @@ def relative_inside(root: Path, given: str) -> str | None:
             return relative.as_posix()
     return None
 
-
-def link_leads_outside(root: Path, relative_path: str) -> bool:
-    """Whether the stored path is a symbolic link whose target lies outside `root` (the walk
-    leaves such a file out; re-indexing it by name is refused)."""
-    path = root / relative_path
-    return path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(root.resolve())
