@@ -30,8 +30,7 @@ from parseltongue.derived import pack_token_rows
 from parseltongue.file_references import unpack_rows
 from parseltongue.languages import package_scoped_language_rows, provided_name_rows
 from parseltongue.queries import named_query
-from parseltongue.resolution import unresolved_packs
-from parseltongue.resolve import EntityRow
+from parseltongue.resolve import EntityRow, unresolved_packs
 from parseltongue.storage import CozoDbStorage
 
 # What resolution and the derived-relation queries write: the rows that must not change.

@@ -34,8 +34,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from parseltongue import derived, extract, resolution, streamer
+from parseltongue import derived, extract, streamer
 from parseltongue.resolve import CodebaseIndex
+from parseltongue.resolve import stored as resolution
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 

@@ -35,7 +35,7 @@ from parseltongue.answers import (
     UnknownEntityError,
     UnresolvedReference,
 )
-from parseltongue.resolution import ResolutionCache
+from parseltongue.resolve import ResolutionCache
 from parseltongue.storage import CozoDbStorage, DatabaseSpecification, QueryResult
 from parseltongue.streamer import (
     META_INGESTION_ROOT,

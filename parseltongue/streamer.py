@@ -46,7 +46,7 @@ from parseltongue.modules import (
     module_paths_for_file,
     normalise_import_module,
 )
-from parseltongue.resolution import (
+from parseltongue.resolve import (
     KeptIndex,
     ResolutionCache,
     ResolutionInputs,

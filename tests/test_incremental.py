@@ -17,7 +17,7 @@ import pytest
 from project_trees import python_module, rust_module, write, write_mixed_project
 
 from parseltongue.integrity import verify_parallel_data_integrity_check
-from parseltongue.resolution import unpack_unresolved
+from parseltongue.resolve import unpack_unresolved
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import (
     ROW_FORMAT,

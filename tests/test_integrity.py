@@ -16,7 +16,7 @@ from parseltongue.integrity import (
     verify_parallel_data_integrity_check,
 )
 from parseltongue.packed import pack_lines
-from parseltongue.resolution import pack_unresolved, unpack_unresolved
+from parseltongue.resolve import pack_unresolved, unpack_unresolved
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 

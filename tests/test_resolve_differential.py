@@ -35,13 +35,15 @@ from parseltongue.file_references import (
 from parseltongue.languages import package_scoped_language_rows, provided_name_rows
 from parseltongue.packed import pack_lines
 from parseltongue.queries import named_query
-from parseltongue.resolution import (
+from parseltongue.resolve import (
+    CodebaseIndex,
+    EdgeRow,
+    UnresolvedRow,
     load_codebase_index,
     pack_unresolved,
     resolve_everything,
     unpack_unresolved,
 )
-from parseltongue.resolve import CodebaseIndex, EdgeRow, UnresolvedRow
 from parseltongue.storage import CozoDbStorage
 from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 

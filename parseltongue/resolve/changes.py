@@ -1,0 +1,311 @@
+"""What a change of some files reaches: the derived lookups brought up to date for the
+changed files only, and the entities whose references may resolve differently.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+
+from parseltongue.resolve.rows import (
+    CLASS_TYPES,
+    SELF_WORDS,
+    SUPER_WORDS,
+    DerivedScope,
+    EntityRow,
+    RawReference,
+    closure,
+    dotted_head,
+    is_unqualified,
+    reads_other_files_bindings,
+)
+from parseltongue.resolve.rules import Resolver
+
+
+class CodebaseIndex(Resolver):
+    """What resolution looks names up in, built from a codebase's entities, containment
+    pairs, module paths and raw references, kept up to date as files change. Derived lookups
+    (what a file binds, a class's members through its bases) are computed once on first use."""
+
+    def snapshot(self) -> CodebaseIndex:
+        """A view of the derived lookups as they are now, to compare with after a change:
+        built first, then held by a shallow copy (a change replaces them, never edits them).
+        Only the derived lookups and `member_of` may be read from it."""
+        for _ in (self.exported, self.module_alias, self.member, self.base):
+            pass
+        return copy.copy(self)
+
+    def refresh_derived(
+        self,
+        before: CodebaseIndex,
+        changed_files: Iterable[str],
+        changed_entities: Iterable[EntityRow],
+        module_paths: Mapping[str, frozenset[str]],
+        changed_module_paths: Iterable[str] = (),
+    ) -> DerivedScope:
+        """Bring the derived lookups up to date after `changed_files` were replaced, from
+        `before` (a snapshot of them), recomputing only what the change can touch: the
+        bindings of the changed files and of every file importing from them (transitively),
+        the members of classes defined in them or named by their `impl` blocks, the bases
+        declared in the files whose bindings were recomputed. `changed_entities` are their
+        entities before and after; `module_paths` every module path they had or have, with
+        the files it named before the change; `changed_module_paths` those naming others now."""
+        changed = set(changed_files)
+        importers = self._importers
+        closure = set(changed)
+        pending = list(changed)
+        # An import reaches a file only through a module path that names it (one unit), or
+        # one whose meaning changed.
+        reaching = set(changed_module_paths) | {
+            path
+            for path in module_paths
+            if not changed.isdisjoint(module_paths[path])
+            or not changed.isdisjoint(self.module_files.get(path, ()))
+        }
+        for module_path in reaching:
+            for importer in importers.get(module_path, ()):
+                if importer not in closure:
+                    closure.add(importer)
+                    pending.append(importer)
+        while pending:
+            file_path = pending.pop()
+            for row in self._module_rows_of_file.get(file_path, ()):
+                if file_path not in self.module_files.get(row.module_path, ()):
+                    continue
+                for importer in importers.get(row.module_path, ()):
+                    if importer not in closure:
+                        closure.add(importer)
+                        pending.append(importer)
+        self._exported = self._build_exported(only=closure, kept=before.exported)
+        aliases = {
+            path: names for path, names in before.module_alias.items() if path not in closure
+        }
+        for file_path in closure:
+            for name, keys in self._exported.get(file_path, {}).items():
+                for key in keys:
+                    module_file = self.module_of.get(key)
+                    if module_file is not None:
+                        aliases.setdefault(file_path, {}).setdefault(name, set()).add(module_file)
+        self._module_alias = aliases
+        package_files = self._package_files_of(changed, changed_entities, module_paths)
+        # Members: classes of the changed files, and the types their impl blocks add to; in a
+        # package-scoped language, every type of the package (`member_of` links cross files).
+        member_keys: set[str] = {
+            key
+            for file_path in package_files
+            for key in self.keys_of_file.get(file_path, ())
+            if self._is_class(key)
+        }
+        for entity in changed_entities:
+            if entity.entity_type not in CLASS_TYPES:
+                continue
+            member_keys.add(entity.key)
+            for key in self.by_name.get(entity.name, ()):
+                if self._is_class(key):
+                    member_keys.add(key)
+        members = dict(before.member)
+        for key in member_keys:
+            members.pop(key, None)
+            own = self._members_of_class(key)
+            if own:
+                members[key] = own
+        self._member = members
+        # Bases: those declared in files whose bindings were recomputed.
+        base_keys = {entity.key for entity in changed_entities}
+        for file_path in closure:
+            base_keys.update(
+                reference.from_key
+                for reference in self.binding_references.get(file_path, ())
+                if reference.kind in ("extends", "implements")
+            )
+        bases = {key: found for key, found in before.base.items() if key not in base_keys}
+        for file_path in closure:
+            for reference in self.binding_references.get(file_path, ()):
+                if reference.kind in ("extends", "implements"):
+                    for key in self._bases_named_by(reference):
+                        bases.setdefault(reference.from_key, set()).add(key)
+        self._base = bases
+        self._member_of = {}
+        return DerivedScope(closure, member_keys, base_keys, package_files)
+
+    def _package_files_of(
+        self,
+        changed: set[str],
+        changed_entities: Iterable[EntityRow],
+        module_paths: Mapping[str, frozenset[str]],
+    ) -> set[str]:
+        """The changed files of package-scoped languages and every file sharing a module unit
+        with one of them, before or after the change (a unit's paths name its files)."""
+        scoped = {
+            entity.file_path
+            for entity in changed_entities
+            if entity.language in self.package_scoped and entity.file_path in changed
+        }
+        if not scoped:
+            return set()
+        found = set(scoped)
+        for module_path, files_before in module_paths.items():
+            files = files_before | self.module_files.get(module_path, set())
+            if not scoped.isdisjoint(files):
+                found.update(files)
+        if any("/" not in file_path for file_path in scoped):
+            # Files at the root have no module path: their unit is "".
+            found.update(path for path in self.file_module if path not in self.unit)
+        return found
+
+    def referrers_reached_by_change(
+        self,
+        before: CodebaseIndex,
+        changed_files: Iterable[str],
+        changed_module_paths: Iterable[str],
+        top_level_names: Iterable[str],
+        scope: DerivedScope,
+    ) -> set[str]:
+        """The entities whose references may resolve differently now than in `before`
+        (a snapshot taken before `changed_files` were replaced), besides the changed files'
+        own. Every lookup resolution makes is keyed by the reference's own name, by its
+        file's bindings, or by the bindings of a module its file aliases. So the references
+        reached are: all references of files whose bindings (or aliased modules' bindings)
+        changed; those to a name a file binds differently that can read another file's
+        bindings (imports, dotted qualifiers); the unqualified ones to a name whose top-level
+        definitions changed (`top_level_names`, the last tier's lookup); and, for a name
+        whose members changed in some classes, those whose qualifier or receiver can name
+        one of those classes or a class below them."""
+        names: set[str] = set()
+        binding_changed = set(changed_files)
+        for file_path in scope.binding_files:
+            old, new = before.exported.get(file_path, {}), self.exported.get(file_path, {})
+            if old != new:
+                binding_changed.add(file_path)
+                names.update(
+                    name for name in old.keys() | new.keys() if old.get(name) != new.get(name)
+                )
+        files_reached = set(binding_changed)
+        for file_path in before.module_alias.keys() | self.module_alias.keys():
+            old_aliases = before.module_alias.get(file_path, {})
+            new_aliases = self.module_alias.get(file_path, {})
+            if file_path in scope.binding_files and old_aliases != new_aliases:
+                files_reached.add(file_path)
+            for aliased in (*old_aliases.values(), *new_aliases.values()):
+                if not aliased.isdisjoint(binding_changed):
+                    files_reached.add(file_path)
+        # name -> classes whose members of that name (own or inherited) may have changed.
+        member_changes: dict[str, set[str]] = defaultdict(set)
+        for class_key in scope.member_keys:
+            old, new = before.member.get(class_key, {}), self.member.get(class_key, {})
+            if old != new:
+                for name in old.keys() | new.keys():
+                    if old.get(name) != new.get(name):
+                        member_changes[name].add(class_key)
+        for class_key in scope.base_keys:
+            if before.base.get(class_key) != self.base.get(class_key):
+                # What a class inherits can change for any name its old or new ancestors
+                # define.
+                for name in before.ancestor_member_names(class_key) | (
+                    self.ancestor_member_names(class_key)
+                ):
+                    member_changes[name].add(class_key)
+        reached: set[str] = set()
+        for file_path in files_reached | scope.package_files:
+            reached.update(self.keys_of_file.get(file_path, ()))
+        for name in names:
+            self._reach_referrers(reached, name, reads_other_files_bindings)
+        for name in top_level_names:
+            self._reach_referrers(reached, name, is_unqualified)
+        if member_changes:
+            below = self._classes_below(before)
+            for name, classes in member_changes.items():
+                self._reach_referrers(
+                    reached, name,
+                    partial(self._may_look_up_members, classes=closure(classes, below)),
+                )
+        module_paths = set(changed_module_paths)
+        if module_paths:
+            reached.update(self._referrers_through_module_paths(before, module_paths))
+        return reached
+
+    def names_with_other_top_level_definitions(
+        self, before: Mapping[str, tuple[str, str]], after: Mapping[str, tuple[str, str]]
+    ) -> set[str]:
+        """The names whose top-level definitions (in a language) are others now, when some
+        files' top-level definitions went from `before` to `after` (both key -> (language,
+        name)): the last tier's lookup and the unresolved count of unqualified references."""
+        names: set[str] = set()
+        for language_name in set(before.values()) | set(after.values()):
+            now = self._top_level.get(language_name, set())
+            then = {key for key in now if key not in after} | {
+                key for key, defined in before.items() if defined == language_name
+            }
+            if then != now:
+                names.add(language_name[1])
+        return names
+
+    def _reach_referrers(
+        self, reached: set[str], name: str, may_differ: Callable[[RawReference], bool]
+    ) -> None:
+        """Add the entities with a reference to `name` whose lookups may differ."""
+        for key in self.referrers_of_name.get(name, ()):
+            if key not in reached and any(
+                reference.name == name and may_differ(reference)
+                for reference in self.references.get(key, ())
+            ):
+                reached.add(key)
+
+    def _may_look_up_members(self, reference: RawReference, classes: set[str]) -> bool:
+        """Whether a reference can look members up in one of `classes` (the tiers by
+        `self`/`super`, receiver type and class qualifier)."""
+        if reference.kind == "import":
+            return False
+        qualifier = reference.receiver or reference.scope
+        if qualifier in SELF_WORDS or qualifier in SUPER_WORDS:
+            return True
+        bound = self.exported.get(reference.file_path, {})
+        receiver_type = reference.receiver_type
+        if receiver_type and (
+            "." in receiver_type or not classes.isdisjoint(bound.get(receiver_type, ()))
+        ):
+            return True
+        return qualifier != "" and not classes.isdisjoint(bound.get(qualifier, ()))
+
+    def _classes_below(self, before: CodebaseIndex) -> dict[str, set[str]]:
+        """class -> the classes naming it as a base, before or after a change."""
+        below: dict[str, set[str]] = defaultdict(set)
+        for bases_of in (before.base, self.base):
+            for class_key, bases in bases_of.items():
+                for base in bases:
+                    below[base].add(class_key)
+        return below
+
+    def _referrers_through_module_paths(
+        self, before: CodebaseIndex, module_paths: set[str]
+    ) -> set[str]:
+        """Entities with an import of one of these module paths, or a dotted qualifier
+        headed by a module alias of their file (`nx.utils.f()` may name a submodule)."""
+        reached: set[str] = set()
+        importing = {
+            file_path
+            for module_path in module_paths
+            for file_path in self._importers.get(module_path, ())
+        }
+        for file_path in importing:
+            for reference in self.binding_references.get(file_path, ()):
+                if reference.kind == "import" and (
+                    reference.module_path in module_paths
+                    or f"{reference.module_path}/{reference.name}" in module_paths
+                ):
+                    reached.add(reference.from_key)
+        for file_path, dotted in self._dotted_referrers.items():
+            heads = before.module_alias.get(file_path, {}).keys() | self.module_alias.get(
+                file_path, {}
+            ).keys()
+            if not heads:
+                continue
+            for key in dotted:
+                for reference in self.references.get(key, ()):
+                    qualifier = reference.receiver or reference.scope
+                    if "." in qualifier and dotted_head(qualifier) in heads:
+                        reached.add(key)
+                        break
+        return reached

@@ -1,0 +1,324 @@
+"""The codebase index's rows: entities, containment, module paths and raw references,
+kept by name, file and parent so a file's rows can be added and taken out whole, and the
+scope lookups over them (nested definitions, the enclosing class, top-level names).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from sys import intern
+
+from parseltongue.resolve.rows import (
+    BINDING_KINDS,
+    CLASS_TYPES,
+    FUNCTION_TYPES,
+    MEMBER_OF,
+    EntityRow,
+    ModulePathRow,
+    RawReference,
+    imported_paths,
+)
+
+
+class IndexedRows:
+    """The rows resolution reads, indexed; and slots for the lookups derived from them
+    (computed by the layers above on first use)."""
+
+    def __init__(
+        self,
+        entities: Iterable[Sequence],
+        containment: Iterable[tuple[str, str]],
+        module_paths: Iterable[Sequence],
+        references: Iterable[Sequence],
+        provided_names: Iterable[Sequence[str]] = (),
+        package_scoped_languages: Iterable[Sequence[str]] = (),
+    ) -> None:
+        self.provided = {(language, name) for language, name in provided_names}
+        # Languages whose files see the types of the other files of their module unit.
+        self.package_scoped = frozenset(row[0] for row in package_scoped_languages)
+        self.entity: dict[str, EntityRow] = {}
+        self.by_name: dict[str, set[str]] = defaultdict(set)
+        self.keys_of_file: dict[str, set[str]] = defaultdict(set)
+        self.children: dict[str, list[str]] = defaultdict(list)
+        self.parent: dict[str, str] = {}
+        self.file_module: dict[str, str] = {}
+        self.module_of: dict[str, str] = {}
+        # module path -> file -> unit, and each file's rows, so one file's can be taken out.
+        self._units_of_path: dict[str, dict[str, str]] = defaultdict(dict)
+        self._module_rows_of_file: dict[str, list[ModulePathRow]] = defaultdict(list)
+        self.module_files: dict[str, set[str]] = {}
+        self.unit: dict[str, str] = {}
+        self.references: dict[str, list[RawReference]] = defaultdict(list)
+        # The imports, extends and implements of each file: what the derived lookups read,
+        # without scanning every reference.
+        self.binding_references: dict[str, list[RawReference]] = defaultdict(list)
+        # name -> entities that make a reference to that name -> how many such references.
+        self.referrers_of_name: dict[str, dict[str, int]] = defaultdict(dict)
+        # (language, name) -> top-level definitions (children of a file's module, no impl).
+        self._top_level: dict[tuple[str, str], set[str]] = defaultdict(set)
+        # module path -> files importing it (or a name of it as a submodule) -> how often.
+        self._importers: dict[str, dict[str, int]] = defaultdict(dict)
+        # file -> entities with a dotted qualifier (`nx.utils.f()`) -> how many such references.
+        self._dotted_referrers: dict[str, dict[str, int]] = defaultdict(dict)
+        # type name -> (method, its file) of every `member_of` link naming it.
+        self._member_links: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self._member_of: dict[str, dict[str, set[str]]] = {}
+        self.invalidate()
+        self.add_rows(entities, containment, module_paths, references)
+
+    def invalidate(self) -> None:
+        """Forget what is derived from the rows (computed again on first use)."""
+        self._exported: dict[str, dict[str, set[str]]] | None = None
+        self._module_alias: dict[str, dict[str, set[str]]] | None = None
+        self._member: dict[str, dict[str, set[str]]] | None = None
+        self._base: dict[str, set[str]] | None = None
+        self._member_of = {}
+
+    def add_rows(
+        self,
+        entities: Iterable[Sequence],
+        containment: Iterable[tuple[str, str]],
+        module_paths: Iterable[Sequence],
+        references: Iterable[Sequence],
+    ) -> None:
+        """Add the rows of files not in the index (a whole file's rows at once)."""
+        added_files: set[str] = set()
+        for row in entities:
+            key, file_path, entity_type, name, language = row[:5]
+            entity = EntityRow(
+                intern(key), intern(file_path), intern(entity_type), intern(name), intern(language)
+            )
+            self.entity[entity.key] = entity
+            self.by_name[entity.name].add(entity.key)
+            self.keys_of_file[entity.file_path].add(entity.key)
+            added_files.add(entity.file_path)
+        for parent, child in sorted(set(containment)):
+            self.children[parent].append(child)
+            # The last of several parents, as the Datalog's keyed relation keeps.
+            self.parent[child] = max(parent, self.parent.get(child, parent))
+        for file_path in added_files:
+            modules = [
+                key
+                for key in self.keys_of_file[file_path]
+                if self.entity[key].entity_type == "module" and key not in self.parent
+            ]
+            if modules:
+                self.file_module[file_path] = max(modules)
+                self.module_of[max(modules)] = file_path
+            for key in self._top_level_keys(file_path):
+                entity = self.entity[key]
+                self._top_level[(entity.language, entity.name)].add(key)
+        touched_paths: set[str] = set()
+        for row in module_paths:
+            module_row = ModulePathRow(*row[:4])
+            self._module_rows_of_file[module_row.file_path].append(module_row)
+            self._units_of_path[module_row.module_path][module_row.file_path] = module_row.unit
+            touched_paths.add(module_row.module_path)
+            self.unit[module_row.file_path] = max(
+                module_row.unit, self.unit.get(module_row.file_path, module_row.unit)
+            )
+        self._recount_module_paths(touched_paths)
+        self.add_references(references)
+
+    def add_references(self, references: Iterable[Sequence]) -> None:
+        """Add raw references (of files whose other rows are in the index)."""
+        new_reference = RawReference.__new__
+        for (from_key, kind, name, line, receiver, scope, alias, file_path, receiver_type,
+             module_path) in references:
+            # Interned: a codebase's references repeat few distinct strings (their entity,
+            # file, kind, names), and rows read back from the database carry a copy each.
+            # Field by field, not through a generator: this loop runs once per reference.
+            reference = new_reference(
+                RawReference, intern(from_key), intern(kind), intern(name), line,
+                intern(receiver), intern(scope), intern(alias), intern(file_path),
+                intern(receiver_type), intern(module_path),
+            )
+            self.references[reference.from_key].append(reference)
+            referrers = self.referrers_of_name[reference.name]
+            referrers[reference.from_key] = referrers.get(reference.from_key, 0) + 1
+            if reference.kind in BINDING_KINDS:
+                self.binding_references[reference.file_path].append(reference)
+                for module_path in imported_paths(reference):
+                    importers = self._importers[module_path]
+                    importers[reference.file_path] = importers.get(reference.file_path, 0) + 1
+                if reference.kind == MEMBER_OF:
+                    self._member_links[reference.name].add(
+                        (reference.from_key, reference.file_path)
+                    )
+            if "." in (reference.receiver or reference.scope):
+                dotted = self._dotted_referrers[reference.file_path]
+                dotted[reference.from_key] = dotted.get(reference.from_key, 0) + 1
+
+    def _top_level_keys(self, file_path: str) -> list[str]:
+        module = self.file_module.get(file_path)
+        if module is None:
+            return []
+        return [
+            key
+            for key in self.children.get(module, ())
+            if key in self.entity and self.entity[key].entity_type != "impl"
+        ]
+
+    def _recount_module_paths(self, module_paths: Iterable[str]) -> None:
+        # A module path counts only where it names one module unit (a file, or a Go/Java
+        # folder).
+        for module_path in module_paths:
+            units = self._units_of_path.get(module_path)
+            if units and len(set(units.values())) == 1:
+                self.module_files[module_path] = set(units)
+            else:
+                self.module_files.pop(module_path, None)
+                if not units:
+                    self._units_of_path.pop(module_path, None)
+
+    def remove_files(self, file_paths: Iterable[str]) -> None:
+        """Take every row of these files out (their entities, containment, module paths and
+        the references their entities make)."""
+        touched_paths: set[str] = set()
+        for file_path in file_paths:
+            for key in self._top_level_keys(file_path):
+                entity = self.entity[key]
+                same_name = self._top_level[(entity.language, entity.name)]
+                same_name.discard(key)
+                if not same_name:
+                    del self._top_level[(entity.language, entity.name)]
+            for reference in self.binding_references.get(file_path, ()):
+                for module_path in imported_paths(reference):
+                    importers = self._importers[module_path]
+                    importers[file_path] -= 1
+                    if not importers[file_path]:
+                        del importers[file_path]
+                        if not importers:
+                            del self._importers[module_path]
+                if reference.kind == MEMBER_OF:
+                    links = self._member_links[reference.name]
+                    links.discard((reference.from_key, file_path))
+                    if not links:
+                        del self._member_links[reference.name]
+            for key in self.keys_of_file.pop(file_path, ()):
+                entity = self.entity.pop(key)
+                names = self.by_name[entity.name]
+                names.discard(key)
+                if not names:
+                    del self.by_name[entity.name]
+                # Containment never crosses files: a key's parent and children go with it.
+                self.children.pop(key, None)
+                self.parent.pop(key, None)
+                for reference in self.references.pop(key, ()):
+                    referrers = self.referrers_of_name[reference.name]
+                    referrers[key] -= 1
+                    if not referrers[key]:
+                        del referrers[key]
+                        if not referrers:
+                            del self.referrers_of_name[reference.name]
+            self.binding_references.pop(file_path, None)
+            self._dotted_referrers.pop(file_path, None)
+            module = self.file_module.pop(file_path, None)
+            if module is not None:
+                self.module_of.pop(module, None)
+            for module_row in self._module_rows_of_file.pop(file_path, ()):
+                self._units_of_path[module_row.module_path].pop(file_path, None)
+                touched_paths.add(module_row.module_path)
+            self.unit.pop(file_path, None)
+        self._recount_module_paths(touched_paths)
+
+    def totals(self, resolved_edges: int, unresolved: int) -> dict[str, int]:
+        """What ingestion_totals counts, for a database holding exactly this index and a
+        resolution of it with these many rows."""
+        containment = sum(len(children) for children in self.children.values())
+        return {
+            "entities": len(self.entity),
+            "edges": containment + resolved_edges,
+            "unresolved_references": unresolved,
+        }
+
+    def file_interface(self, file_path: str) -> tuple:
+        """Everything of a file that resolution reads when resolving other files'
+        references (names, types, nesting, module paths, imports, bases), without lines:
+        while it stays the same, no other file's reference can resolve differently."""
+        keys = self.keys_of_file.get(file_path, set())
+        entities = sorted(self.entity[key][2:] + (key,) for key in keys)
+        containment = sorted(
+            (key, child) for key in keys for child in self.children.get(key, ())
+        )
+        bindings = sorted(
+            (reference.from_key, reference.kind, reference.name, reference.scope,
+             reference.alias, reference.module_path)
+            for reference in self.binding_references.get(file_path, ())
+        )
+        module_rows = sorted(self._module_rows_of_file.get(file_path, ()))
+        return (file_path in self.keys_of_file, entities, containment, bindings, module_rows)
+
+    def module_files_of(self, module_paths: Iterable[str]) -> dict[str, frozenset[str]]:
+        """The files each module path names now (none when it names no single unit)."""
+        return {
+            path: frozenset(self.module_files.get(path, ())) for path in module_paths
+        }
+
+    def module_paths_of_files(self, file_paths: Iterable[str]) -> set[str]:
+        return {
+            row.module_path
+            for file_path in file_paths
+            for row in self._module_rows_of_file.get(file_path, ())
+        }
+
+    def top_level_definitions(self, file_paths: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """key -> (language, name) of the files' top-level definitions."""
+        return {
+            key: (self.entity[key].language, self.entity[key].name)
+            for file_path in file_paths
+            for key in self._top_level_keys(file_path)
+        }
+
+    def enclosing_class(self, key: str) -> str | None:
+        """The class (or impl) a definition sits in, through enclosing functions."""
+        parent = self.parent.get(key)
+        while parent is not None:
+            entity = self.entity.get(parent)
+            if entity is None:
+                return None
+            if entity.entity_type in CLASS_TYPES:
+                return parent
+            if entity.entity_type not in FUNCTION_TYPES:
+                return None
+            parent = self.parent.get(parent)
+        return None
+
+    def nested(self, key: str, name: str) -> set[str]:
+        """Definitions named `name` a function sees: its own nested ones, then those of the
+        functions enclosing it."""
+        found: set[str] = set()
+        entity = self.entity.get(key)
+        if entity is not None and entity.entity_type in FUNCTION_TYPES:
+            found.update(self._children_named(key, name))
+        parent = self.parent.get(key)
+        while parent is not None:
+            parent_entity = self.entity.get(parent)
+            if parent_entity is None or parent_entity.entity_type not in FUNCTION_TYPES:
+                break
+            found.update(self._children_named(parent, name))
+            parent = self.parent.get(parent)
+        return found
+
+    def _children_named(self, key: str, name: str) -> Iterable[str]:
+        for child in self.children.get(key, ()):
+            entity = self.entity.get(child)
+            if entity is not None and entity.name == name:
+                yield child
+
+    def unique_top_level(self, language: str, name: str) -> str | None:
+        """The one top-level definition of `name` in the language, if there is just one.
+        (Which ones there are changes only with the entities named so: a change reaches the
+        references to that name through their name.)"""
+        keys = self._top_level.get((language, name))
+        if keys is not None and len(keys) == 1:
+            return next(iter(keys))
+        return None
+
+    def _top_level_count(self, language: str, name: str, qualifier: str) -> int:
+        """What an unqualified reference no evidence pins counts: the top-level definitions
+        of its name that the last resort looked at."""
+        if qualifier != "" or (language, name) in self.provided:
+            return 0
+        return len(self._top_level.get((language, name), ()))

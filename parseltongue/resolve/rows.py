@@ -1,0 +1,148 @@
+"""What resolution reads and makes: the row shapes, the edge types and evidence tiers, and
+small predicates over raw references."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+CLASS_TYPES = frozenset({"class", "struct", "interface", "trait", "enum", "impl", "protocol"})
+FUNCTION_TYPES = frozenset({"fn", "method"})
+SELF_WORDS = frozenset({"self", "cls", "this", "Self", "@"})
+SUPER_WORDS = frozenset({"super()", "super", "base", "parent"})
+# Reference kinds that bind names for other references (what a file imports, what a class
+# extends): part of a file's interface.
+BINDING_KINDS = frozenset({"import", "extends", "implements", "member_of"})
+# A method defined outside its type's body names the type (Go `func (c *Command) Flags()`):
+# it is a member of the type of that name in its own module unit (package).
+MEMBER_OF = "member_of"
+
+EDGE_TYPE_OF_KIND = {
+    "call": "calls",
+    "macro": "calls",
+    "type": "uses",
+    "extends": "extends",
+    "implements": "implements",
+    "import": "imports",
+}
+# Evidence tiers, strongest first: the name each tier gives the edges it pins.
+RESOLUTION_NAMES = {
+    1: "local_scope",
+    2: "self",
+    3: "super",
+    4: "receiver_type",
+    5: "import",
+    6: "type_member",
+    7: "same_file",
+    8: "import",
+    9: "unique_name",
+}
+
+# Both cut at the first '.' (Cozo's regex semantics: '.' stops at a line break, '$' is the
+# end of the text only), so qualifiers with line breaks are cut as resolve.cozo cuts.
+_AFTER_FIRST_DOT = re.compile(r"[.].*\Z")
+_UP_TO_FIRST_DOT = re.compile(r"^[^.]*[.]")
+
+
+class EntityRow(NamedTuple):
+    """The entity columns resolution reads (no code text)."""
+
+    key: str
+    file_path: str
+    entity_type: str
+    name: str
+    language: str
+
+
+class RawReference(NamedTuple):
+    """One raw_references row, in its column order."""
+
+    from_key: str
+    kind: str
+    name: str
+    line: int
+    receiver: str
+    scope: str
+    alias: str
+    file_path: str
+    receiver_type: str
+    module_path: str
+
+
+class ModulePathRow(NamedTuple):
+    module_path: str
+    file_path: str
+    depth: int
+    unit: str
+
+
+EdgeRow = tuple[str, str, str, str, int, str]
+"""from_key, to_key, edge_type, source_file, source_line, resolution."""
+UnresolvedRow = tuple[str, str, str, int, int]
+"""from_key, name (qualifier.name), edge_type, source_line, candidates."""
+
+
+class DerivedScope(NamedTuple):
+    """What a targeted refresh of the derived lookups recomputed: only there can they differ."""
+
+    binding_files: set[str]
+    member_keys: set[str]
+    base_keys: set[str]
+    package_files: set[str]
+    """Files sharing a package with a changed file of a package-scoped language: their
+    receiver types and `member_of` links may name the changed files' types."""
+
+
+def imported_paths(reference: RawReference) -> tuple[str, ...]:
+    """The module paths an import can bind a file to (its module, or a submodule named
+    by what it takes)."""
+    if reference.kind != "import" or reference.module_path == "":
+        return ()
+    if reference.name in ("", "*"):
+        return (reference.module_path,)
+    return (reference.module_path, f"{reference.module_path}/{reference.name}")
+
+
+def dotted_head(qualifier: str) -> str:
+    """The part of a dotted qualifier that must be a module alias (as resolution cuts it)."""
+    if "\n" in qualifier:
+        return head_and_rest(qualifier)[0]
+    return qualifier.partition(".")[0]
+
+
+def head_and_rest(qualifier: str) -> tuple[str, str]:
+    return (
+        _AFTER_FIRST_DOT.sub("", qualifier, count=1),
+        _UP_TO_FIRST_DOT.sub("", qualifier, count=1),
+    )
+
+
+def closure(start: Iterable[str], following: Mapping[str, set[str]]) -> set[str]:
+    """`start` and everything reached from it by following the map."""
+    reached = set(start)
+    pending = list(reached)
+    while pending:
+        for key in following.get(pending.pop(), ()):
+            if key not in reached:
+                reached.add(key)
+                pending.append(key)
+    return reached
+
+
+def is_unqualified(reference: RawReference) -> bool:
+    """Whether the last resort (a top-level definition of the name) can pin it."""
+    return reference.kind != "import" and not (reference.receiver or reference.scope)
+
+
+def reads_other_files_bindings(reference: RawReference) -> bool:
+    """Whether a reference can look its name up in another file's bindings, but for the
+    files its own file aliases: an import, or a dotted qualifier or receiver type (through
+    a module alias to a submodule or a module it binds)."""
+    return (
+        reference.kind == "import"
+        or "." in (reference.receiver or reference.scope)
+        or "." in reference.receiver_type
+    )
+
+

@@ -1,0 +1,211 @@
+"""The resolution rules: the evidence tiers that pin a reference to exactly one target,
+strongest first, and the edge and unresolved rows they make (the package docstring
+gives the order).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from parseltongue.resolve.members import ClassMembers
+from parseltongue.resolve.rows import (
+    EDGE_TYPE_OF_KIND,
+    RESOLUTION_NAMES,
+    SELF_WORDS,
+    SUPER_WORDS,
+    EdgeRow,
+    RawReference,
+    UnresolvedRow,
+    head_and_rest,
+)
+
+
+class Resolver(ClassMembers):
+    """The index, with the rules that resolve references over it."""
+
+    def candidates(
+        self, from_key: str, kind: str, name: str, qualifier: str, file_path: str,
+        receiver_type: str, language: str,
+    ) -> tuple[int, set[str]]:
+        """The strongest evidence tier that names targets for a (non-import) reference, and
+        those targets; (0, empty) when no evidence names any."""
+        exported = self.exported.get(file_path, {})
+        if qualifier == "":
+            found = self.nested(from_key, name)
+            if found:
+                return 1, found
+        if qualifier in SELF_WORDS:
+            enclosing = self.enclosing_class(from_key)
+            if enclosing is not None:
+                classes = [enclosing]
+                if self.entity[enclosing].entity_type == "impl":
+                    # Rust: `self.m()` in one `impl T` block reaches every `impl T` block's.
+                    classes.extend(self._types_named_by_impl(enclosing))
+                found = self._members_named(classes, name)
+                if found:
+                    return 2, found
+        if qualifier in SUPER_WORDS:
+            enclosing = self.enclosing_class(from_key)
+            if enclosing is not None:
+                found = self._members_named(self.base.get(enclosing, ()), name)
+                if found:
+                    return 3, found
+        if receiver_type != "":
+            found = self._members_named(exported.get(receiver_type, ()), name)
+            if language in self.package_scoped:
+                # Go: a type of the same package, in any of its files.
+                found |= self._members_named(
+                    self.package_types(file_path, language, receiver_type), name
+                )
+            if "." in receiver_type:
+                # `g = nx.Graph()` then `g.add_edge()`: the type through a module alias.
+                head, rest = head_and_rest(receiver_type)
+                for aliased in self.module_alias.get(file_path, {}).get(head, ()):
+                    found |= self._members_named(
+                        self.exported.get(aliased, {}).get(rest, ()), name
+                    )
+            if found:
+                return 4, found
+        if qualifier != "":
+            found = self._through_module_alias(name, qualifier, file_path)
+            if found:
+                return 5, found
+            if qualifier not in SELF_WORDS:
+                classes = [key for key in exported.get(qualifier, ()) if self._is_class(key)]
+                found = self._members_named(classes, name)
+                if found:
+                    return 6, found
+        else:
+            targets = exported.get(name, ())
+            same_file = {key for key in targets if self.entity[key].file_path == file_path}
+            if same_file:
+                return 7, same_file
+            if targets:
+                return 8, set(targets)
+            if (language, name) not in self.provided:
+                unique = self.unique_top_level(language, name)
+                if unique is not None and unique != from_key and (
+                    kind != "type" or self._is_class(unique)
+                ):
+                    return 9, {unique}
+        return 0, set()
+
+    def _through_module_alias(self, name: str, qualifier: str, file_path: str) -> set[str]:
+        aliases = self.module_alias.get(file_path, {})
+        found: set[str] = set()
+        for aliased in aliases.get(qualifier, ()):
+            found.update(self.exported.get(aliased, {}).get(name, ()))
+        if "." not in qualifier:
+            return found
+        # `nx.utils.f()`: a module alias, then a module (or a name) inside it.
+        if "\n" in qualifier:
+            head, rest = head_and_rest(qualifier)
+            heads = [(head, rest)] if head in aliases else []
+        else:
+            head, _, rest = qualifier.partition(".")
+            heads = [(head, rest)] if head in aliases else []
+        for head, rest in heads:
+            for aliased in aliases[head]:
+                unit = self.unit.get(aliased)
+                if unit is not None:
+                    submodule = f"{unit}/{rest.replace('.', '/')}"
+                    for module_file in self.module_files.get(submodule, ()):
+                        found.update(self.exported.get(module_file, {}).get(name, ()))
+                for module in self.exported.get(aliased, {}).get(rest, ()):
+                    owner_file = self.module_of.get(module)
+                    if owner_file is not None:
+                        found.update(self.exported.get(owner_file, {}).get(name, ()))
+        return found
+
+    def _import_candidates(self, reference: RawReference) -> set[str]:
+        """What an import pins: the definition it takes from the module, or the module."""
+        found: set[str] = set()
+        module_path, name = reference.module_path, reference.name
+        if module_path == "" or name == "*":
+            return found
+        if name != "":
+            for module_file in self.module_files.get(module_path, ()):
+                if module_file != reference.file_path:
+                    found.update(self.exported.get(module_file, {}).get(name, ()))
+        module_name = module_path if name == "" else f"{module_path}/{name}"
+        for module_file in self.module_files.get(module_name, ()):
+            module = self.file_module.get(module_file)
+            if module_file != reference.file_path and module is not None:
+                found.add(module)
+        return found
+
+    def resolve_from(self, from_keys: Iterable[str]) -> tuple[list[EdgeRow], list[UnresolvedRow]]:
+        """The resolved edges and unresolved references of every reference made by these
+        entities (rows aggregate per entity, so an entity is always resolved whole)."""
+        edges: list[EdgeRow] = []
+        unresolved: list[UnresolvedRow] = []
+        for from_key in from_keys:
+            references = self.references.get(from_key)
+            if references:
+                self._resolve_entity(from_key, references, edges, unresolved)
+        return edges, unresolved
+
+    def resolve_all(self) -> tuple[list[EdgeRow], list[UnresolvedRow]]:
+        return self.resolve_from(list(self.references))
+
+    def _resolve_entity(
+        self,
+        from_key: str,
+        references: list[RawReference],
+        edges: list[EdgeRow],
+        unresolved: list[UnresolvedRow],
+    ) -> None:
+        entity = self.entity.get(from_key)
+        # One reference per (kind, name, line, qualifier); a duplicate written with another
+        # receiver type counts once, with the greatest (as the Datalog's keyed relation keeps).
+        plain: dict[tuple[str, str, int, str], RawReference] = {}
+        imports: dict[tuple[str, int, str], set[str]] = defaultdict(set)
+        for reference in references:
+            if reference.kind == "import":
+                imports[(reference.name, reference.line, reference.scope)].update(
+                    self._import_candidates(reference)
+                )
+            elif entity is not None:
+                qualifier = reference.receiver or reference.scope
+                identity = (reference.kind, reference.name, reference.line, qualifier)
+                kept = plain.get(identity)
+                if kept is None or reference.receiver_type > kept.receiver_type:
+                    plain[identity] = reference
+        if entity is None:
+            return  # an edge needs its source entity; imports of no entity pin nothing
+        pinned: dict[tuple[str, str], list[int]] = {}
+        open_references: dict[tuple[str, str, int], int] = {}
+
+        def pin(to_key: str, edge_type: str, line: int, tier: int) -> None:
+            best = pinned.get((to_key, edge_type))
+            if best is None:
+                pinned[(to_key, edge_type)] = [line, tier]
+            else:
+                best[0] = min(best[0], line)
+                best[1] = min(best[1], tier)
+
+        for (_name, line, _scope), targets in imports.items():
+            if len(targets) == 1:
+                pin(next(iter(targets)), "imports", line, 5)
+        for (kind, name, line, qualifier), reference in plain.items():
+            edge_type = EDGE_TYPE_OF_KIND.get(kind)
+            if edge_type is None:
+                continue
+            tier, targets = self.candidates(
+                from_key, kind, name, qualifier, reference.file_path,
+                reference.receiver_type, entity.language,
+            )
+            if len(targets) == 1:
+                pin(next(iter(targets)), edge_type, line, tier)
+                continue
+            count = len(targets) or self._top_level_count(entity.language, name, qualifier)
+            shown = name if qualifier == "" else f"{qualifier}.{name}"
+            shown_at = (shown, edge_type, line)
+            open_references[shown_at] = max(open_references.get(shown_at, 0), count)
+        for (to_key, edge_type), (line, tier) in pinned.items():
+            edges.append(
+                (from_key, to_key, edge_type, entity.file_path, line, RESOLUTION_NAMES[tier])
+            )
+        for (shown, edge_type, line), count in open_references.items():
+            unresolved.append((from_key, shown, edge_type, line, count))
