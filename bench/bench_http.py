@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 
 from bench.corpora import build_corpus, corpus_root, is_built
 from parseltongue import CozoDbStorage
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.server import create_app
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 SAMPLED_ENTITIES = 200
 SEARCH_TEXTS = ["parse", "serialize", "Deserializer", "visit_str", "procesor", "from_utf8",

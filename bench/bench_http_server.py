@@ -24,7 +24,7 @@ import pytest
 
 from bench.corpora import build_corpus
 from parseltongue import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 
 STARTUP_SECONDS = 60
 

@@ -50,7 +50,7 @@ import pytest
 
 from bench.ingestion_runs import bench_jobs
 from parseltongue import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, IngestionSummary, StreamerConfig
+from parseltongue.ingest import CodebaseStreamer, IngestionSummary, StreamerConfig
 
 NO_CHANGE_RATIO_TARGET = 0.10
 UPDATE_TARGET_MS = 200.0

@@ -31,17 +31,16 @@ from typing import Any
 
 from joblib import Parallel, delayed
 
-from parseltongue.integrity import verify_parallel_data_integrity_check
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
+from parseltongue.ingest.integrity import verify_parallel_data_integrity_check
+from parseltongue.ingest.memory import ProcessTreeMemorySampler
+from parseltongue.ingest.walk import collect_files_for_parallel_processing
+from parseltongue.ingest.workers import create_thread_local_parser_instance
+
+# The floor must cut the files into exactly the pipeline's tasks.
+from parseltongue.ingest.writing import chunks_of
 from parseltongue.languages import language_for_path
-from parseltongue.memory import ProcessTreeMemorySampler
 from parseltongue.storage import CozoDbStorage, StorageError
-from parseltongue.streamer import (
-    CodebaseStreamer,
-    StreamerConfig,
-    _chunks,  # the floor must cut the files into exactly the pipeline's tasks
-    create_thread_local_parser_instance,
-)
-from parseltongue.walk import collect_files_for_parallel_processing
 
 VARIANTS = ("t1", "t3", "sled", "sled-parallel", "floor")
 MEGABYTE = 1e6
@@ -231,7 +230,7 @@ def run_parse_floor(root: str | Path, jobs: int) -> dict[str, Any]:
         collection = collect_files_for_parallel_processing(Path(root))
         started = time.perf_counter()
         config = StreamerConfig(jobs=jobs)
-        chunks = _chunks(collection.files, config.files_per_task, jobs)
+        chunks = chunks_of(collection.files, config.files_per_task, jobs)
         if jobs == 1:
             parsed = sum(parse_chunk_only(chunk) for chunk in chunks)
         else:

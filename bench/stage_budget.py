@@ -34,11 +34,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from parseltongue import derived, extract, streamer
+from parseltongue import derived
+from parseltongue.extract import extractor
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig, workers, writing
 from parseltongue.resolve import CodebaseIndex
 from parseltongue.resolve import stored as resolution
 from parseltongue.storage import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 STAGES = (
     "parse", "query pass", "Python extraction", "row conversion", "engine", "resolution",
@@ -108,14 +109,14 @@ def instrumented(clock: StageClock) -> Iterator[None]:
         saved.append((owner, name, getattr(owner, name)))
         setattr(owner, name, replacement)
 
-    original_parser = streamer.create_thread_local_parser_instance
-    patch(streamer, "create_thread_local_parser_instance",
+    original_parser = workers.create_thread_local_parser_instance
+    patch(workers, "create_thread_local_parser_instance",
           lambda spec: _TimedMethod(original_parser(spec), "parse", clock, "parse"))
-    cursor_class = extract.QueryCursor
-    patch(extract, "QueryCursor",
+    cursor_class = extractor.QueryCursor
+    patch(extractor, "QueryCursor",
           lambda *args: _TimedMethod(cursor_class(*args), "matches", clock, "query pass"))
-    patch(streamer, "process_file_chunk",
-          clock.timed("Python extraction", streamer.process_file_chunk))
+    patch(writing, "process_file_chunk",
+          clock.timed("Python extraction", workers.process_file_chunk))
 
     original_write = CozoDbStorage.write_rows
 
@@ -149,7 +150,7 @@ def instrumented(clock: StageClock) -> Iterator[None]:
     finally:
         for owner, name, value in reversed(saved):
             setattr(owner, name, value)
-        assert extract.QueryCursor is cursor_class
+        assert extractor.QueryCursor is cursor_class
 
 
 def measure(root: Path) -> dict[str, Any]:

@@ -2,9 +2,9 @@
 
 from parseltongue._version import __version__
 from parseltongue.codebase import Codebase
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.model import CodeEntity, DependencyEdge, EntityClass
 from parseltongue.storage import CozoDbStorage, parse_database_engine_specification
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 __all__ = [
     "CodeEntity",

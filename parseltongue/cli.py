@@ -27,6 +27,8 @@ from parseltongue.export import (
     select_graph,
     write_graph,
 )
+from parseltongue.ingest import CodebaseStreamer, IngestionInterrupted, StreamerConfig
+from parseltongue.ingest.walk import DEFAULT_MAX_FILE_BYTES, python_root_above
 from parseltongue.ingest_report import (
     IngestionProgress,
     how_to_list_problems,
@@ -56,8 +58,6 @@ from parseltongue.storage import (
     ensure_engine_available,
     parse_database_engine_specification,
 )
-from parseltongue.streamer import CodebaseStreamer, IngestionInterrupted, StreamerConfig
-from parseltongue.walk import DEFAULT_MAX_FILE_BYTES, python_root_above
 
 app = typer.Typer(
     name="parseltongue",

@@ -35,15 +35,15 @@ from parseltongue.answers import (
     UnknownEntityError,
     UnresolvedReference,
 )
-from parseltongue.resolve import ResolutionCache
-from parseltongue.storage import CozoDbStorage, DatabaseSpecification, QueryResult
-from parseltongue.streamer import (
+from parseltongue.ingest import (
     META_INGESTION_ROOT,
     CodebaseStreamer,
     IngestionSummary,
     StreamerConfig,
     stored_ingestion_config,
 )
+from parseltongue.resolve import ResolutionCache
+from parseltongue.storage import CozoDbStorage, DatabaseSpecification, QueryResult
 
 Row = TypeVar("Row")
 

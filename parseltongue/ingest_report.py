@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from parseltongue.streamer import PHASE_PARSING, FileProblem, IngestionSummary
+from parseltongue.ingest import PHASE_PARSING, FileProblem, IngestionSummary
 
 # Paths shown for each reason in the table summary; problems in the JSON one before it stops.
 EXAMPLES_PER_REASON = 3

@@ -86,7 +86,7 @@ def unresolved_rows(storage: CozoDbStorage) -> list[list[Any]]:
 
 def ingest_fixtures(database: str) -> CozoDbStorage:
     """Ingest every file under FIXTURES (sequentially: the answers do not depend on jobs)."""
-    from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+    from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 
     streamer = CodebaseStreamer(StreamerConfig(database=database, parallel=False))
     streamer.stream_directory(FIXTURES)

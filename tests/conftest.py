@@ -10,7 +10,7 @@ import pytest
 from ingested_corpora import IngestedCorpus, ingest_corpus_once
 
 from parseltongue import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 
 GRAPH_PROJECT = Path(__file__).parent / "fixtures" / "graph_project"
 

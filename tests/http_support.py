@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from parseltongue import CozoDbStorage
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.server import create_app
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 HTTP_PROJECT = Path(__file__).parent / "fixtures" / "http_project"
 

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 

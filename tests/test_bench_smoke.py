@@ -277,7 +277,7 @@ def test_ratios_and_targets_are_taken_within_one_run() -> None:
 
 def test_stage_budget_times_every_stage_and_counts_the_rows_written(tiny_corpus: Path) -> None:
     from bench.stage_budget import STAGES, budget_markdown, measure
-    from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+    from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 
     result = measure(tiny_corpus)
     assert list(result["stages"]) == list(STAGES)

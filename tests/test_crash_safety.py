@@ -15,7 +15,7 @@ import pytest
 from project_trees import write_mixed_project
 
 from parseltongue import CozoDbStorage
-from parseltongue.integrity import verify_parallel_data_integrity_check
+from parseltongue.ingest.integrity import verify_parallel_data_integrity_check
 
 KILL_POINTS = 5
 

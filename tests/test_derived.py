@@ -27,8 +27,8 @@ from parseltongue.derived import (
     unpack_token_rows,
     write_derived_rows,
 )
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.packed import unpack_lines
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GRAPH_PROJECT = FIXTURES / "graph_project"

@@ -16,8 +16,8 @@ from http_support import HTTP_PROJECT, client_for, key_of
 from test_http_server_process import cli, get_json, start_server
 
 from parseltongue import CozoDbStorage
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.server import create_app
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 REINDEX = "/incremental-reindex-file-update"
 WAIT_SECONDS = 20

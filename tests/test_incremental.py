@@ -16,15 +16,15 @@ from typing import Any, ClassVar, NamedTuple
 import pytest
 from project_trees import python_module, rust_module, write, write_mixed_project
 
-from parseltongue.integrity import verify_parallel_data_integrity_check
-from parseltongue.resolve import unpack_unresolved
-from parseltongue.storage import CozoDbStorage
-from parseltongue.streamer import (
+from parseltongue.ingest import (
     ROW_FORMAT,
     CodebaseStreamer,
     IngestionSummary,
     StreamerConfig,
 )
+from parseltongue.ingest.integrity import verify_parallel_data_integrity_check
+from parseltongue.resolve import unpack_unresolved
+from parseltongue.storage import CozoDbStorage
 
 # Old enough that the stamps are trusted (not "racily clean"): see RACY_STAMP_MARGIN_NS.
 AN_HOUR_AGO_NS = time.time_ns() - 3600 * 10**9

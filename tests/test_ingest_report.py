@@ -8,20 +8,20 @@ import re
 from rich.console import Console
 from rich.table import Table
 
-from parseltongue.ingest_report import (
-    IngestionProgress,
-    ProblemGroup,
-    group_problems,
-    how_to_list_problems,
-    problems_table,
-)
-from parseltongue.streamer import (
+from parseltongue.ingest import (
     PHASE_COLLECTING,
     PHASE_DONE,
     PHASE_PARSING,
     PHASE_RESOLVING,
     FileProblem,
     IngestionSummary,
+)
+from parseltongue.ingest_report import (
+    IngestionProgress,
+    ProblemGroup,
+    group_problems,
+    how_to_list_problems,
+    problems_table,
 )
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -11,14 +11,14 @@ from ingested_corpora import IngestedCorpus
 from project_trees import write, write_mixed_project
 
 from parseltongue import CodeEntity, EntityClass
-from parseltongue.integrity import (
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
+from parseltongue.ingest.integrity import (
     INTEGRITY_KEY_COLUMNS,
     verify_parallel_data_integrity_check,
 )
 from parseltongue.packed import pack_lines
 from parseltongue.resolve import pack_unresolved, unpack_unresolved
 from parseltongue.storage import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 # bench/ lives beside tests/ at the top of the repository, not inside the installed package.
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ import time
 
 import psutil
 
-from parseltongue.memory import ProcessTreeMemorySampler
+from parseltongue.ingest.memory import ProcessTreeMemorySampler
 
 CHILD_MEGABYTES = 200
 

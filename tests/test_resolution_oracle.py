@@ -8,8 +8,8 @@ from pathlib import Path
 import networkx
 import pytest
 
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.storage import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 from tests.jedi_oracle import OracleScore, jedi_answers, sample_call_sites, score_against_jedi
 
 SAMPLED_CALL_SITES = 1000

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.storage import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 PYTHON_PROJECT = {
     "pkg/__init__.py": "from .graph import Graph\nfrom pkg.util import *\n",

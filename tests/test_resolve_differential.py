@@ -32,6 +32,7 @@ from parseltongue.file_references import (
     unpack_file_references,
     unpack_rows,
 )
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.languages import package_scoped_language_rows, provided_name_rows
 from parseltongue.packed import pack_lines
 from parseltongue.queries import named_query
@@ -45,7 +46,6 @@ from parseltongue.resolve import (
     unpack_unresolved,
 )
 from parseltongue.storage import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 # bench/ lives beside tests/ at the top of the repository, not inside the installed package.
 ROOT = Path(__file__).resolve().parents[1]

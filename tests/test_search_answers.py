@@ -13,7 +13,7 @@ from project_trees import write
 from test_incremental import age_tree
 
 from parseltongue import CodeEntity, CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # build_search_index.cozo's words (snake_case / CamelCase parts), restated here.

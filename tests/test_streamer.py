@@ -12,7 +12,7 @@ import pytest
 from project_trees import python_module, write, write_mixed_project
 
 from parseltongue.extract import DEFAULT_LIMITS
-from parseltongue.streamer import (
+from parseltongue.ingest import (
     PHASE_COLLECTING,
     PHASE_DONE,
     PHASE_PARSING,
@@ -22,9 +22,8 @@ from parseltongue.streamer import (
     IngestionInterrupted,
     IngestionSummary,
     StreamerConfig,
-    _count_outcome,
-    process_file_chunk,
 )
+from parseltongue.ingest.workers import count_outcome, process_file_chunk
 
 
 def ingest(root: Path, database: str = "mem", **config: object) -> CodebaseStreamer:
@@ -191,7 +190,7 @@ def test_a_file_that_cannot_be_read_fails_alone_with_the_error() -> None:
     assert not any(rows for name, rows in failed.rows.items() if name != "put_source_files")
     summary = IngestionSummary("root", "mem", 1)
     for outcome in failed.outcomes:
-        _count_outcome(outcome, summary)
+        count_outcome(outcome, summary)
     assert (summary.files_failed, summary.files_ingested, summary.files_skipped) == (1, 0, 0)
     assert summary.problems == [
         FileProblem("bad/unreadable.py", "failed", "cannot read: Input/output error")
@@ -223,7 +222,7 @@ def test_re_ingesting_replaces_rows_and_drops_deleted_files(tmp_path: Path) -> N
 
 
 def test_re_ingesting_an_unchanged_tree_gives_the_same_rows(tmp_path: Path) -> None:
-    from parseltongue.integrity import verify_parallel_data_integrity_check
+    from parseltongue.ingest.integrity import verify_parallel_data_integrity_check
 
     root = write_mixed_project(tmp_path / "project", python_files=5, rust_files=5)
     once = ingest(root, f"sqlite:{tmp_path / 'once.sqlite'}")
@@ -271,7 +270,7 @@ def test_a_database_of_an_unpacked_layout_is_upgraded_and_rebuilt(
     import json
 
     from parseltongue import CozoDbStorage
-    from parseltongue.integrity import verify_parallel_data_integrity_check
+    from parseltongue.ingest.integrity import verify_parallel_data_integrity_check
 
     engine, row_format, packed, unpacked, old_layout = EARLIER_LAYOUTS[layout]
     root = write_mixed_project(tmp_path / "project", python_files=4, rust_files=3)

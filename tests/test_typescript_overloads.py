@@ -8,10 +8,10 @@ from extraction_views import entity_rows, signatures_by_name_and_line
 from test_resolve import edges, write_tree
 
 from parseltongue.extract import FileExtraction, extract_source
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.languages import language_for_path
 from parseltongue.model import build_entity_key
 from parseltongue.storage import CozoDbStorage
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 # A small stream library laid out like the real ones: an operator with overloads (a deprecated
 # one behind a doc comment), a class and an interface with overloaded methods, a barrel file,

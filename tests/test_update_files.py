@@ -9,7 +9,7 @@ import pytest
 from project_trees import python_module, write, write_mixed_project
 from test_incremental import _EditSequence, age_tree, assert_equals_full_rebuild
 
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 
 
 def _snapshot(root: Path) -> dict[str, str]:

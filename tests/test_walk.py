@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from parseltongue.streamer import CodebaseStreamer, StreamerConfig
-from parseltongue.walk import (
+from parseltongue.ingest import CodebaseStreamer, StreamerConfig
+from parseltongue.ingest.walk import (
     collect_files_for_parallel_processing,
     collect_named_files,
     python_root_above,

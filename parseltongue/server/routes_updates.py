@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from parseltongue.ingest.walk import link_leads_outside
 from parseltongue.languages import language_for_path
 from parseltongue.server.envelope import ApiError, bad_parameter, envelope
 from parseltongue.server.params import MAX_TEXT_LENGTH, ContextDependency
 from parseltongue.server.updates import relative_inside, watcher_stopped_status
-from parseltongue.walk import link_leads_outside
 
 router = APIRouter(tags=["Updates"])
 

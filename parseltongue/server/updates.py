@@ -20,9 +20,9 @@ from typing import Any
 import watchfiles
 
 from parseltongue.codebase import Codebase
+from parseltongue.ingest import IngestionSummary
+from parseltongue.ingest.walk import SKIPPED_FOLDER_REASONS
 from parseltongue.server.context import ResultCache
-from parseltongue.streamer import IngestionSummary
-from parseltongue.walk import SKIPPED_FOLDER_REASONS
 
 # Entity keys listed per side in a re-index report; the counts are always whole.
 MAX_LISTED_KEYS = 100

@@ -1,0 +1,73 @@
+"""A language's grammar and combined query, compiled once per process, and the role of each
+query pattern (definition, reference, binding or test marker) learnt from its captures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, cast
+
+from tree_sitter import Language, Node, Parser, Query
+from tree_sitter_language_pack import get_language
+
+from parseltongue.languages import LanguageSpec
+
+ROLE_DEFINITION = 0
+ROLE_REFERENCE = 1
+ROLE_BINDING = 2
+ROLE_MARKER = 3
+ROLE_PREFIXES = (
+    ("definition.", ROLE_DEFINITION),
+    ("reference.", ROLE_REFERENCE),
+    ("binding", ROLE_BINDING),
+    ("marker.", ROLE_MARKER),
+)
+
+
+@dataclass(frozen=True)
+class CompiledLanguage:
+    """A language's grammar and compiled query, made once per process."""
+
+    spec: LanguageSpec
+    language: Language
+    query: Query
+    overload_patterns: frozenset[int] = frozenset()
+    """Definition patterns set `(#set! overload "signature")`: an overload signature is one
+    entity with the same-named definitions right after it in the same scope."""
+    # pattern index -> (role, main capture name), learnt from the first match of each pattern
+    pattern_roles: dict[int, tuple[int, str, str]] = field(default_factory=dict, compare=False)
+
+    def new_parser(self) -> Parser:
+        """A parser for this grammar (cannot be pickled: make one per process and reuse it)."""
+        return Parser(self.language)
+
+
+@cache
+def compile_language(spec: LanguageSpec) -> CompiledLanguage | None:
+    """The compiled grammar and query of a language, or None while it has no query file."""
+    query_text = spec.query_text()
+    if query_text is None:
+        return None
+    return compile_query(spec, query_text)
+
+
+def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
+    """Compile query text for a language's grammar (to try a query before it has a file)."""
+    # The pack types its argument as a literal of its grammar names; ours come from the registry.
+    language = get_language(cast(Any, spec.grammar))
+    query = Query(language, query_text)
+    overload_patterns = frozenset(
+        index for index in range(query.pattern_count)
+        if query.pattern_settings(index).get("overload") == "signature"
+    )
+    return CompiledLanguage(spec, language, query, overload_patterns)
+
+
+def main_capture(captures: dict[str, list[Node]]) -> tuple[int, str, str]:
+    """(role, main capture name, kind) of a pattern: `reference.call` -> reference, call."""
+    for capture_name in captures:
+        for prefix, role in ROLE_PREFIXES:
+            if capture_name.startswith(prefix):
+                return role, capture_name, capture_name[len(prefix):]
+    raise ValueError(f"a query pattern has no role capture among {sorted(captures)}")

@@ -1,0 +1,150 @@
+"""Definitions in the tree: which encloses which, which one a test marker is attached to,
+where a declaration starts past its annotations, and overloads made one definition.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import NamedTuple
+
+from tree_sitter import Node
+
+
+class Definition(NamedTuple):
+    start_byte: int
+    end_byte: int
+    header_end_byte: int
+    kind: str
+    name: str
+    scope: str
+    node: Node
+    pattern_index: int
+    overloads: tuple[tuple[int, int], ...] = ()
+    """For overloads made one entity: (start byte, header end byte) of each declaration, in
+    order (the signatures, then the implementation if there is one); () otherwise."""
+
+
+def merge_overloads(
+    ordered: list[Definition],
+    parents: list[int],
+    overload_patterns: frozenset[int],
+    bindings: list[tuple[int, str, int, str]],
+) -> tuple[list[Definition], list[int], list[tuple[int, str, int, str]]]:
+    """Overloads of one callable made one definition, and the parents recomputed.
+
+    An overload signature (a definition of an `overload` pattern: bodiless, so it holds no
+    other definition) joins the next definition when that one is its next sibling (the
+    next in order, with the same parent) of the same kind and name; a run of signatures
+    joins its implementation, or stays one definition when there is none (a declaration
+    file's `declare function f(a): X; declare function f(b): Y;`). The merged definition
+    spans from the first signature to the end of the last declaration, so its key is the
+    one the first signature had, and the references in the signatures belong to it.
+    Bindings inside a signature are dropped: a parameter's type there is one overload's,
+    not the implementation's.
+    """
+    merged: list[Definition] = []
+    signature_spans: list[tuple[int, int]] = []
+    index = 0
+    count = len(ordered)
+    while index < count:
+        first = ordered[index]
+        last_index = index
+        while (
+            ordered[last_index].pattern_index in overload_patterns
+            and last_index + 1 < count
+            and parents[last_index + 1] == parents[index]
+            and ordered[last_index + 1].name == first.name
+            and ordered[last_index + 1].kind == first.kind
+        ):
+            signature_spans.append((ordered[last_index].start_byte,
+                                    ordered[last_index].end_byte))
+            last_index += 1
+        if last_index == index:
+            merged.append(first)
+        else:
+            members = ordered[index:last_index + 1]
+            last = members[-1]
+            merged.append(last._replace(
+                start_byte=first.start_byte, node=first.node,
+                overloads=tuple((d.start_byte, d.header_end_byte) for d in members),
+            ))
+        index = last_index + 1
+    if len(merged) == count:
+        return ordered, parents, bindings
+    if bindings:
+        starts = [start for start, _ in signature_spans]
+        bindings = [
+            binding for binding in bindings
+            if (at := bisect_right(starts, binding[0]) - 1) < 0
+            or binding[0] >= signature_spans[at][1]
+        ]
+    return merged, parent_indexes(merged), bindings
+
+# ---- entities -----------------------------------------------------------------------
+
+
+
+def parent_indexes(ordered: list[Definition]) -> list[int]:
+    """For definitions sorted by (start, -end), the index of each one's innermost container."""
+    parents: list[int] = []
+    stack: list[int] = []
+    for index, definition in enumerate(ordered):
+        while stack and ordered[stack[-1]].end_byte <= definition.start_byte:
+            stack.pop()
+        parents.append(stack[-1] if stack else -1)
+        stack.append(index)
+    return parents
+
+
+def innermost(
+    starts: list[int], ordered: list[Definition], parents: list[int], position: int
+) -> int:
+    """The innermost definition containing a byte position, or -1.
+
+    Definitions nest, so it is the last one starting at or before the position, or the first
+    of that one's ancestors still open there.
+    """
+    index = bisect_right(starts, position) - 1
+    while index >= 0 and ordered[index].end_byte <= position:
+        index = parents[index]
+    return index
+
+
+def attached_definition(marker: Node, index_by_span: dict[tuple[int, int], int]) -> int:
+    """The definition a marker (attribute, decorator) is attached to, or -1."""
+    sibling = marker.next_named_sibling
+    while sibling is not None and (sibling.type == marker.type or "comment" in sibling.type):
+        sibling = sibling.next_named_sibling
+    if sibling is None:
+        return -1
+    return index_by_span.get((sibling.start_byte, sibling.end_byte), -1)
+
+
+
+# Annotations, attributes and decorators that a grammar puts inside the definition's own node
+# (Java/Kotlin `@Test` in `modifiers`, C# `[Fact]`, TypeScript `@Component`): an entity starts
+# after them, at its own keyword line, like those whose decorators are siblings (Rust, Python).
+_LEADING_ANNOTATION_TYPES = frozenset({
+    "annotation", "marker_annotation", "attribute_list", "decorator",
+})
+_LEADING_MODIFIER_LISTS = frozenset({"modifiers"})
+
+
+def declaration_start(node: Node) -> tuple[int, int]:
+    """(start byte, start row) of a definition, past its leading annotations and comments."""
+    child = node.child(0) if node.child_count else None
+    if child is None or (
+        child.type not in _LEADING_ANNOTATION_TYPES and child.type not in _LEADING_MODIFIER_LISTS
+    ):
+        return node.start_byte, node.start_point[0]
+    while child is not None and (
+        child.type in _LEADING_ANNOTATION_TYPES or child.type in _LEADING_MODIFIER_LISTS
+        or "comment" in child.type
+    ):
+        if child.type in _LEADING_MODIFIER_LISTS:
+            for part in child.children:
+                if part.type not in _LEADING_ANNOTATION_TYPES and "comment" not in part.type:
+                    return part.start_byte, part.start_point[0]
+        child = child.next_sibling
+    start = child or node
+    return start.start_byte, start.start_point[0]

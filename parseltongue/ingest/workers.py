@@ -1,0 +1,218 @@
+"""The worker side of ingestion, run in each loky process: read, sniff and extract a chunk of
+files with this process's parsers (one per grammar, made once and reused) and build their
+rows, ready to write. Everything that can happen here does: the parent is the bottleneck.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any, NamedTuple
+
+from parseltongue.extract import (
+    DEFAULT_LIMITS,
+    STATUS_INGESTED,
+    STATUS_SKIPPED,
+    ExtractionLimits,
+    FileExtraction,
+    compile_language,
+    extract_file,
+)
+from parseltongue.file_references import pack_file_references
+from parseltongue.ingest.config import STATUS_FAILED, FileProblem, IngestionSummary
+from parseltongue.languages import LanguageSpec, language_for_path
+from parseltongue.modules import (
+    module_paths_for_file,
+    normalise_import_module,
+)
+
+BINARY_SNIFF_BYTES = 8192
+
+
+_PARSERS_BY_GRAMMAR: dict[str, Any] = {}
+_INTERRUPTS_IGNORED = False
+
+
+def create_thread_local_parser_instance(spec: LanguageSpec) -> Any:
+    """This process's parser for a language's grammar, made on first use and reused.
+
+    (Named as in the PRD; in Python the parser is per worker *process*, since parsing holds
+    the GIL and parsers cannot be pickled.) None while the language has no query file.
+    """
+    if spec.grammar not in _PARSERS_BY_GRAMMAR:
+        compiled = compile_language(spec)
+        _PARSERS_BY_GRAMMAR[spec.grammar] = compiled.new_parser() if compiled else None
+    return _PARSERS_BY_GRAMMAR[spec.grammar]
+
+
+def _failed(collected: tuple[str, str, str, int], reason: str) -> FileExtraction:
+    relative_path, _, language, size_bytes = collected
+    return FileExtraction(
+        relative_path, language, STATUS_FAILED, reason, 0, False, "", size_bytes, 0, (), ()
+    )
+
+
+def process_file_with_thread_parser(
+    collected: tuple[str, str, str, int], limits: ExtractionLimits = DEFAULT_LIMITS
+) -> FileExtraction:
+    """Read, sniff and extract one file with this process's parser; never raises."""
+    relative_path, absolute_path, _, _ = collected
+    # By path, not by language name: `.ts` and `.tsx` are one language with two grammars.
+    spec = language_for_path(relative_path)
+    if spec is None:
+        return _failed(collected, "not a supported source language")
+    try:
+        with open(absolute_path, "rb") as handle:
+            head = handle.read(BINARY_SNIFF_BYTES)
+    except OSError as error:
+        return _failed(collected, f"cannot read: {error.strerror or error}")
+    if b"\x00" in head:
+        skipped = _failed(collected, "binary content (NUL bytes) in a source-named file")
+        return skipped._replace(status=STATUS_SKIPPED)
+    try:
+        parser = create_thread_local_parser_instance(spec)
+        return extract_file(relative_path, absolute_path, spec, parser, limits)
+    except OSError as error:
+        return _failed(collected, f"cannot read: {error.strerror or error}")
+    except Exception as error:  # noqa: BLE001 - one bad file must not stop the run
+        return _failed(collected, f"extraction failed: {type(error).__name__}: {error}")
+
+
+def _ignore_interrupts_in_worker() -> None:
+    """Leave Ctrl-C to the parent: a terminal sends SIGINT to every process of the group,
+    and workers dying mid-task would only add tracebacks; the parent stops the pool."""
+    global _INTERRUPTS_IGNORED
+    if not _INTERRUPTS_IGNORED:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _INTERRUPTS_IGNORED = True
+
+
+class FileOutcome(NamedTuple):
+    """What happened to one file, for the summary (its rows travel separately)."""
+
+    file_path: str
+    status: str
+    note: str
+    size_bytes: int
+    syntax_errors: int
+
+
+class ChunkResult(NamedTuple):
+    """A worker's answer for one task: who parsed it, how it went, and the rows to write."""
+
+    worker_pid: int
+    parsers_used: frozenset[tuple[int, str, int]]
+    """(process id, grammar, parser identity) of each parser this task used: a parser made
+    once per process and reused shows up once, however many tasks and files it served."""
+    outcomes: list[FileOutcome]
+    rows: dict[str, list[tuple]]
+    """Write query name -> the rows of every file of the chunk, ready for one `:put`."""
+    references: list[tuple]
+    """The chunk's raw references one by one (RawReference order), for resolution; they are
+    written packed, one row per file (`put_file_references`)."""
+
+
+WRITE_QUERY_NAMES = (
+    "put_source_files",
+    "put_entities",
+    "put_test_reasons",
+    "put_file_references",
+    "put_module_paths",
+    "put_edges",
+)
+
+
+def process_file_chunk(
+    chunk: list[tuple[str, str, str, int]], limits: ExtractionLimits, in_worker: bool = False
+) -> ChunkResult:
+    """A worker task: extract a chunk of files and turn them into database rows.
+
+    Rows are built here, in the workers, not in the parent: the parent is the one writer and
+    its time is the pipeline's bottleneck, so it should only concatenate and write.
+    """
+    if in_worker:
+        _ignore_interrupts_in_worker()
+    rows: dict[str, list[tuple]] = {name: [] for name in WRITE_QUERY_NAMES}
+    references: list[tuple] = []
+    outcomes = [
+        extraction_rows(process_file_with_thread_parser(collected, limits), rows, references)
+        for collected in chunk
+    ]
+    return ChunkResult(os.getpid(), _parsers_used_by(chunk), outcomes, rows, references)
+
+
+def _parsers_used_by(chunk: list[tuple[str, str, str, int]]) -> frozenset[tuple[int, str, int]]:
+    specs = (language_for_path(relative_path) for relative_path, *_ in chunk)
+    grammars = {spec.grammar for spec in specs if spec is not None}
+    return frozenset(
+        (os.getpid(), grammar, id(_PARSERS_BY_GRAMMAR[grammar]))
+        for grammar in grammars
+        if _PARSERS_BY_GRAMMAR.get(grammar) is not None
+    )
+
+
+def extraction_rows(
+    extraction: FileExtraction, rows: dict[str, list[tuple]], references: list[tuple]
+) -> FileOutcome:
+    """Append one file's rows to `rows` (by write query) and its raw references to
+    `references`, and say how the file went."""
+    status = extraction.status
+    file_path = extraction.file_path
+    note = extraction.reason
+    if extraction.syntax_error_count:
+        note = f"{extraction.syntax_error_count} syntax error(s); recovered what parsed"
+    if extraction.replaced_undecodable_bytes:
+        note = "; ".join(filter(None, (note, "undecodable bytes replaced")))
+    rows["put_source_files"].append(
+        (file_path, extraction.language, extraction.content_hash, extraction.size_bytes,
+         extraction.line_count, status, note)
+    )
+    outcome = FileOutcome(
+        file_path, status, note, extraction.size_bytes, extraction.syntax_error_count
+    )
+    if status != STATUS_INGESTED:
+        return outcome
+    entities = extraction.entities
+    rows["put_entities"].extend(entity[:12] for entity in entities)
+    rows["put_test_reasons"].extend(
+        (entity.key, entity.test_reason) for entity in entities if entity.test_reason
+    )
+    rows["put_edges"].extend(
+        (parent, child, "contains", file_path, 0, "syntax")
+        for parent, child in extraction.containment_pairs()
+    )
+    language = language_for_path(file_path)
+    file_references = reference_rows(extraction, language)
+    references.extend(file_references)
+    if file_references:
+        rows["put_file_references"].append(pack_file_references(file_path, file_references))
+    rows["put_module_paths"].extend(
+        (module, file_path, depth, unit)
+        for module, depth, unit in module_paths_for_file(file_path, language)
+    )
+    return outcome
+
+
+def count_outcome(outcome: FileOutcome, summary: IngestionSummary) -> None:
+    if outcome.status == STATUS_INGESTED:
+        summary.files_ingested += 1
+        summary.bytes_parsed += outcome.size_bytes
+        summary.syntax_errors += outcome.syntax_errors
+    elif outcome.status == STATUS_FAILED:
+        summary.files_failed += 1
+    else:
+        summary.files_skipped += 1
+    if outcome.status != STATUS_INGESTED or outcome.note:
+        summary.problems.append(FileProblem(outcome.file_path, outcome.status, outcome.note))
+
+
+def reference_rows(extraction: FileExtraction, language: Any) -> list[tuple]:
+    rows = {}
+    for reference in extraction.references:
+        module_path = ""
+        if reference.kind == "import":
+            module_path = normalise_import_module(reference.scope, extraction.file_path, language)
+        identity = (reference.from_key, reference.kind, reference.name, reference.line,
+                    reference.receiver, reference.scope, reference.alias)
+        rows[identity] = (*identity, extraction.file_path, reference.receiver_type, module_path)
+    return list(rows.values())
