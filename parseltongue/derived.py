@@ -210,6 +210,25 @@ def write_derived_rows(
             storage.write_rows(query_name, list(rows[start : start + batch]))
 
 
+def rebuild_derived_relations(storage: DerivedStorage) -> None:
+    """Rebuild the four derived relations from the entities and edges the database holds:
+    for rows written other than by ingestion (`insert_entities_batch`, `insert_edges_batch`),
+    which does this itself as it resolves."""
+    entities = [
+        (row["key"], row["name"], row["file_path"])
+        for row in storage.run_named("resolution_entities")
+    ]
+    edges = [
+        (row["from_key"], row["to_key"], row["edge_type"], row["source_file"])
+        for row in storage.run_named("rows_dependency_edges")
+    ]
+    tokens, vocabulary = search_token_rows(entities)
+    entity_coupling, file_coupling = coupling_rows(
+        {key: file_path for key, _, file_path in entities}, edges
+    )
+    write_derived_rows(storage, tokens, vocabulary, entity_coupling, file_coupling)
+
+
 def coupling_pairs(edges: Iterable[Sequence[Any]]) -> set[tuple[str, str]]:
     """(from_key, to_key) of the edges that couple two entities (from_key, to_key and
     edge_type first): a call and a use between the same two couple them once."""

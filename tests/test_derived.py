@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from http_support import key_named
 from ingested_corpora import IngestedCorpus
+from oracle_queries import run_oracle
 from project_trees import python_module, write, write_mixed_project
 from test_incremental import age_tree
 
@@ -61,7 +62,7 @@ def built_by_cozo(storage: CozoDbStorage, *queries: str) -> dict[str, set[tuple]
     entity_name_tokens here, so the relation can be compared whole."""
     postings: set[tuple] = set()
     for query in queries or ("build_search_index", "build_coupling"):
-        rows = [tuple(row.values()) for row in storage.run_named_write(query)]
+        rows = [tuple(row.values()) for row in run_oracle(storage, query)]
         if query == "build_search_index":
             postings = set(rows)
             assert len(postings) == len(rows), "build_search_index: repeated postings"

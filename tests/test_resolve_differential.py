@@ -1,5 +1,5 @@
 """Differential: the Python resolver (parseltongue/resolve.py) writes exactly the rows
-queries/resolve.cozo makes, on real engines, real grammars and real source.
+tests/oracles/resolve.cozo makes, on real engines, real grammars and real source.
 
 Each test ingests a tree with the real pipeline and reads what its resolution wrote (the
 resolved edges, and the unresolved references unpacked from their per-file packs), loads
@@ -25,6 +25,7 @@ from typing import NamedTuple
 import networkx
 import pytest
 from ingested_corpora import IngestedCorpus
+from oracle_queries import oracle_query, run_oracle
 from project_trees import write
 
 from parseltongue.file_references import (
@@ -35,7 +36,6 @@ from parseltongue.file_references import (
 from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.languages import package_scoped_language_rows, provided_name_rows
 from parseltongue.packed import pack_lines
-from parseltongue.queries import named_query
 from parseltongue.resolve import (
     CodebaseIndex,
     EdgeRow,
@@ -154,13 +154,14 @@ def datalog_resolution(storage: CozoDbStorage) -> Resolution:
     the edges and returns the unresolved references."""
     storage.run_named_write("clear_resolution")
     assert _rows(storage, "?[f] := *file_unresolved_references{file_path: f}") == []
-    returned = storage.run_named_write(
+    returned = run_oracle(
+        storage,
         "resolve",
         references=unpack_rows(_packed_references(storage).items()),
         provided_names=provided_name_rows(),
         package_scoped_languages=package_scoped_language_rows(),
     )
-    columns = named_query("resolve").columns
+    columns = oracle_query("resolve").columns
     unresolved = [tuple(row[column] for column in columns) for row in returned]
     assert len(set(unresolved)) == len(unresolved)
     return Resolution(_stored_edges(storage), frozenset(unresolved))

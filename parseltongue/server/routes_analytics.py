@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from parseltongue.server import metrics
+from parseltongue import analytics
 from parseltongue.server.context import DEPENDENCY_EDGE_TYPES, ServerContext
 from parseltongue.server.envelope import ApiError, envelope
 from parseltongue.server.params import (
@@ -35,9 +35,9 @@ DEFAULT_COMMUNITIES_LISTED = 20
 DEFAULT_MEMBERS_LISTED = 10
 MembersParameter = Annotated[
     int,
-    Query(ge=0, le=metrics.MAX_MEMBERS_LISTED,
+    Query(ge=0, le=analytics.MAX_MEMBERS_LISTED,
           description="Members listed per community, in key order (its size is always given; "
-          f"0..{metrics.MAX_MEMBERS_LISTED})"),
+          f"0..{analytics.MAX_MEMBERS_LISTED})"),
 ]
 EntityFilter = Annotated[
     str, Query(max_length=MAX_TEXT_LENGTH, description="Only keys containing this text.")
@@ -56,7 +56,7 @@ def _cut(rows: list[Any], limit: int) -> dict[str, Any]:
 def _louvain(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
     return context.cache.get_or_compute(
         ("louvain", prefix),
-        lambda: metrics.relabel_communities(
+        lambda: analytics.relabel_communities(
             context.codebase.named("http_louvain", edge_types=DEPENDENCY_EDGE_TYPES,
                                    prefix=prefix)
         ),
@@ -66,7 +66,7 @@ def _louvain(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
 def _label_propagation(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
     return context.cache.get_or_compute(
         ("label_propagation", prefix),
-        lambda: metrics.relabel_communities(metrics.label_propagation(_graph(context, prefix))),
+        lambda: analytics.relabel_communities(analytics.label_propagation(_graph(context, prefix))),
     )
 
 
@@ -112,10 +112,10 @@ def leiden_community_detection_clusters(
     data = {
         "algorithm": "louvain (Cozo CommunityDetectionLouvain, undirected; Leiden not in Cozo)",
         "community_count": len(communities),
-        "modularity": metrics.modularity(communities),
+        "modularity": analytics.modularity(communities),
         "truncated": len(communities) > limit,
         "communities": [
-            {**community, **metrics.capped_members(community["members"], members)}
+            {**community, **analytics.capped_members(community["members"], members)}
             for community in communities[:limit]
         ],
     }
@@ -132,7 +132,7 @@ def strongly_connected_components_analysis(
     rows = context.cached_named("http_scc", edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix)
     node_count = rows[0]["node_count"] if rows else 0
     sccs = [
-        {"id": index, "size": row["size"], **metrics.capped_members(row["members"]),
+        {"id": index, "size": row["size"], **analytics.capped_members(row["members"]),
          "risk_level": "HIGH" if row["size"] >= 3 else "MEDIUM"}
         for index, row in enumerate(rows)
     ]
@@ -158,7 +158,7 @@ def kcore_decomposition_layering_analysis(
     """
     prefix = folder_prefix(context, scope)
     coreness = context.cache.get_or_compute(
-        ("kcore", prefix), lambda: metrics.kcore_decomposition(_graph(context, prefix))
+        ("kcore", prefix), lambda: analytics.kcore_decomposition(_graph(context, prefix))
     )
     ranked = sorted(
         ((value, key) for key, value in coreness.items() if value >= k),
@@ -167,7 +167,7 @@ def kcore_decomposition_layering_analysis(
     data = {
         "max_coreness": max(coreness.values(), default=0),
         **_cut(ranked, limit),
-        "entities": [{"entity": key, "coreness": value, "layer": metrics.kcore_layer(value)}
+        "entities": [{"entity": key, "coreness": value, "layer": analytics.kcore_layer(value)}
                      for value, key in ranked[:limit]],
     }
     return envelope("/kcore-decomposition-layering-analysis", data)
@@ -243,7 +243,7 @@ def entropy_complexity_measurement_scores(
 def _ck_rows(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
     return context.cache.get_or_compute(
         ("ck", prefix),
-        lambda: metrics.ck_metrics(
+        lambda: analytics.ck_metrics(
             context.cached_named("http_graph_nodes", prefix=prefix),
             _graph(context, prefix, with_structure=True),
         ),
@@ -259,7 +259,7 @@ def coupling_cohesion_metrics_suite(
 ) -> dict[str, Any]:
     """CBO, LCOM, RFC and WMC per class-like entity (class, struct, trait ...), by CBO.
 
-    Python: Cozo has no rule for these; see parseltongue/server/metrics.py for definitions.
+    Python: Cozo has no rule for these; see parseltongue/server/analytics.py for definitions.
     """
     rows = [row for row in _ck_rows(context, folder_prefix(context, scope))
             if entity.strip() in row["entity"]]
@@ -283,7 +283,7 @@ def technical_debt_sqale_scoring(
     Python: Cozo has no rule for this.
     """
     rows = [
-        row for row in metrics.sqale_debt(_ck_rows(context, folder_prefix(context, scope)))
+        row for row in analytics.sqale_debt(_ck_rows(context, folder_prefix(context, scope)))
         if entity.strip() in row["entity"] and row["total_debt_hours"] > 0
         and row["total_debt_hours"] >= min_debt
     ]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from parseltongue.server import metrics
+from parseltongue import analytics
 from parseltongue.server.context import DEPENDENCY_EDGE_TYPES, ServerContext
 from parseltongue.server.envelope import ApiError, envelope
 from parseltongue.server.params import (
@@ -171,14 +171,14 @@ def circular_dependency_detection_scan(
         edges = context.codebase.named(
             "http_edges_among", keys=every_key, edge_types=DEPENDENCY_EDGE_TYPES
         )
-        return metrics.cycles_with_paths(members, edges)
+        return analytics.cycles_with_paths(members, edges)
 
     cycles = context.cache.get_or_compute(("cycles", prefix), compute)
     data = {
         "has_cycles": bool(cycles),
         "cycle_count": len(cycles),
         "truncated": len(cycles) > limit,
-        "cycles": [{**cycle, **metrics.capped_members(cycle["members"])}
+        "cycles": [{**cycle, **analytics.capped_members(cycle["members"])}
                    for cycle in cycles[:limit]],
     }
     return envelope("/circular-dependency-detection-scan", data)
@@ -237,8 +237,8 @@ def smart_context_token_budget(
     prefix = folder_prefix(context, scope)
     degree = _existing_entity(context, focus, prefix)
     rows = context.codebase.named(
-        "http_context", focus=degree["key"], depth=metrics.CONTEXT_DEPTH,
+        "http_context", focus=degree["key"], depth=analytics.CONTEXT_DEPTH,
         edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix,
     )
-    data = metrics.fill_token_budget(degree["key"], rows, tokens)
+    data = analytics.fill_token_budget(degree["key"], rows, tokens)
     return envelope("/smart-context-token-budget", data)

@@ -22,7 +22,7 @@ import watchfiles
 from parseltongue.codebase import Codebase
 from parseltongue.ingest import IngestionSummary
 from parseltongue.ingest.walk import SKIPPED_FOLDER_REASONS
-from parseltongue.server.context import ResultCache
+from parseltongue.server.cache import ResultCache
 
 # Entity keys listed per side in a re-index report; the counts are always whole.
 MAX_LISTED_KEYS = 100

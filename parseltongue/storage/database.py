@@ -1,182 +1,44 @@
-"""CozoDbStorage: a Parseltongue database on a real Cozo engine (mem, sqlite, rocksdb)."""
+"""`CozoDbStorage`: a Parseltongue database on a real Cozo engine (mem, sqlite, rocksdb):
+its schema, named queries and writes, statistics, and the query time limit.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import queue
 import random
-import re
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from pycozo.client import Client, QueryException
+from pycozo.client import QueryException
 
-from parseltongue.derived import pack_token_rows
+from parseltongue.derived import rebuild_derived_relations
 from parseltongue.model import CodeEntity, DependencyEdge
 from parseltongue.queries import named_query
-from parseltongue.schema import RETIRED_RELATIONS, SCHEMA_VERSION, schema_layouts
-from parseltongue.time_limit import QueryWatchdog
+from parseltongue.storage.engines import (
+    DatabaseSpecification,
+    create_database_instance_from_spec,
+    parse_database_engine_specification,
+)
+from parseltongue.storage.errors import (
+    CozoQueryError,
+    QueryTimeLimitError,
+    SchemaVersionError,
+    StorageError,
+)
+from parseltongue.storage.schema import RETIRED_RELATIONS, SCHEMA_VERSION, schema_layouts
+from parseltongue.storage.time_limit import QueryWatchdog
 
-DEFAULT_DATABASE_SPECIFICATION = "rocksdb:analysis.db"
-# Cozo opens a RocksDB folder with the RocksDB options file of this name in it, if any.
-ROCKSDB_OPTIONS_FILE_NAME = "options"
-ROCKSDB_OPTIONS = Path(__file__).with_name("rocksdb_options.ini")
-
-# The engines Cozo is written for; which of them this build of cozo-embedded has is probed.
-COZO_ENGINE_NAMES = ("mem", "sqlite", "rocksdb", "sled", "tikv")
-_ENGINES_WITHOUT_PATH = ("mem",)
-
-# RocksDB answers two transactions writing one key at once with "Resource busy"; SQLite
 # answers any two writers with "database is locked". Both are retried after a pause.
 _BUSY_ERROR_CODE = "rocksdb::kBusy::kNone"
 _BUSY_MESSAGES = ("Resource busy", "database is locked")
 _BUSY_RETRY_LIMIT = 200
 # SQLite admits one writer at a time, so its writers queue on a lock instead of colliding.
 _SINGLE_WRITER_ENGINES = ("sqlite",)
-
-
-class StorageError(Exception):
-    """A Parseltongue database could not be opened or used."""
-
-
-class DatabaseSpecificationError(StorageError, ValueError):
-    """An `engine:path` database specification is malformed or names an engine we cannot use."""
-
-
-class SchemaVersionError(StorageError):
-    """The database was made by a Parseltongue whose schema this one cannot read."""
-
-
-class CozoQueryError(StorageError):
-    """Cozo refused a script; carries Cozo's own message, error code and rendered diagnostic."""
-
-    def __init__(self, message: str, code: str | None = None, display: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.display = display
-
-
-class QueryTimeLimitError(CozoQueryError):
-    """A read query ran past the storage's time limit and was stopped by `::kill` (or, for a
-    join Cozo cannot interrupt, left to finish unread)."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(
-            f"the query ran past the {seconds:g}-second time limit and was stopped "
-            "(--query-timeout sets the limit; 0 turns it off)",
-            "query_time_limit",
-        )
-        self.seconds = seconds
-
-
-class DatabaseSpecification(NamedTuple):
-    """A parsed `engine:path` specification."""
-
-    engine: str
-    path: str
-
-    def __str__(self) -> str:
-        return self.engine if not self.path else f"{self.engine}:{self.path}"
-
-
-@cache
-def available_engines() -> tuple[str, ...]:
-    """The Cozo engines this build of cozo-embedded has, found by opening each in a temp folder."""
-    found = []
-    with tempfile.TemporaryDirectory(prefix="parseltongue-engine-probe-") as probe_folder:
-        for engine in COZO_ENGINE_NAMES:
-            try:
-                client = Client(engine, str(Path(probe_folder) / engine), dataframe=False)
-            except Exception:  # noqa: BLE001 - an engine not compiled in raises a bare Exception
-                continue
-            client.close()
-            found.append(engine)
-    return tuple(found)
-
-
-def parse_database_engine_specification(specification: str) -> DatabaseSpecification:
-    """Split `engine:path` at the first colon (the path may hold colons: `rocksdb:C:/a.db`)."""
-    text = (specification or "").strip()
-    if not text:
-        raise DatabaseSpecificationError(
-            "empty database specification; give ENGINE:PATH, e.g. rocksdb:analysis.db, "
-            "sqlite:analysis.sqlite or mem"
-        )
-    engine, _, path = text.partition(":")
-    engine = engine.strip().lower()
-    if engine not in COZO_ENGINE_NAMES:
-        raise DatabaseSpecificationError(
-            f"unknown database engine {engine!r} in {specification!r}; "
-            f"this build of cozo-embedded has: {', '.join(available_engines())} "
-            "(give ENGINE:PATH, e.g. rocksdb:analysis.db)"
-        )
-    if engine in _ENGINES_WITHOUT_PATH:
-        if path:
-            raise DatabaseSpecificationError(
-                f"the {engine} engine keeps nothing on disk and takes no path: "
-                f"use {engine!r} instead of {specification!r}"
-            )
-        return DatabaseSpecification(engine, "")
-    if not path.strip():
-        raise DatabaseSpecificationError(
-            f"database specification {specification!r} has no path; "
-            f"give {engine}:PATH, e.g. {engine}:analysis.db"
-        )
-    return DatabaseSpecification(engine, path)
-
-
-def ensure_engine_available(specification: DatabaseSpecification) -> None:
-    """Fail with the engines this build has when the specification names one it lacks."""
-    if specification.engine not in available_engines():
-        raise DatabaseSpecificationError(
-            f"this build of the Cozo engine (cozo-embedded) lacks {specification.engine!r}: "
-            f"it was not compiled in. The engines it has are: {', '.join(available_engines())}. "
-            f"Use e.g. rocksdb:{specification.path or 'analysis.db'}"
-        )
-
-
-def install_rocksdb_options(folder: Path) -> None:
-    """Give a RocksDB folder Parseltongue's options file (smaller memtables: see the file)
-    unless it has one; a folder that cannot take it is left for Cozo to report on."""
-    target = folder / ROCKSDB_OPTIONS_FILE_NAME
-    if target.exists():
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ROCKSDB_OPTIONS, target)
-    except OSError:
-        return
-
-
-def create_database_instance_from_spec(specification: DatabaseSpecification) -> Client:
-    """Open the Cozo engine a specification names, with errors a user can act on."""
-    ensure_engine_available(specification)
-    if specification.engine == "sqlite":
-        # SQLite will not create the folder its file lives in.
-        Path(specification.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    elif specification.engine == "rocksdb":
-        install_rocksdb_options(Path(specification.path).expanduser())
-    try:
-        return Client(specification.engine, specification.path, dataframe=False)
-    except Exception as error:  # noqa: BLE001 - cozo-embedded raises a bare Exception
-        # Strip the box-drawing of Cozo's rendered diagnostic down to its words.
-        detail = " ".join(re.sub(r"[│×╭╰─▶·]", " ", str(error)).split())
-        if "LOCK" in detail and "temporarily unavailable" in detail:
-            raise StorageError(
-                f"database {specification} is in use by another process (a RocksDB folder "
-                "admits one process at a time); stop that process, or query it through "
-                "its HTTP server"
-            ) from None
-        raise StorageError(f"cannot open database {specification}: {detail}") from None
 
 
 @dataclass
@@ -524,11 +386,7 @@ class CozoDbStorage:
         Run once after ingestion (and after any change to entities or edges): search_entities,
         hotspots and file_hotspots read these narrow relations instead of scanning the graph.
         """
-        # build_search_index returns the postings one per row (Datalog cannot join strings):
-        # packed here, one row per token, as ingestion writes them.
-        postings = self._execute(named_query("build_search_index").script)["rows"]
-        self.write_rows("put_entity_name_tokens", pack_token_rows(postings))
-        self._execute(named_query("build_coupling").script)
+        rebuild_derived_relations(self)
 
     # -- statistics ----------------------------------------------------------------------
 
@@ -539,42 +397,3 @@ class CozoDbStorage:
         for row in self.run_named("stats_breakdown"):
             getattr(stats, _BREAKDOWN_FIELDS[row["category"]])[row["value"]] = row["count"]
         return stats
-
-
-# Batches a background writer holds waiting: the writer is the slower side, so a longer queue
-# only keeps more rows in memory (8 held ~35-40 MB more at the peak on the rust corpus, for
-# the same wall time).
-QUEUED_BATCHES = 2
-
-
-class BackgroundWriter:
-    """A thread that writes to the database, fed through a bounded queue (so parsing cannot
-    run far ahead of writing and hold every row in memory). Each relation has one writer."""
-
-    def __init__(self, storage: CozoDbStorage) -> None:
-        self._storage = storage
-        self._queue: queue.Queue[tuple[str, list] | None] = queue.Queue(maxsize=QUEUED_BATCHES)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="parseltongue-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._storage.write_rows(*item)
-                except BaseException as error:  # noqa: BLE001 - re-raised in the parent
-                    self._error = error
-
-    def submit(self, query_name: str, rows: list) -> None:
-        self.raise_if_failed()
-        self._queue.put((query_name, rows))
-
-    def raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def finish(self) -> None:
-        """Write what is queued and stop (the caller asks `raise_if_failed` after)."""
-        self._queue.put(None)
-        self._thread.join()
