@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parseltongue.languages import language_named
-from parseltongue.modules import module_paths_for_file, normalise_import_module
+from parseltongue.languages.modules import module_paths_for_file, normalise_import_module
 
 
 def test_a_python_file_answers_to_every_suffix_of_its_module_path() -> None:

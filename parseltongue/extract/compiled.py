@@ -35,6 +35,9 @@ class CompiledLanguage:
     overload_patterns: frozenset[int] = frozenset()
     """Definition patterns set `(#set! overload "signature")`: an overload signature is one
     entity with the same-named definitions right after it in the same scope."""
+    annotation_types: frozenset[str] = frozenset()
+    modifier_lists: frozenset[str] = frozenset()
+    """The language file's leading annotation and modifier-list node types, as sets."""
     # pattern index -> (role, main capture name), learnt from the first match of each pattern
     pattern_roles: dict[int, tuple[int, str, str]] = field(default_factory=dict, compare=False)
 
@@ -61,7 +64,10 @@ def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
         index for index in range(query.pattern_count)
         if query.pattern_settings(index).get("overload") == "signature"
     )
-    return CompiledLanguage(spec, language, query, overload_patterns)
+    return CompiledLanguage(
+        spec, language, query, overload_patterns,
+        frozenset(spec.leading_annotation_types), frozenset(spec.leading_modifier_lists),
+    )
 
 
 def main_capture(captures: dict[str, list[Node]]) -> tuple[int, str, str]:

@@ -121,29 +121,26 @@ def attached_definition(marker: Node, index_by_span: dict[tuple[int, int], int])
 
 
 
-# Annotations, attributes and decorators that a grammar puts inside the definition's own node
-# (Java/Kotlin `@Test` in `modifiers`, C# `[Fact]`, TypeScript `@Component`): an entity starts
-# after them, at its own keyword line, like those whose decorators are siblings (Rust, Python).
-_LEADING_ANNOTATION_TYPES = frozenset({
-    "annotation", "marker_annotation", "attribute_list", "decorator",
-})
-_LEADING_MODIFIER_LISTS = frozenset({"modifiers"})
-
-
-def declaration_start(node: Node) -> tuple[int, int]:
-    """(start byte, start row) of a definition, past its leading annotations and comments."""
+def declaration_start(
+    node: Node, annotation_types: frozenset[str], modifier_lists: frozenset[str]
+) -> tuple[int, int]:
+    """(start byte, start row) of a definition, past the annotations its grammar puts inside
+    the definition's own node (Java/Kotlin `@Test` in `modifiers`, C# `[Fact]`, TypeScript
+    `@Component`; the language file's `leading_annotation_types` and `leading_modifier_lists`)
+    and comments: an entity starts at its own keyword line, like those whose decorators are
+    siblings (Rust, Python)."""
     child = node.child(0) if node.child_count else None
     if child is None or (
-        child.type not in _LEADING_ANNOTATION_TYPES and child.type not in _LEADING_MODIFIER_LISTS
+        child.type not in annotation_types and child.type not in modifier_lists
     ):
         return node.start_byte, node.start_point[0]
     while child is not None and (
-        child.type in _LEADING_ANNOTATION_TYPES or child.type in _LEADING_MODIFIER_LISTS
+        child.type in annotation_types or child.type in modifier_lists
         or "comment" in child.type
     ):
-        if child.type in _LEADING_MODIFIER_LISTS:
+        if child.type in modifier_lists:
             for part in child.children:
-                if part.type not in _LEADING_ANNOTATION_TYPES and "comment" not in part.type:
+                if part.type not in annotation_types and "comment" not in part.type:
                     return part.start_byte, part.start_point[0]
         child = child.next_sibling
     start = child or node

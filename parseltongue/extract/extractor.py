@@ -270,7 +270,9 @@ class FileExtractor:
             reason = module_reason or marker_reasons.get(index, "")
             if not reason and parent and parent.test_reason:
                 reason = f"inside test {parent.qualified_name}"
-            start_byte, start_row = declaration_start(node)
+            start_byte, start_row = declaration_start(
+                node, self.compiled.annotation_types, self.compiled.modifier_lists
+            )
             code_bytes = source[start_byte:end_byte]
             code = code_bytes.decode("utf-8")
             # The signature: the declaration up to its body, or its first line when bodiless;

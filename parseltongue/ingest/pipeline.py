@@ -34,7 +34,7 @@ from parseltongue.ingest.walk import (
     collect_named_files,
 )
 from parseltongue.ingest.writing import write_everything
-from parseltongue.modules import (
+from parseltongue.languages.modules import (
     module_path_rows_of,
 )
 from parseltongue.resolve import (

@@ -21,7 +21,7 @@ from parseltongue.extract import (
 from parseltongue.file_references import pack_file_references
 from parseltongue.ingest.config import STATUS_FAILED, FileProblem, IngestionSummary
 from parseltongue.languages import LanguageSpec, language_for_path
-from parseltongue.modules import (
+from parseltongue.languages.modules import (
     module_paths_for_file,
     normalise_import_module,
 )

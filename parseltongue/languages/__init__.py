@@ -1,45 +1,46 @@
-"""The language registry: which grammar, query file and test-path rules serve each language.
+"""The language registry: which grammar, query file and rules serve each language.
 
-Languages are data. A row here plus one tree-sitter query file (`<name>.scm` in this folder)
-is all a language needs; `parseltongue.extract` is the single extractor that runs every query.
-The capture names a query file may use are documented in `README.md` beside this file.
+Languages are data: a language is a `NAME.toml` (this file's fields: `LanguageSpec`) and a
+tree-sitter query file (`NAME.scm`) in this folder, or in a folder named by the environment
+variable PARSELTONGUE_LANGUAGES_PATH (folders separated by the path separator), whose files
+add to or replace these. `parseltongue.extract` is the single extractor that runs every
+query; `modules.py` here applies each language's module-path rules. The capture names a query
+file may use, and the fields of a language file, are documented in `README.md` beside this
+file.
 """
 
 from __future__ import annotations
 
-import builtins
+import os
 import re
-from dataclasses import dataclass, field
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from functools import cache
-from importlib import resources
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from typing import Any
 
-
-def _names(text: str) -> frozenset[str]:
-    """A set of names written as one whitespace-separated string (easier to read and edit)."""
-    return frozenset(text.split())
-
-
-# Globals every JavaScript/TypeScript runtime provides (see LanguageSpec.provided_names).
-_ECMASCRIPT_GLOBALS = _names(
-    "console JSON Object Array Promise Error TypeError RangeError Map Set WeakMap WeakSet Math "
-    "Date String Number Boolean Symbol BigInt RegExp Reflect Proxy parseInt parseFloat isNaN "
-    "setTimeout clearTimeout setInterval clearInterval queueMicrotask require module exports "
-    "process Buffer fetch document window globalThis structuredClone"
-)
+LANGUAGES_PATH_VARIABLE = "PARSELTONGUE_LANGUAGES_PATH"
+_PACKAGE_FOLDER = Path(__file__).resolve().parent
 
 # Folders and file names that hold tests whatever the language (`tests/`, `__tests__/`, `spec/`).
-_COMMON_TEST_PATHS = (
+COMMON_TEST_PATHS = (
     r"(^|/)tests?/",
     r"(^|/)__tests__/",
     r"(^|/)spec/",
     r"(^|/)testing/",
 )
+IMPORT_STYLES = ("path", "python", "rust")
+MODULE_UNITS = ("file", "folder")
+
+
+class LanguageFileError(ValueError):
+    """A language file that cannot be read: the file and what is wrong with it."""
 
 
 @dataclass(frozen=True)
 class LanguageSpec:
-    """One registry row: how to recognise, parse and query one language."""
+    """One registry row: how to recognise, parse and query one language (one grammar)."""
 
     name: str
     """The language as written into entity keys (`rust`, `python`, ...)."""
@@ -47,10 +48,10 @@ class LanguageSpec:
     """The grammar name `tree_sitter_language_pack.get_language` knows."""
     extensions: tuple[str, ...]
     query_file: str
-    """The `.scm` file in this package that extracts entities and references."""
+    """The `.scm` file, beside the language file, that extracts entities and references."""
     scope_separator: str = "."
     """Joins enclosing names into qualified names (`Type::method`, `Class.method`)."""
-    test_path_patterns: tuple[str, ...] = _COMMON_TEST_PATHS
+    test_path_patterns: tuple[str, ...] = COMMON_TEST_PATHS
     """Regexes searched in the relative posix path; a hit makes the file's entities tests."""
     module_index_stems: tuple[str, ...] = ()
     """File stems that stand for their folder's module (`__init__`, `mod`, `index`)."""
@@ -70,6 +71,25 @@ class LanguageSpec:
     """Query files appended after `query_file`: patterns that several grammars share (JSX in
     JavaScript and TSX, what JavaScript and TypeScript spell alike). For one node, patterns of
     `query_file` come first and so win."""
+    module_unit: str = "file"
+    """What a module is: each `file`, or each `folder` (a Go, Java or C# package)."""
+    import_style: str = "path"
+    """How an import names a module: `path` (relative `./x` joined to the file's folder,
+    else split at `import_separators`), `python` (leading dots climb packages) or `rust`
+    (`crate::`, `self::`, `super::`)."""
+    import_separators: tuple[str, ...] = (".",)
+    """For `path` imports: the first of these the import contains splits it (else the last)."""
+    self_words: tuple[str, ...] = ()
+    """Receivers naming the object a method runs on (`self`, `this`)."""
+    super_words: tuple[str, ...] = ()
+    """Receivers naming its base class (`super`, `base`, `parent`)."""
+    leading_annotation_types: tuple[str, ...] = ()
+    """Node types of annotations a grammar puts inside a definition's own node (Java's
+    `@Test`, C#'s `[Fact]`): the entity starts after them, at its keyword's line."""
+    leading_modifier_lists: tuple[str, ...] = ()
+    """Node types of modifier lists that may hold such annotations (Java's `modifiers`)."""
+    folder: Path = _PACKAGE_FOLDER
+    """The folder of the language file, where its query files are."""
 
     @property
     def test_path_regex(self) -> re.Pattern[str]:
@@ -78,10 +98,10 @@ class LanguageSpec:
 
     def query_text(self) -> str | None:
         """The language's query source, or None while its `.scm` file is not written yet."""
-        main = _query_text(self.query_file)
+        main = _query_text(self.folder / self.query_file)
         if main is None or not self.extra_query_files:
             return main
-        extras = [_query_text(name) for name in self.extra_query_files]
+        extras = [_query_text(self.folder / name) for name in self.extra_query_files]
         return "\n".join([main, *(text for text in extras if text is not None)])
 
 
@@ -91,180 +111,87 @@ def _compiled_alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 
 @cache
-def _query_text(query_file: str) -> str | None:
-    resource = resources.files(__name__).joinpath(query_file)
-    return resource.read_text(encoding="utf-8") if resource.is_file() else None
+def _query_text(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
-LANGUAGES: tuple[LanguageSpec, ...] = (
-    LanguageSpec(
-        name="rust",
-        grammar="rust",
-        extensions=(".rs",),
-        query_file="rust.scm",
-        scope_separator="::",
-        test_path_patterns=(
-            *_COMMON_TEST_PATHS,
-            r"(^|/)benches/",
-            r"_test\.rs$",
-            r"(^|/)tests\.rs$",
-        ),
-        module_index_stems=("mod", "lib", "main"),
-        import_nesting_types=("use_list", "scoped_use_list"),
-        provided_names=_names(
-            "Ok Err Some None Box Vec String Option Result Default Clone Copy Send Sync Sized "
-            "Drop Fn FnMut FnOnce Iterator IntoIterator Extend ToString ToOwned From Into "
-            "TryFrom TryInto AsRef AsMut PartialEq Eq PartialOrd Ord Debug Display Hash "
-            "drop panic assert assert_eq assert_ne debug_assert format println print eprintln "
-            "eprint write writeln vec todo unimplemented unreachable matches include_str env "
-            "concat stringify cfg line file column module_path T U E K V"
-        ),
-    ),
-    LanguageSpec(
-        name="python",
-        grammar="python",
-        extensions=(".py", ".pyi", ".pyw"),
-        query_file="python.scm",
-        test_path_patterns=(
-            *_COMMON_TEST_PATHS,
-            r"(^|/)test_[^/]*\.pyi?$",
-            r"(^|/)[^/]*_test\.pyi?$",
-            r"(^|/)conftest\.py$",
-        ),
-        module_index_stems=("__init__",),
-        provided_names=frozenset(dir(builtins)),
-    ),
-    LanguageSpec(
-        name="javascript",
-        provided_names=_ECMASCRIPT_GLOBALS,
-        grammar="javascript",
-        extensions=(".js", ".jsx", ".mjs", ".cjs"),
-        query_file="javascript.scm",
-        extra_query_files=("ecmascript.scm", "jsx.scm"),
-        test_path_patterns=(*_COMMON_TEST_PATHS, r"\.(test|spec)\.[cm]?jsx?$"),
-        module_index_stems=("index",),
-    ),
-    LanguageSpec(
-        name="typescript",
-        provided_names=_ECMASCRIPT_GLOBALS,
-        grammar="typescript",
-        extensions=(".ts", ".mts", ".cts"),
-        query_file="typescript.scm",
-        extra_query_files=("ecmascript.scm",),
-        test_path_patterns=(*_COMMON_TEST_PATHS, r"\.(test|spec)\.[cm]?ts$"),
-        module_index_stems=("index",),
-    ),
-    # TSX is TypeScript with JSX: the same language and query files, a superset grammar, plus
-    # jsx.scm (the `typescript` grammar has no JSX nodes, so a JSX pattern would not compile).
-    LanguageSpec(
-        name="typescript",
-        provided_names=_ECMASCRIPT_GLOBALS,
-        grammar="tsx",
-        extensions=(".tsx",),
-        query_file="typescript.scm",
-        extra_query_files=("ecmascript.scm", "jsx.scm"),
-        test_path_patterns=(*_COMMON_TEST_PATHS, r"\.(test|spec)\.tsx$"),
-        module_index_stems=("index",),
-    ),
-    LanguageSpec(
-        name="go",
-        provided_names=_names(
-            "append cap clear close complex copy delete imag len make max min new panic print "
-            "println real recover error string int bool byte rune"
-        ),
-        grammar="go",
-        extensions=(".go",),
-        query_file="go.scm",
-        package_scoped=True,
-        test_path_patterns=(r"_test\.go$", r"(^|/)testdata/"),
-    ),
-    LanguageSpec(
-        name="java",
-        provided_names=_names(
-            "String Object System Integer Long Double Boolean Math Thread Exception "
-            "RuntimeException IllegalArgumentException IllegalStateException"
-        ),
-        grammar="java",
-        extensions=(".java",),
-        query_file="java.scm",
-        test_path_patterns=(
-            *_COMMON_TEST_PATHS,
-            r"(^|/)src/(test|androidTest)/",
-            r"(^|/)[^/]*Tests?\.java$",
-        ),
-    ),
-    LanguageSpec(
-        name="c",
-        grammar="c",
-        extensions=(".c", ".h"),
-        query_file="c.scm",
-        test_path_patterns=(*_COMMON_TEST_PATHS, r"(^|/)test_[^/]*\.c$", r"_test\.c$"),
-    ),
-    LanguageSpec(
-        name="cpp",
-        grammar="cpp",
-        extensions=(".cpp", ".cc", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".h++", ".ipp"),
-        query_file="cpp.scm",
-        scope_separator="::",
-        test_path_patterns=(*_COMMON_TEST_PATHS, r"_test\.(cc|cpp|cxx)$", r"_unittest\.(cc|cpp)$"),
-    ),
-    LanguageSpec(
-        name="csharp",
-        grammar="csharp",
-        extensions=(".cs",),
-        query_file="csharp.scm",
-        test_path_patterns=(*_COMMON_TEST_PATHS, r"(^|/)[^/]*\.Tests?/", r"Tests?\.cs$"),
-    ),
-    LanguageSpec(
-        name="ruby",
-        grammar="ruby",
-        extensions=(".rb", ".rake", ".gemspec"),
-        query_file="ruby.scm",
-        scope_separator="::",
-        test_path_patterns=(
-            *_COMMON_TEST_PATHS,
-            r"_spec\.rb$",
-            r"_test\.rb$",
-            r"(^|/)test_[^/]*\.rb$",
-        ),
-        extra_names=("Rakefile", "Gemfile"),
-    ),
-    LanguageSpec(
-        name="php",
-        grammar="php",
-        extensions=(".php", ".phtml"),
-        query_file="php.scm",
-        scope_separator="\\",
-        test_path_patterns=(*_COMMON_TEST_PATHS, r"Test\.php$"),
-    ),
-    LanguageSpec(
-        name="swift",
-        grammar="swift",
-        extensions=(".swift",),
-        query_file="swift.scm",
-        test_path_patterns=(*_COMMON_TEST_PATHS, r"(^|/)Tests/", r"Tests?\.swift$"),
-    ),
-    LanguageSpec(
-        name="kotlin",
-        provided_names=_names(
-            "println print listOf mapOf setOf mutableListOf mutableMapOf mutableSetOf arrayOf "
-            "require check error TODO lazy run let apply also with repeat"
-        ),
-        grammar="kotlin",
-        extensions=(".kt", ".kts"),
-        query_file="kotlin.scm",
-        test_path_patterns=(
-            *_COMMON_TEST_PATHS, r"(^|/)src/(test|androidTest)/", r"Tests?\.kts?$",
-        ),
-    ),
-    LanguageSpec(
-        name="sql",
-        grammar="sql",
-        extensions=(".sql",),
-        query_file="sql.scm",
-        test_path_patterns=_COMMON_TEST_PATHS,
-    ),
-)
+# Fields a language file writes differently from LanguageSpec's.
+_FILE_ONLY_KEYS = {"common_test_paths", "test_paths", "variant"}
+_SPEC_FIELDS = {spec_field.name for spec_field in fields(LanguageSpec)} - {"folder"}
+
+
+def _spec_from_table(table: dict[str, Any], folder: Path, source: Path) -> LanguageSpec:
+    unknown = set(table) - _SPEC_FIELDS - _FILE_ONLY_KEYS - {"test_path_patterns"}
+    if unknown:
+        raise LanguageFileError(f"{source}: unknown field(s) {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in table.items()
+        if key in _SPEC_FIELDS
+    }
+    if isinstance(values.get("provided_names"), str):
+        values["provided_names"] = frozenset(values["provided_names"].split())
+    common = COMMON_TEST_PATHS if table.get("common_test_paths", True) else ()
+    values["test_path_patterns"] = (*common, *table.get("test_paths", ()))
+    values.setdefault("query_file", f"{source.stem}.scm")
+    for key, allowed in (("import_style", IMPORT_STYLES), ("module_unit", MODULE_UNITS)):
+        if values.get(key, allowed[0]) not in allowed:
+            raise LanguageFileError(
+                f"{source}: {key} {values[key]!r} is not one of {', '.join(allowed)}"
+            )
+    try:
+        return LanguageSpec(folder=folder, **values)
+    except TypeError as error:
+        raise LanguageFileError(f"{source}: {error}") from None
+
+
+def read_language_file(path: Path) -> list[LanguageSpec]:
+    """The registry rows of one language file: the language, then each `[[variant]]` (another
+    grammar of it, e.g. TSX: its own fields over the language's)."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise LanguageFileError(f"{path}: {error}") from None
+    for required in ("name", "grammar", "extensions"):
+        if required not in table:
+            raise LanguageFileError(f"{path}: the field {required!r} is missing")
+    variants = table.pop("variant", [])
+    rows = [_spec_from_table(table, path.parent, path)]
+    base = {key: value for key, value in table.items() if key not in _FILE_ONLY_KEYS}
+    for variant in variants:
+        merged = {**base, "common_test_paths": table.get("common_test_paths", True), **variant}
+        rows.append(_spec_from_table(merged, path.parent, path))
+    return rows
+
+
+def language_folders() -> list[Path]:
+    """The folders language files are read from: this package's, then those the environment
+    variable names (a file there replaces the package's file of the same name)."""
+    extra = os.environ.get(LANGUAGES_PATH_VARIABLE, "")
+    return [_PACKAGE_FOLDER, *(Path(part) for part in extra.split(os.pathsep) if part)]
+
+
+def load_registry(folders: Iterable[Path]) -> tuple[LanguageSpec, ...]:
+    """Every language of these folders' `*.toml` files, by file name (a later folder's file
+    replaces an earlier one's of the same name)."""
+    files: dict[str, Path] = {}
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.toml")):
+            files[path.name] = path
+    return tuple(spec for name in sorted(files) for spec in read_language_file(files[name]))
+
+
+LANGUAGES: tuple[LanguageSpec, ...] = load_registry(language_folders())
+
+
+def receiver_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The self words and super words of every language. Resolution reads them in any
+    language, as it always has: per language they would be more exact (a Python `base.f()`
+    is no super call), which is an accuracy change of its own."""
+    return (
+        frozenset(word for spec in LANGUAGES for word in spec.self_words),
+        frozenset(word for spec in LANGUAGES for word in spec.super_words),
+    )
 
 
 def provided_name_rows() -> list[list[str]]:

@@ -7,10 +7,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from parseltongue.languages import receiver_words
+
 CLASS_TYPES = frozenset({"class", "struct", "interface", "trait", "enum", "impl", "protocol"})
 FUNCTION_TYPES = frozenset({"fn", "method"})
-SELF_WORDS = frozenset({"self", "cls", "this", "Self", "@"})
-SUPER_WORDS = frozenset({"super()", "super", "base", "parent"})
+# Receivers naming the object a method runs on, and its base class (the languages' files).
+SELF_WORDS, SUPER_WORDS = receiver_words()
 # Reference kinds that bind names for other references (what a file imports, what a class
 # extends): part of a file's interface.
 BINDING_KINDS = frozenset({"import", "extends", "implements", "member_of"})

@@ -12,7 +12,7 @@ from parseltongue.derived import (
     CouplingDegrees,
     coupling_pairs,
 )
-from parseltongue.modules import module_path_rows_of
+from parseltongue.languages.modules import module_path_rows_of
 from parseltongue.resolve.changes import CodebaseIndex
 from parseltongue.resolve.rows import EdgeRow, EntityRow, UnresolvedRow
 from parseltongue.resolve.stored import (

@@ -3,8 +3,9 @@
 Both sides use one canonical form, the `/`-joined path of the module under the ingested root
 without extension (`networkx/algorithms/dag`, index files naming their folder). A file answers
 to every suffix of its path (`algorithms/dag`, `dag`), so an absolute import resolves whatever
-folder the ingestion started at; queries/resolve.cozo uses a suffix only where it names one
-module unit.
+folder the ingestion started at; resolution uses a suffix only where it names one module
+unit. Each language's rules are fields of its language file: `module_unit`, `module_index_stems`,
+`import_style`, `import_separators`.
 """
 
 from __future__ import annotations
@@ -12,23 +13,26 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable
+from functools import cache
 
-from parseltongue.languages import LanguageSpec, language_for_path
+from parseltongue.languages import LANGUAGES, LanguageSpec, language_for_path
 
-# Languages whose module unit is the folder (a Go package, a Java package), not the file.
-_FOLDER_MODULE_LANGUAGES = frozenset({"go", "java", "kotlin", "csharp", "swift"})
-_SOURCE_EXTENSION = re.compile(r"\.(?:[cm]?[jt]sx?|py|pyi|rs|go|java|kt|kts|cs|rb|php|swift|"
-                               r"c|h|cc|cpp|cxx|hpp|hh|hxx|sql)$")
+
+@cache
+def _source_extension() -> re.Pattern[str]:
+    """Any extension a language claims, at the end of a path."""
+    extensions = sorted({ext for spec in LANGUAGES for ext in spec.extensions}, key=len)
+    return re.compile("(?:" + "|".join(re.escape(ext) for ext in reversed(extensions)) + ")$")
 
 
 def _strip_extension(path: str) -> str:
-    return _SOURCE_EXTENSION.sub("", path)
+    return _source_extension().sub("", path)
 
 
 def module_unit_of_file(file_path: str, spec: LanguageSpec | None) -> str:
     """The module a file belongs to, as a path: the file itself, or its folder where the
     language groups a folder's files into one package (Go, Java)."""
-    if spec is not None and spec.name in _FOLDER_MODULE_LANGUAGES:
+    if spec is not None and spec.module_unit == "folder":
         return posixpath.dirname(file_path)
     path = _strip_extension(file_path)
     folder, _, stem = path.rpartition("/")
@@ -67,18 +71,15 @@ def normalise_import_module(written: str, file_path: str, spec: LanguageSpec | N
     written = written.strip().strip("\"'<>`")
     if not written or spec is None:
         return ""
-    if spec.name == "python":
+    if spec.import_style == "python":
         return _python_module(written, file_path)
-    if spec.name == "rust":
+    if spec.import_style == "rust":
         return _rust_module(written, file_path, spec)
     if written.startswith(("./", "../")):
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(file_path), written))
         return "" if joined.startswith("..") else _strip_index(_strip_extension(joined), spec)
-    separator = spec.scope_separator if spec.scope_separator in written else "."
-    if spec.name in ("php", "csharp"):
-        separator = "\\" if "\\" in written else "."
-    if spec.name in ("c", "cpp", "go", "javascript", "typescript", "ruby"):
-        separator = "/"
+    separators = spec.import_separators or (".",)
+    separator = next((each for each in separators if each in written), separators[-1])
     return _strip_extension(written.replace(separator, "/")).strip("/")
 
 
