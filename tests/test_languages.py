@@ -16,11 +16,11 @@ from parseltongue.languages import (
 
 ALL_LANGUAGES = {
     "rust", "python", "javascript", "typescript", "go", "java", "c", "cpp", "csharp", "ruby",
-    "php", "swift", "kotlin", "sql",
+    "php", "swift", "kotlin", "sql", "lua",
 }
 
 
-def test_registry_has_a_row_for_each_of_the_fourteen_languages() -> None:
+def test_registry_has_a_row_for_each_of_the_fifteen_languages() -> None:
     assert {spec.name for spec in LANGUAGES} == ALL_LANGUAGES
 
 
