@@ -1,8 +1,9 @@
 """Graph measures Cozo has no fixed rule for, as pure functions over rows the queries return.
 
 Cozo 0.7 has PageRank, StronglyConnectedComponents, CommunityDetectionLouvain, DegreeCentrality
-and BetweennessCentrality (used from queries/http_*.cozo); it has no k-core, CK metrics (CBO,
-LCOM, RFC, WMC), SQALE debt, budget fill or path tree, so those are here. Its LabelPropagation
+and BetweennessCentrality (used from queries/pagerank_ranking.cozo and its kin); it has no
+k-core, CK metrics (CBO, LCOM, RFC, WMC), SQALE debt, budget fill or path tree, so those are
+here. Its LabelPropagation
 visits nodes in random order (two runs, two answers), so label propagation is here too. Every
 function sorts with the key as the last tie-breaker: same input, same output.
 """

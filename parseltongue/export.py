@@ -1,6 +1,6 @@
 """Graph export: the code graph, or one entity's neighbourhood, as DOT, GraphML or JSON.
 
-Selection is Datalog (queries/neighbourhood.cozo, export_entities.cozo, http_edges_among.cozo);
+Selection is Datalog (queries/neighbourhood.cozo, export_entities.cozo, edges_among_entities.cozo);
 this module bounds it and writes the formats, so the files open in Graphviz, Gephi or a script.
 """
 
@@ -92,7 +92,7 @@ def select_graph(
     """
     types = list(DEFAULT_EDGE_TYPES) if edge_types is None else edge_types
     if around is None:
-        counted = codebase.named("http_entities_count", entity_type="", prefix="")
+        counted = codebase.named("entity_counts", entity_type="", prefix="")
         node_total = counted[0]["total"]
         nodes = codebase.named("export_entities", keys=[], limit=limit)
     else:
@@ -104,7 +104,7 @@ def select_graph(
         kept = [row["key"] for row in reached[:limit]]
         nodes = codebase.named("export_entities", keys=kept, limit=len(kept))
     keys = [node["key"] for node in nodes]
-    edges = codebase.named("http_edges_among", keys=keys, edge_types=types) if keys else []
+    edges = codebase.named("edges_among_entities", keys=keys, edge_types=types) if keys else []
     return ExportedGraph(nodes, edges, node_total, around, hops if around else None, types)
 
 

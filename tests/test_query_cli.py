@@ -129,7 +129,7 @@ def test_list_shows_the_user_facing_queries_with_parameters_and_answers() -> Non
     assert result.returncode == 0, result.stderr
     names = re.findall(r"^│ ([a-z_]+)\s", result.stdout, re.MULTILINE)
     assert "hotspots" in names and "search_entities" in names and "problem_files" in names
-    assert not {"put_edges", "http_scc", "rows_source_files"} & set(names)
+    assert not {"put_edges", "cyclic_components", "rows_source_files"} & set(names)
     assert re.search(r'^│ hotspots\s+│ scope="", limit=20\s+│ entities ranked by', result.stdout,
                      re.MULTILINE), result.stdout
     assert "--list --all shows the internal ones too" in result.stdout
@@ -139,7 +139,9 @@ def test_list_all_adds_the_internal_queries_after_a_rule() -> None:
     result = run_cli("query", "--list", "--all")
     assert result.returncode == 0, result.stderr
     names = re.findall(r"^│ ([a-z_]+)\s", result.stdout, re.MULTILINE)
-    assert {"put_edges", "http_scc", "rows_source_files", "clear_derived"} <= set(names)
+    assert {
+        "put_edges", "cyclic_components", "rows_source_files", "clear_derived"
+    } <= set(names)
     assert not {"resolve", "build_coupling", "build_search_index"} & set(names)
     assert names.index("unresolved_references") < names.index("clear_derived")
     assert "├" in result.stdout  # the section rule between the two groups

@@ -52,7 +52,7 @@ class ServerContext:
     def warm_up(self) -> None:
         """Compute the answers that scan whole relations before the first request needs them."""
         self.statistics()
-        self.cached_named("http_file_inventory")
+        self.cached_named("file_inventory")
 
 
 def _hashable(value: Any) -> Hashable:

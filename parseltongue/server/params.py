@@ -73,7 +73,7 @@ def reject_unknown_parameters(request: Request) -> None:
 def _folders_of(context: ServerContext) -> frozenset[str]:
     def compute() -> frozenset[str]:
         folders: set[str] = set()
-        for row in context.codebase.named("http_file_inventory"):
+        for row in context.codebase.named("file_inventory"):
             parts = row["file_path"].split("/")[:-1]
             folders.update("/".join(parts[: depth + 1]) for depth in range(len(parts)))
         return frozenset(folders)

@@ -46,7 +46,7 @@ EntityFilter = Annotated[
 
 def _graph(context: ServerContext, prefix: str, with_structure: bool = False) -> list[dict]:
     edge_types = [*DEPENDENCY_EDGE_TYPES, "contains"] if with_structure else DEPENDENCY_EDGE_TYPES
-    return context.cached_named("http_graph_edges", edge_types=edge_types, prefix=prefix)
+    return context.cached_named("dependency_edges_under", edge_types=edge_types, prefix=prefix)
 
 
 def _cut(rows: list[Any], limit: int) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def _louvain(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
     return context.cache.get_or_compute(
         ("louvain", prefix),
         lambda: analytics.relabel_communities(
-            context.codebase.named("http_louvain", edge_types=DEPENDENCY_EDGE_TYPES,
+            context.codebase.named("louvain_communities", edge_types=DEPENDENCY_EDGE_TYPES,
                                    prefix=prefix)
         ),
     )
@@ -129,7 +129,9 @@ def strongly_connected_components_analysis(
     """Strongly connected components of 2+ entities (Cozo's StronglyConnectedComponents),
     largest first; single entities are only counted."""
     prefix = folder_prefix(context, scope)
-    rows = context.cached_named("http_scc", edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix)
+    rows = context.cached_named(
+        "cyclic_components", edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix
+    )
     node_count = rows[0]["node_count"] if rows else 0
     sccs = [
         {"id": index, "size": row["size"], **analytics.capped_members(row["members"]),
@@ -194,7 +196,7 @@ def centrality_measures_entity_ranking(
     prefix = folder_prefix(context, scope)
     params = {"edge_types": DEPENDENCY_EDGE_TYPES, "prefix": prefix}
     if method is CentralityMethod.BETWEENNESS:
-        degree_rows = context.cached_named("http_degree", **params, limit=1)
+        degree_rows = context.cached_named("degree_ranking", **params, limit=1)
         node_count = degree_rows[0]["node_count"] if degree_rows else 0
         if node_count > MAX_BETWEENNESS_NODES:
             raise ApiError(
@@ -204,7 +206,7 @@ def centrality_measures_entity_ranking(
                 "use method=pagerank or degree",
                 parameter="scope",
             )
-    rows = context.cached_named(f"http_{method.value}", **params, limit=top)
+    rows = context.cached_named(f"{method.value}_ranking", **params, limit=top)
     entities = [
         {"entity": row["key"], "score": row["score"], "rank": rank,
          **({"in_degree": row["in_degree"], "out_degree": row["out_degree"]}
@@ -227,7 +229,7 @@ def entropy_complexity_measurement_scores(
     """Shannon entropy (bits) of each entity's outgoing edge types, highest first (Datalog)."""
     prefix = folder_prefix(context, scope)
     rows = context.cached_named(
-        "http_entropy", edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix, entity=entity.strip()
+        "edge_type_entropy", edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix, entity=entity.strip()
     )
     entities = [
         {"entity": row["key"], "entropy": row["entropy"],
@@ -244,7 +246,7 @@ def _ck_rows(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
     return context.cache.get_or_compute(
         ("ck", prefix),
         lambda: analytics.ck_metrics(
-            context.cached_named("http_graph_nodes", prefix=prefix),
+            context.cached_named("entities_under", prefix=prefix),
             _graph(context, prefix, with_structure=True),
         ),
     )

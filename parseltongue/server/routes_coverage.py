@@ -21,7 +21,7 @@ STATUS_INGESTED = "ingested"
 
 
 def _inventory(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
-    rows = context.cached_named("http_file_inventory")
+    rows = context.cached_named("file_inventory")
     return [row for row in rows if row["file_path"].startswith(prefix)]
 
 
@@ -163,7 +163,7 @@ def ingestion_diagnostics_coverage_report(
     ignored = [_file_entry(row) for row in rows if row["status"] not in (STATUS_INGESTED,
                                                                           "failed")]
     failed = [_file_entry(row) for row in rows if row["status"] == "failed"]
-    tests = context.cached_named("http_test_entities", limit=limit + 1)
+    tests = context.cached_named("test_entities", limit=limit + 1)
     by_extension: dict[str, int] = {}
     for entry in ignored:
         by_extension[entry["extension"]] = by_extension.get(entry["extension"], 0) + 1

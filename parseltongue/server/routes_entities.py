@@ -69,9 +69,9 @@ def code_entities_list_all(
     stored_type = _entity_type(context, entity_type)
     prefix = folder_prefix(context, scope)
     rows = context.codebase.named(
-        "http_entities_page", entity_type=stored_type, prefix=prefix, limit=limit, offset=offset
+        "entities_page", entity_type=stored_type, prefix=prefix, limit=limit, offset=offset
     )
-    total = context.cached_named("http_entities_count", entity_type=stored_type, prefix=prefix)
+    total = context.cached_named("entity_counts", entity_type=stored_type, prefix=prefix)
     data = {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "entities": rows}
     return envelope("/code-entities-list-all", data)
 
@@ -149,9 +149,9 @@ def dependency_edges_list_all(
             f"{', '.join(sorted(edge_types))}", allowed=sorted(edge_types)
         )
     rows = context.codebase.named(
-        "http_edges_page", edge_type=wanted, prefix=prefix, limit=limit, offset=offset
+        "edges_page", edge_type=wanted, prefix=prefix, limit=limit, offset=offset
     )
-    total = context.cached_named("http_edges_count", edge_type=wanted, prefix=prefix)
+    total = context.cached_named("edge_counts", edge_type=wanted, prefix=prefix)
     edges = [{**row, "source_location": f"{row['source_file']}:{row['source_line']}"}
              for row in rows]
     data = {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "edges": edges}

@@ -31,7 +31,7 @@ def _existing_entity(context: ServerContext, entity: str, prefix: str) -> dict[s
     """The entity's degree row (one point lookup), or a 404."""
     key = required_text("entity", entity)
     rows = context.codebase.named(
-        "http_entity_degree", key=key, edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix
+        "entity_edge_counts", key=key, edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix
     )
     if not rows:
         raise ApiError(404, f"no entity with key {key!r}", entity=key)
@@ -57,7 +57,7 @@ def _neighbours(
     if direction == "in":
         field, total = "callers", degree["inbound"]
         rows = context.codebase.named(
-            "http_reverse_callers", entity=degree["key"], edge_types=DEPENDENCY_EDGE_TYPES,
+            "first_callers", entity=degree["key"], edge_types=DEPENDENCY_EDGE_TYPES,
             prefix=prefix, limit=limit,
         )
     else:
@@ -120,7 +120,7 @@ def blast_radius_impact_analysis(
     degree = _existing_entity(context, entity, prefix)
     key = degree["key"]
     common = {"entity": key, "hops": hops, "edge_types": DEPENDENCY_EDGE_TYPES}
-    counts = context.codebase.named("http_blast_radius_hops", **common, prefix=prefix)
+    counts = context.codebase.named("blast_radius_per_hop", **common, prefix=prefix)
     rows = context.codebase.blast_radius(
         key, hops, edge_types=DEPENDENCY_EDGE_TYPES, scope=scope_folder(prefix), limit=limit
     )
@@ -160,16 +160,17 @@ def circular_dependency_detection_scan(
 
     def compute() -> list[dict[str, Any]]:
         params = {"edge_types": DEPENDENCY_EDGE_TYPES, "prefix": prefix}
-        # http_scc + http_self_loops answer what cycles.cozo does, 5x faster on 46k entities.
-        components = context.cached_named("http_scc", **params)
+        # cyclic_components + self_loops answer what cycles.cozo does, 5x faster
+        # on 46k entities.
+        components = context.cached_named("cyclic_components", **params)
         members = {row["members"][0]: row["members"] for row in components}
         in_component = {key for keys in members.values() for key in keys}
-        for row in context.codebase.named("http_self_loops", **params):
+        for row in context.codebase.named("self_loops", **params):
             if row["key"] not in in_component:
                 members[row["key"]] = [row["key"]]
         every_key = sorted({key for keys in members.values() for key in keys})
         edges = context.codebase.named(
-            "http_edges_among", keys=every_key, edge_types=DEPENDENCY_EDGE_TYPES
+            "edges_among_entities", keys=every_key, edge_types=DEPENDENCY_EDGE_TYPES
         )
         return analytics.cycles_with_paths(members, edges)
 
@@ -197,7 +198,7 @@ def complexity_hotspots_ranking_view(
     prefix = folder_prefix(context, scope)
     rows = context.codebase.hotspots(scope=scope_folder(prefix), limit=top)
     analyzed = context.cached_named(
-        "http_entities_count", entity_type="", prefix=prefix
+        "entity_counts", entity_type="", prefix=prefix
     )[0]["total"]
     hotspots = [
         {
@@ -237,7 +238,7 @@ def smart_context_token_budget(
     prefix = folder_prefix(context, scope)
     degree = _existing_entity(context, focus, prefix)
     rows = context.codebase.named(
-        "http_context", focus=degree["key"], depth=analytics.CONTEXT_DEPTH,
+        "context_entities", focus=degree["key"], depth=analytics.CONTEXT_DEPTH,
         edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix,
     )
     data = analytics.fill_token_budget(degree["key"], rows, tokens)
