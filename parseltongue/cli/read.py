@@ -1,21 +1,28 @@
-"""The `parseltongue` command: thin shells over the Python API."""
+"""Commands that read a database: `stats`, `query`, `repl` and `export`."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from parseltongue import __version__, answers
+from parseltongue import answers
+from parseltongue.cli.app import (
+    DEFAULT_QUERY_TIMEOUT_SECONDS,
+    DatabaseOption,
+    JsonOption,
+    QueryTimeoutOption,
+    app,
+    fail,
+    open_storage,
+    print_json,
+    stderr_console,
+    stdout_console,
+)
 from parseltongue.codebase import Codebase
 from parseltongue.export import (
     DEFAULT_EDGE_TYPES,
@@ -26,15 +33,6 @@ from parseltongue.export import (
     parse_edge_types,
     select_graph,
     write_graph,
-)
-from parseltongue.ingest import CodebaseStreamer, IngestionInterrupted, StreamerConfig
-from parseltongue.ingest.walk import DEFAULT_MAX_FILE_BYTES, python_root_above
-from parseltongue.ingest_report import (
-    IngestionProgress,
-    how_to_list_problems,
-    problems_table,
-    summary_as_json,
-    summary_table,
 )
 from parseltongue.queries import listed_named_queries, named_query
 from parseltongue.remote import RemoteQueryClient
@@ -52,87 +50,9 @@ from parseltongue.results import (
 )
 from parseltongue.storage import (
     DEFAULT_DATABASE_SPECIFICATION,
-    CozoDbStorage,
     CozoQueryError,
     StorageError,
-    ensure_engine_available,
-    parse_database_engine_specification,
 )
-
-app = typer.Typer(
-    name="parseltongue",
-    help="Turn a codebase into a queryable code graph in CozoDB.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-stdout_console = Console()
-stderr_console = Console(stderr=True)
-
-DatabaseOption = Annotated[
-    str,
-    typer.Option(
-        "--db",
-        help="Database as ENGINE:PATH: rocksdb:analysis.db, sqlite:analysis.sqlite or mem.",
-        envvar="PARSELTONGUE_DB",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
-# A read query past this many seconds is stopped in the engine (parseltongue/time_limit.py).
-DEFAULT_QUERY_TIMEOUT_SECONDS = 10.0
-QueryTimeoutOption = Annotated[
-    float,
-    typer.Option(
-        "--query-timeout", min=0,
-        help="Stop a query that runs longer than this many seconds (0: no limit). The engine "
-        "stops recursive queries at once; one large join it cannot interrupt is not waited for.",
-    ),
-]
-
-
-def fail(message: str, exit_code: int = 1) -> typer.Exit:
-    """Print one clear error line and return the Exit to raise."""
-    stderr_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(exit_code)
-
-
-def open_storage(specification: str, must_exist: bool = True) -> CozoDbStorage:
-    """Open the database a command names, turning failures into one clear line.
-
-    A command that only reads refuses to create an empty database where none was.
-    """
-    try:
-        parsed = parse_database_engine_specification(specification)
-        ensure_engine_available(parsed)
-        if must_exist and parsed.path and not Path(parsed.path).expanduser().exists():
-            raise fail(
-                f"no database at {parsed.path!r}; create one with: "
-                f"parseltongue ingest DIR --db {specification}"
-            )
-        return CozoDbStorage(parsed)
-    except (StorageError, ValueError) as error:
-        raise fail(str(error)) from None
-
-
-def print_json(value: Any) -> None:
-    """Print a value as JSON on stdout (not through rich, so it is byte-exact)."""
-    sys.stdout.write(json.dumps(value, indent=2, sort_keys=False, default=str) + "\n")
-
-
-def _version_callback(show: bool) -> None:
-    if show:
-        sys.stdout.write(f"parseltongue {__version__}\n")
-        raise typer.Exit()
-
-
-@app.callback()
-def main_options(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
-    ] = False,
-) -> None:
-    """Parseltongue: ingest a codebase into CozoDB, then query its code graph."""
 
 
 @app.command()
@@ -176,117 +96,6 @@ def stats(
             breakdown.add_row(value, f"{count:,}")
         stdout_console.print(breakdown)
 
-
-def warn_if_inside_a_python_project(folder: Path, db: str) -> None:
-    """One warning line when `folder` is a Python package inside its project: its imports
-    would resolve as seen from inside it. The ingestion still runs."""
-    root = python_root_above(folder)
-    if root is None:
-        return
-    # Suggest the folder as the user would type it: relative when they gave a relative one.
-    shown = root if folder.is_absolute() else Path(os.path.relpath(root))
-    message = (
-        f"{folder} is a Python package inside {shown}; module paths start at the folder "
-        f"ingested, so imports resolve differently than from the project. "
-        f"To ingest the project: parseltongue ingest {shown} --db {db}"
-    )
-    # Not wrapped (the command is copied whole); escaped: a path may hold [brackets].
-    stderr_console.print(
-        f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True
-    )
-
-
-@app.command("ingest")
-def ingest(
-    folder: Annotated[Path, typer.Argument(help="The folder to ingest.", show_default=False)],
-    db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
-    parallel: Annotated[
-        bool,
-        typer.Option(
-            "--parallel/--sequential", help="Parse in worker processes, or in this one only."
-        ),
-    ] = True,
-    jobs: Annotated[
-        int, typer.Option("--jobs", min=0, help="Parse processes; 0 means one per core.")
-    ] = 0,
-    max_file_bytes: Annotated[
-        int,
-        typer.Option("--max-file-bytes", min=1, help="Files bigger than this are skipped."),
-    ] = DEFAULT_MAX_FILE_BYTES,
-    full: Annotated[
-        bool,
-        typer.Option(
-            "--full", help="Rebuild from scratch instead of re-parsing only changed files."
-        ),
-    ] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Ingest a folder into a database: parse every source file, store entities and edges.
-
-    Re-ingesting the same folder into the same database is incremental: only new and changed
-    files are parsed, deleted files' rows are removed, and the summary counts each kind.
-    Another folder, another --max-file-bytes or --full rebuild everything.
-
-    Example: parseltongue ingest ./my-project --db rocksdb:analysis.db --jobs 2
-    """
-    if not folder.exists():
-        raise fail(f"no such folder: {folder}; give the folder of the codebase to ingest")
-    if not folder.is_dir():
-        raise fail(f"not a folder: {folder}; give the folder of the codebase to ingest")
-    warn_if_inside_a_python_project(folder, db)
-    config = StreamerConfig(
-        database=db, parallel=parallel, jobs=jobs, max_file_bytes=max_file_bytes,
-        full_rebuild=full,
-    )
-    storage = open_storage(db, must_exist=False)
-    # SIGTERM (a process manager, `kill`) stops the ingestion as Ctrl-C does: the database
-    # is closed whole and says it is incomplete. By default it would end the process at once.
-    stopped_by = [signal.SIGINT]
-
-    def terminate(signal_number: int, frame: object) -> None:
-        stopped_by[0] = signal.SIGTERM
-        raise KeyboardInterrupt
-
-    previous_sigterm = signal.signal(signal.SIGTERM, terminate)
-    try:
-        with IngestionProgress(stderr_console) as shown:
-            summary = CodebaseStreamer(config, storage).stream_directory(
-                folder, shown.files_done, shown.phase_started
-            )
-    except KeyboardInterrupt as interrupt:
-        # A second signal must not cut the database's close short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        storage.close()
-        stopped = (
-            f"while {interrupt.phase}, with {interrupt.summary.files_written:,} of "
-            f"{interrupt.summary.files_collected:,} files written"
-            if isinstance(interrupt, IngestionInterrupted)
-            else "before any file was written"
-        )
-        by = "interrupted" if stopped_by[0] == signal.SIGINT else "terminated (SIGTERM)"
-        raise fail(
-            f"{by}: stopped the ingestion of {folder} {stopped}. The database {db} "
-            "opens, but is incomplete: run the ingestion again.",
-            exit_code=128 + stopped_by[0],
-        ) from None
-    except (StorageError, OSError) as error:
-        storage.close()
-        raise fail(str(error)) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous_sigterm)
-    storage.close()
-    if as_json:
-        print_json(summary_as_json(summary))
-        return
-    stdout_console.print(summary_table(summary))
-    problems = problems_table(summary)
-    if problems is not None:
-        stdout_console.print(problems)
-        # Not wrapped: the command in it is copied whole.
-        stdout_console.print(
-            how_to_list_problems(db), soft_wrap=True, highlight=False, markup=False
-        )
 
 
 FormatOption = Annotated[
@@ -504,72 +313,3 @@ def export(
     )
 
 
-@app.command()
-def pt08(
-    db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
-    host: Annotated[
-        str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")
-    ] = "127.0.0.1",
-    port: Annotated[
-        int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")
-    ] = 7777,
-    watch: Annotated[
-        Path | None,
-        typer.Option(
-            "--watch",
-            help="Keep the graph in step with this folder: re-index changed files as they "
-            "are saved (a database of another folder, or none, is ingested first).",
-        ),
-    ] = None,
-    query_timeout: QueryTimeoutOption = DEFAULT_QUERY_TIMEOUT_SECONDS,
-) -> None:
-    """Serve the code graph over HTTP (the Rust Parseltongue's endpoints).
-
-    The server holds the database while it runs; query it from elsewhere with the endpoints,
-    `parseltongue repl --server URL`, or pycozo's Client('http', ...). API docs at /docs.
-    Queries never write; only --watch and POST /incremental-reindex-file-update do.
-
-    Example: parseltongue pt08 --db rocksdb:analysis.db --port 7777 --watch ./my-project
-    """
-    # Imported here: FastAPI and uvicorn would add 0.3 s to every other command's start.
-    from parseltongue.server.serve import (
-        PortUnavailableError,
-        StoppedWithQueriesRunning,
-        serve_database,
-    )
-
-    if watch is not None and not watch.is_dir():
-        raise fail(f"not a folder: {watch}; give the folder of the codebase to --watch")
-    # Watching a folder may start from no database: its first update is then an ingestion.
-    with open_storage(db, must_exist=watch is None) as storage:
-        # Only the scripts clients send (/text-query): the server's own reads (statistics,
-        # analytics, updates) are of a size it chose.
-        storage.set_query_time_limit(query_timeout, applies_to_every_read=False)
-        try:
-            serve_database(
-                storage, host, port, db, announce=stdout_console.print, watch=watch
-            )
-        except PortUnavailableError as error:
-            raise fail(str(error)) from None
-        except StoppedWithQueriesRunning as error:
-            # Leave at once: waiting for the engine's thread at exit would wait for the query.
-            fail(str(error))
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(1)
-
-
-# The PRD's name for ingestion; scripts, CI and the benchmarks call it.
-app.command("pt01", help="Alias of ingest (the PRD's name): ingest a folder into a database.")(
-    ingest
-)
-app.command("serve", help="Alias of pt08: serve the code graph over HTTP.")(pt08)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()
-
-
-if __name__ == "__main__":
-    main()

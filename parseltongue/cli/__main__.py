@@ -1,0 +1,5 @@
+"""`python -m parseltongue.cli`: the `parseltongue` command."""
+
+from parseltongue.cli import main
+
+main()
