@@ -39,6 +39,8 @@ from parseltongue.ingest import (
     META_INGESTION_ROOT,
     CodebaseStreamer,
     IngestionSummary,
+    PhaseCallback,
+    ProgressCallback,
     StreamerConfig,
     stored_ingestion_config,
 )
@@ -375,10 +377,20 @@ class Codebase:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def ingest(self, folder: str | Path, **config: Any) -> IngestionSummary:
+    def ingest(
+        self,
+        folder: str | Path,
+        *,
+        progress: ProgressCallback | None = None,
+        phase: PhaseCallback | None = None,
+        **config: Any,
+    ) -> IngestionSummary:
         """Ingest `folder` into this database: only new and changed files are parsed when it
         holds an earlier ingestion of the same folder. `config` takes StreamerConfig's fields
-        (parallel, jobs, max_file_bytes, respect_gitignore, full_rebuild ...).
+        (parallel, jobs, max_file_bytes, respect_gitignore, full_rebuild ...); `progress` is
+        called with (files done, files in all, bytes done) as results arrive, `phase` with
+        each phase's name as it starts. Ctrl-C raises IngestionInterrupted (a
+        KeyboardInterrupt) after closing the run cleanly.
 
         Example:
             >>> with Codebase.open("mem") as codebase:
@@ -388,7 +400,7 @@ class Codebase:
         settings = StreamerConfig(database=str(self.storage.specification), **config)
         # The streamer is not closed: closing it would close this Codebase's database.
         streamer = CodebaseStreamer(settings, self.storage, self._resolution_cache)
-        return streamer.stream_directory(folder)
+        return streamer.stream_directory(folder, progress, phase)
 
     def refresh(self, folder: str | Path) -> IngestionSummary:
         """Bring the ingestion of `folder` up to date with its tree (new, changed and deleted

@@ -20,7 +20,8 @@ from parseltongue.cli.app import (
     stderr_console,
     stdout_console,
 )
-from parseltongue.ingest import CodebaseStreamer, IngestionInterrupted, StreamerConfig
+from parseltongue.codebase import Codebase
+from parseltongue.ingest import IngestionInterrupted
 from parseltongue.ingest.walk import DEFAULT_MAX_FILE_BYTES, python_root_above
 from parseltongue.ingest_report import (
     IngestionProgress,
@@ -92,10 +93,6 @@ def ingest(
     if not folder.is_dir():
         raise fail(f"not a folder: {folder}; give the folder of the codebase to ingest")
     warn_if_inside_a_python_project(folder, db)
-    config = StreamerConfig(
-        database=db, parallel=parallel, jobs=jobs, max_file_bytes=max_file_bytes,
-        full_rebuild=full,
-    )
     storage = open_storage(db, must_exist=False)
     # SIGTERM (a process manager, `kill`) stops the ingestion as Ctrl-C does: the database
     # is closed whole and says it is incomplete. By default it would end the process at once.
@@ -108,8 +105,9 @@ def ingest(
     previous_sigterm = signal.signal(signal.SIGTERM, terminate)
     try:
         with IngestionProgress(stderr_console) as shown:
-            summary = CodebaseStreamer(config, storage).stream_directory(
-                folder, shown.files_done, shown.phase_started
+            summary = Codebase(storage).ingest(
+                folder, progress=shown.files_done, phase=shown.phase_started,
+                parallel=parallel, jobs=jobs, max_file_bytes=max_file_bytes, full_rebuild=full,
             )
     except KeyboardInterrupt as interrupt:
         # A second signal must not cut the database's close short.

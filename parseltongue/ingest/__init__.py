@@ -24,6 +24,8 @@ from parseltongue.ingest.config import (
     FileProblem,
     IngestionInterrupted,
     IngestionSummary,
+    PhaseCallback,
+    ProgressCallback,
     StreamerConfig,
     stored_ingestion_config,
 )
@@ -40,6 +42,8 @@ __all__ = [
     "FileProblem",
     "IngestionInterrupted",
     "IngestionSummary",
+    "PhaseCallback",
+    "ProgressCallback",
     "StreamerConfig",
     "stored_ingestion_config",
 ]
