@@ -7,8 +7,9 @@ prove that a rewrite of their Datalog leaves the rows unchanged.
     python -m bench.profile_resolve compare before.pkl after.pkl            # identical?
 
 `time` clears what resolve.cozo writes (queries/clear_resolution.cozo), then runs
-resolve.cozo, build_search_index.cozo and build_coupling.cozo (what ingestion ran before resolution
-moved to Python: `parseltongue/resolve.py`, `parseltongue/derived.py`), timing each;
+resolve.cozo, build_search_index.cozo and build_coupling.cozo (tests/oracles/: what ingestion
+ran before resolution moved to Python, `parseltongue/resolve/`, `parseltongue/derived.py`),
+timing each;
 resolve.cozo returns the unresolved references, which are packed per file and written as
 the Python resolver writes them (timed apart, as `pack_unresolved`).
 `blocks` runs each `{...}` block of a script on its own: Cozo reports no per-rule times, so a
@@ -29,7 +30,7 @@ from typing import Any
 from parseltongue.derived import pack_token_rows
 from parseltongue.file_references import unpack_rows
 from parseltongue.languages import package_scoped_language_rows, provided_name_rows
-from parseltongue.queries import named_query
+from parseltongue.queries import named_query, parse_named_query
 from parseltongue.resolve import EntityRow, unresolved_packs
 from parseltongue.storage import CozoDbStorage
 
@@ -42,6 +43,8 @@ RESOLVED_RELATIONS = (
     "entity_coupling",
     "file_coupling",
 )
+# The Datalog statements of the rules, kept as test oracles.
+ORACLES = Path(__file__).resolve().parents[1] / "tests" / "oracles"
 DERIVED_QUERIES = ("resolve", "build_search_index", "build_coupling")
 POSTING_COLUMNS = ("kind", "token", "key", "name", "file_path")
 
@@ -68,7 +71,8 @@ def rerun_and_time(storage: CozoDbStorage) -> dict[str, float]:
     for query_name in DERIVED_QUERIES:
         parameters = _parameters(query_name, storage)
         started = time.perf_counter()
-        rows = storage.run_named_write(query_name, **parameters)
+        query = parse_named_query(ORACLES / f"{query_name}.cozo")
+        rows = storage.query(query.script, query.bind(parameters))
         if query_name == "build_search_index":
             # Its postings come back one per row, packed as refresh_derived_relations does.
             postings = [[row[column] for column in POSTING_COLUMNS] for row in rows]
@@ -153,7 +157,7 @@ def profile_blocks(storage: CozoDbStorage, query_name: str) -> list[tuple[float,
     """Run each block of a write script on its own and time it (see the module's doc)."""
     created: set[str] = set()
     timings = []
-    for block in script_blocks(named_query(query_name).script):
+    for block in script_blocks(parse_named_query(ORACLES / f"{query_name}.cozo").script):
         # Keep ephemeral relations between blocks, and leave the real relations untouched.
         block = re.sub(r"(?<![\w$])_(\w+)", r"prof_\1", block)
         block = re.sub(r":(put|rm) (\w+)", r":replace prof_out_\2", block)

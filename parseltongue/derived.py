@@ -1,8 +1,9 @@
 """The derived relations' rows (search tokens, vocabulary, coupling degrees), computed in Python.
 
-build_search_index.cozo and build_coupling.cozo derive them inside Cozo, which on a 46k-entity
-codebase spends seconds evaluating rules; ingestion already holds the entities and edges in
-memory, so the same rows are computed here and written with plain `:put` batches. Each
+The one implementation in the product (ingestion, updates and `refresh_derived_relations` run
+it). Their Datalog statements, tests/oracles/build_search_index.cozo and build_coupling.cozo,
+are test oracles: inside Cozo they spend seconds evaluating rules on a 46k-entity codebase,
+where ingestion already holds the entities and edges in memory. Each
 function returns exactly the rows the `.cozo` build writes (rows are sets there: no repeats);
 the search postings, which Datalog cannot join into one string, build_search_index.cozo
 returns one per row and search_postings groups (parseltongue/packed.py packs them).

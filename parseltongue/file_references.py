@@ -6,7 +6,8 @@ of ten values each were the biggest single write of an ingestion. Packed, a file
 three values; the parse workers pack (in parallel), the parent passes one string per file, and
 reading the references back is one `json.loads` per file. Datalog can read them with
 `parse_json`, `int_range(reference_count)` and `get`, but that copies the whole text per
-reference (quadratic in a file's count): queries/resolve.cozo is given them unpacked instead.
+reference (quadratic in a file's count): the resolve.cozo test oracle is given them unpacked
+instead.
 (The relations packed later use JSON Lines, which Datalog unpacks in linear time:
 parseltongue/packed.py.)
 """

@@ -1,4 +1,4 @@
-"""Differential: the Python resolver (parseltongue/resolve.py) writes exactly the rows
+"""Differential: the Python resolver (parseltongue/resolve/) writes exactly the rows
 tests/oracles/resolve.cozo makes, on real engines, real grammars and real source.
 
 Each test ingests a tree with the real pipeline and reads what its resolution wrote (the
@@ -179,7 +179,7 @@ def _difference(label: str, python: frozenset, datalog: frozenset, shown: int = 
 def assert_same_rows(python: Resolution, datalog: Resolution, what: str = "") -> None:
     if python != datalog:
         pytest.fail(
-            f"resolve.py and resolve.cozo disagree {what}\n"
+            f"resolve/ and resolve.cozo disagree {what}\n"
             + _difference("dependency_edges", python.edges, datalog.edges)
             + "\n"
             + _difference("unresolved_references", python.unresolved, datalog.unresolved)

@@ -17,7 +17,7 @@ from parseltongue.server.updates import FileWatcher, GraphUpdater
 from parseltongue.storage import CozoDbStorage
 
 # The edge types that make the dependency graph; `contains` (structure) and `imports` (an
-# import line) are not dependencies between behaviours, as in queries/build_coupling.cozo.
+# import line) are not dependencies between behaviours, as in derived.py's coupling.
 DEPENDENCY_EDGE_TYPES = ["calls", "uses", "implements", "extends"]
 
 

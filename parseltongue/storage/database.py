@@ -169,7 +169,7 @@ class CozoDbStorage:
         self, seconds: float | None, applies_to_every_read: bool = True
     ) -> None:
         """Stop read queries that run longer than `seconds` (None or 0: no limit). They fail
-        with QueryTimeLimitError; writes are never stopped (parseltongue/time_limit.py).
+        with QueryTimeLimitError; writes are never stopped (storage/time_limit.py).
         With `applies_to_every_read` False, only reads asked with `time_limited=True` are
         (a server's own reads, of a size it chose, run to the end)."""
         self._limit_every_read = applies_to_every_read
