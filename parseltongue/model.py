@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 
@@ -33,21 +33,10 @@ class CodeEntity:
     content_hash: str = ""
 
     def as_row(self) -> list:
-        """The entity as a row in `code_entities` column order."""
-        return [
-            self.key,
-            self.file_path,
-            self.entity_type,
-            EntityClass(self.entity_class).value,
-            self.language,
-            self.name,
-            self.qualified_name,
-            self.start_line,
-            self.end_line,
-            self.signature,
-            self.code,
-            self.content_hash,
-        ]
+        """The entity as a row in `code_entities` column order (the fields' order)."""
+        row = [getattr(self, column.name) for column in fields(self)]
+        row[3] = EntityClass(self.entity_class).value
+        return row
 
 
 @dataclass
@@ -66,15 +55,8 @@ class DependencyEdge:
     resolution: str = ""
 
     def as_row(self) -> list:
-        """The edge as a row in `dependency_edges` column order."""
-        return [
-            self.from_key,
-            self.to_key,
-            self.edge_type,
-            self.source_file,
-            self.source_line,
-            self.resolution,
-        ]
+        """The edge as a row in `dependency_edges` column order (the fields' order)."""
+        return [getattr(self, column.name) for column in fields(self)]
 
 
 ENTITY_COLUMNS = (

@@ -35,22 +35,19 @@ class Resolver(ClassMembers):
             found = self.nested(from_key, name)
             if found:
                 return 1, found
-        if qualifier in SELF_WORDS:
+        if qualifier in SELF_WORDS or qualifier in SUPER_WORDS:
             enclosing = self.enclosing_class(from_key)
             if enclosing is not None:
-                classes = [enclosing]
-                if self.entity[enclosing].entity_type == "impl":
-                    # Rust: `self.m()` in one `impl T` block reaches every `impl T` block's.
-                    classes.extend(self._types_named_by_impl(enclosing))
+                if qualifier in SELF_WORDS:
+                    tier, classes = 2, [enclosing]
+                    if self.entity[enclosing].entity_type == "impl":
+                        # Rust: `self.m()` in one `impl T` block reaches every `impl T` block's.
+                        classes.extend(self._types_named_by_impl(enclosing))
+                else:
+                    tier, classes = 3, list(self.base.get(enclosing, ()))
                 found = self._members_named(classes, name)
                 if found:
-                    return 2, found
-        if qualifier in SUPER_WORDS:
-            enclosing = self.enclosing_class(from_key)
-            if enclosing is not None:
-                found = self._members_named(self.base.get(enclosing, ()), name)
-                if found:
-                    return 3, found
+                    return tier, found
         if receiver_type != "":
             found = self._members_named(exported.get(receiver_type, ()), name)
             if language in self.package_scoped:
