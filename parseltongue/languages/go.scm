@@ -99,18 +99,22 @@
     "^(bool|byte|complex64|complex128|error|float32|float64|u?int(8|16|32|64)?|rune|string|uintptr|any|comparable)$"))
 
 ; ---- local bindings that give a receiver its type: `var g Graph`, `(s *Server)`, `&T{}` ----
-(var_spec
-  name: (identifier) @name
-  type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]) @binding
-(var_spec
-  name: (identifier) @name
-  type: (pointer_type [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])) @binding
-(parameter_declaration
-  name: (identifier) @name
-  type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]) @binding
-(parameter_declaration
-  name: (identifier) @name
-  type: (pointer_type [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])) @binding
+[
+  (var_spec
+    name: (identifier) @name
+    type: [
+      (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)
+      (pointer_type
+        [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])
+    ])
+  (parameter_declaration
+    name: (identifier) @name
+    type: [
+      (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)
+      (pointer_type
+        [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])
+    ])
+] @binding
 (short_var_declaration
   left: (expression_list . (identifier) @name .)
   right: (expression_list . [
