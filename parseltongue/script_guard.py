@@ -50,5 +50,8 @@ def refusal_message(operation: str) -> str:
 
 def query_error_message(error: CozoQueryError) -> str:
     """Cozo's message for a script it refused, saying so plainly when it was a write."""
+    # A served database's refusal (RemoteQueryClient) is worded already.
+    if error.message.startswith(READ_ONLY_MESSAGE):
+        return error.message
     refused_write = "read-only" in error.message or "write lock" in error.message
     return f"{READ_ONLY_MESSAGE} ({error.message})" if refused_write else error.message
