@@ -13,14 +13,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from http_support import HTTP_PROJECT, client_for, ingest_http_project, key_of
-from mcp_support import McpSession, http_server, stdio_session
+from http_support import HTTP_PROJECT, client_for, ingest_http_project, ingested_rocksdb, key_of
+from mcp import StdioServerParameters
 from test_http_server_process import cli, free_port, start_server
 from test_http_updates import EDITED_PRICING
 
+from bench.mcp_client import McpSession, http_server, session, stdio_session
 from parseltongue import CozoDbStorage
 from parseltongue.mcp_server.server import READ_TOOLS
 from parseltongue.queries import listed_named_queries, named_query
+from parseltongue.streamer import CodebaseStreamer, StreamerConfig
 
 # One worker runs this module: its session and database are made once.
 pytestmark = pytest.mark.xdist_group("mcp-server")
@@ -392,8 +394,6 @@ def test_reindex_files_reports_what_the_http_reindex_reports(tmp_path: Path) -> 
         shutil.copytree(HTTP_PROJECT, root)
         spec = f"sqlite:{tmp_path / name}.sqlite"
         with CozoDbStorage(spec) as storage:
-            from parseltongue.streamer import CodebaseStreamer, StreamerConfig
-
             config = StreamerConfig(database=spec, parallel=False)
             CodebaseStreamer(config, storage).stream_directory(root)
         (root / "shop" / "pricing.py").write_text(EDITED_PRICING, encoding="utf-8")
@@ -431,8 +431,6 @@ def test_reindex_files_reports_what_the_http_reindex_reports(tmp_path: Path) -> 
 def test_the_streamable_http_transport_answers_the_same(
     database: str, mcp: McpSession, storage: CozoDbStorage
 ) -> None:
-    from mcp_support import session
-
     place_order = key_of(storage, "place_order", "shop/orders.py")
     with http_server("--db", database, "--port", str(free_port())) as (_, url):
         assert url.startswith("http://127.0.0.1:") and url.endswith("/mcp")
@@ -448,8 +446,6 @@ def test_the_streamable_http_transport_answers_the_same(
 def test_server_mode_asks_a_running_pt08(
     tmp_path: Path, mcp: McpSession, storage: CozoDbStorage
 ) -> None:
-    from http_support import ingested_rocksdb
-
     served = ingested_rocksdb(tmp_path)
     process, url = start_server(served)
     try:
@@ -486,9 +482,6 @@ def test_print_config_gives_absolute_paths_that_launch_the_server(
     assert mem.returncode == 1 and "keeps nothing on disk" in mem.stderr
     launched = cli("mcp", "--db", database, "--print-config")
     command = json.loads(launched.stdout)["mcpServers"]["parseltongue"]
-    from mcp import StdioServerParameters
-    from mcp_support import session
-
     with session(StdioServerParameters(command=command["command"], args=command["args"])) as s:
         assert s.call("stats")["total_entities"] == 41
 
