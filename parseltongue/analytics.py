@@ -16,12 +16,13 @@ from collections.abc import Iterable
 from itertools import combinations
 from typing import Any
 
+from parseltongue.tokens import CHARACTERS_PER_TOKEN
+
 CONTEXT_DEPTH = 4
 # Relevance of an entity by how it relates to the focus; hop n callees score 0.8 - 0.1 n.
 CALLER_SCORE = 1.0
 DIRECT_CALLEE_SCORE = 0.95
 METADATA_TOKENS = 20
-CHARACTERS_PER_TOKEN = 4
 CLASS_LIKE_TYPES = ("class", "struct", "interface", "trait", "enum", "impl")
 # A giant community or component lists this many members, and says it was cut.
 MAX_MEMBERS_LISTED = 200

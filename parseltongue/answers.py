@@ -159,6 +159,75 @@ class FileEdge(NamedTuple):
     edge_type: str
 
 
+class Degree(NamedTuple):
+    """How many edges come into an entity and go out of it (entity_edge_counts): the totals
+    of its callers and callees lists before a limit."""
+
+    key: str
+    file_path: str
+    inbound: int
+    outbound: int
+
+
+@dataclass(frozen=True)
+class HopCount:
+    """How many entities a blast radius reaches at one hop, nearest hop only
+    (blast_radius_per_hop). A dataclass: a tuple's `count` is a method."""
+
+    hop: int
+    count: int
+
+
+class DeadCodeCandidate(NamedTuple):
+    """A function or method nothing in the codebase depends on (a row of dead_code, less its
+    `total`)."""
+
+    key: str
+    name: str
+    entity_type: str
+    file_path: str
+    start_line: int
+
+
+@dataclass(frozen=True)
+class DeadCode:
+    """The dead-code candidates listed, and how many there are in all."""
+
+    total: int
+    candidates: tuple[DeadCodeCandidate, ...]
+
+
+class ContextEntity(NamedTuple):
+    """An entity in a context pack (context_pack): the focus entity (role "entity", with
+    its code) or one of its direct callers or callees (code "")."""
+
+    role: str
+    key: str
+    name: str
+    entity_type: str
+    file_path: str
+    start_line: int
+    end_line: int
+    signature: str
+    code: str
+
+
+@dataclass(frozen=True)
+class ContextPack:
+    """An entity's context within a token budget: the entity (its code cut to fit when
+    `code_truncated`), then as many of its callers' and callees' signatures as fit, taken in
+    turn by key; the totals say how many there were."""
+
+    entity: ContextEntity
+    code_truncated: bool
+    callers: tuple[ContextEntity, ...]
+    callees: tuple[ContextEntity, ...]
+    callers_total: int
+    callees_total: int
+    token_budget: int
+    tokens_used: int
+
+
 @dataclass(frozen=True)
 class Table:
     """A read-only query's answer: its column headers and rows, and how long it took."""

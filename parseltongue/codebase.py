@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from parseltongue.agent_questions import AgentQuestions
 from parseltongue.answers import (
     Affected,
     Cycle,
@@ -44,26 +45,41 @@ from parseltongue.ingest import (
     StreamerConfig,
     stored_ingestion_config,
 )
+from parseltongue.parameters import at_least_one as _at_least_one
+from parseltongue.parameters import edge_types_parameter as _edge_types
 from parseltongue.resolve import ResolutionCache
-from parseltongue.storage import CozoDbStorage, DatabaseSpecification, QueryResult
+from parseltongue.storage import (
+    CozoDbStorage,
+    DatabaseSpecification,
+    QueryResult,
+    StorageError,
+    StorageStats,
+)
 
 Row = TypeVar("Row")
 
 
-def _at_least_one(name: str, value: int) -> None:
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, not {value}")
+class GraphReader(Protocol):
+    """The reads Codebase's questions make of a database: a CozoDbStorage's, or a
+    RemoteQueryClient's for a database a `parseltongue pt08` server holds."""
 
+    @property
+    def specification(self) -> object: ...
 
-def _edge_types(edge_types: Sequence[str] | None) -> dict[str, Any]:
-    """The `edge_types` parameter, or none: the query's declared default then applies (the
-    dependency types), so the default lives in one place, the query's header."""
-    if edge_types is None:
-        return {}
-    if isinstance(edge_types, str):
-        # A bare string would be read as a list of its letters.
-        raise ValueError(f"edge_types is a list of edge types, not the string {edge_types!r}")
-    return {"edge_types": list(edge_types)}
+    def run_named(self, name: str, /, **params: Any) -> list[dict[str, Any]]: ...
+
+    def run_named_table(self, name: str, /, **params: Any) -> QueryResult: ...
+
+    def query_table(
+        self,
+        datalog: str,
+        params: Mapping[str, Any] | None = None,
+        time_limited: bool | None = None,
+    ) -> QueryResult: ...
+
+    def get_stats(self) -> StorageStats: ...
+
+    def close(self) -> None: ...
 
 
 def _table(result: QueryResult) -> Table:
@@ -72,12 +88,13 @@ def _table(result: QueryResult) -> Table:
     )
 
 
-class Codebase:
+class Codebase(AgentQuestions):
     """An ingested codebase: its questions as methods, over one Parseltongue database.
 
     `Codebase.open(spec)` opens (and `close()` closes) a database; `Codebase(storage)` asks an
-    already open CozoDbStorage, whose owner keeps closing it. An unknown entity key raises
-    UnknownEntityError (a KeyError) in every method that takes one.
+    already open CozoDbStorage, whose owner keeps closing it, or a served database through a
+    RemoteQueryClient (questions only: ingesting and updating need the database here). An
+    unknown entity key raises UnknownEntityError (a KeyError) in every method that takes one.
 
     Example:
         >>> with Codebase.open("mem") as codebase:
@@ -85,7 +102,7 @@ class Codebase:
         0
     """
 
-    def __init__(self, storage: CozoDbStorage, *, owns_storage: bool = False) -> None:
+    def __init__(self, storage: GraphReader, *, owns_storage: bool = False) -> None:
         self.storage = storage
         self._owns_storage = owns_storage
         # Kept between updates: the codebase index read once, then each update costs its own.
@@ -159,6 +176,23 @@ class Codebase:
             Table(headers=('x',), rows=((2,),))
         """
         return _table(self.storage.query_table(datalog, params, time_limited))
+
+    def database(self) -> CozoDbStorage:
+        """The database this Codebase reads and writes; StorageError when it asks a server,
+        which holds its database (updates then go through the server).
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     str(codebase.database().specification)
+            'mem'
+        """
+        if not isinstance(self.storage, CozoDbStorage):
+            raise StorageError(
+                f"{self.storage.specification} is a served database: this Codebase only asks "
+                "it questions; the server updates it (pt08 --watch, or POST "
+                "/incremental-reindex-file-update)"
+            )
+        return self.storage
 
     def _rows(self, row_type: Callable[..., Row], query: str, /, **params: Any) -> list[Row]:
         return [row_type(**row) for row in self.named(query, **params)]
@@ -397,9 +431,10 @@ class Codebase:
             ...     codebase.ingest("tests/fixtures/http_project", parallel=False).files_ingested
             8
         """
-        settings = StreamerConfig(database=str(self.storage.specification), **config)
+        database = self.database()
+        settings = StreamerConfig(database=str(database.specification), **config)
         # The streamer is not closed: closing it would close this Codebase's database.
-        streamer = CodebaseStreamer(settings, self.storage, self._resolution_cache)
+        streamer = CodebaseStreamer(settings, database, self._resolution_cache)
         return streamer.stream_directory(folder, progress, phase)
 
     def refresh(self, folder: str | Path) -> IngestionSummary:
@@ -442,6 +477,7 @@ class Codebase:
 
     def _updating_streamer(self) -> CodebaseStreamer:
         # Settings other than the stored ones would make an update a full rebuild.
+        database = self.database()
         return CodebaseStreamer(
-            stored_ingestion_config(self.storage), self.storage, self._resolution_cache
+            stored_ingestion_config(database), database, self._resolution_cache
         )

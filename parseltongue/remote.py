@@ -3,7 +3,9 @@
 It speaks Cozo's `/text-query` protocol (the one pycozo's HTTP client speaks) with the standard
 library only, and offers the read-only methods the REPL uses on a Codebase (`query`,
 `named_table`), so `parseltongue repl --server http://127.0.0.1:7777` works while the server
-holds the database.
+holds the database. It also has the reads a Codebase makes of its storage (`run_named`,
+`run_named_table`, `query_table`, `get_stats`): `Codebase(RemoteQueryClient(url))` asks a
+served database every question (`parseltongue mcp --server URL`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from typing import Any
 
 from parseltongue.answers import Table
 from parseltongue.queries import named_query
-from parseltongue.storage import CozoQueryError, QueryResult, StorageError
+from parseltongue.storage import (
+    CozoQueryError,
+    QueryResult,
+    StorageError,
+    StorageStats,
+    collect_stats,
+)
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 
@@ -67,8 +75,19 @@ class RemoteQueryClient:
                 "is `parseltongue pt08 --db ...` running there?"
             ) from None
 
-    def query_table(self, datalog: str, params: Mapping[str, Any] | None = None) -> QueryResult:
-        """Run read-only Datalog on the server; its headers and rows."""
+    @property
+    def specification(self) -> str:
+        """The server's address (what a local storage's database specification is)."""
+        return self.base_url
+
+    def query_table(
+        self,
+        datalog: str,
+        params: Mapping[str, Any] | None = None,
+        time_limited: bool | None = None,
+    ) -> QueryResult:
+        """Run read-only Datalog on the server; its headers and rows. (`time_limited` is
+        for a local database's signature: the server puts every script under its limit.)"""
         started = time.perf_counter()
         reply = self._post(datalog, params)
         if not reply.get("ok"):
@@ -90,6 +109,19 @@ class RemoteQueryClient:
         does locally: this side binds the parameters, the server runs the script read-only."""
         query = named_query(name)
         return self.query(query.script, query.bind(params))
+
+    def run_named_table(self, name: str, /, **params: Any) -> QueryResult:
+        """Run the named query `queries/NAME.cozo` on the server: headers and rows."""
+        query = named_query(name)
+        return self.query_table(query.script, query.bind(params))
+
+    def run_named(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run the named query `queries/NAME.cozo` on the server: rows as dicts by column."""
+        return self.run_named_table(name, **params).as_dicts()
+
+    def get_stats(self) -> StorageStats:
+        """The served database's totals and breakdowns."""
+        return collect_stats(self.run_named)
 
     def query_read_only(
         self, datalog: str, params: Mapping[str, Any] | None = None

@@ -18,16 +18,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "parseltongue"
 LAYER_OF_PART = {
     **dict.fromkeys(
         ("_version", "model", "packed", "queries", "answers", "languages", "file_references",
-         "derived", "analytics"),
+         "derived", "analytics", "tokens", "parameters"),
         "data",
     ),
-    "storage": "storage",
+    **dict.fromkeys(("storage", "script_guard"), "storage"),
     "extract": "extract",
     "resolve": "resolve",
     "ingest": "ingest",
-    "codebase": "facade",
+    **dict.fromkeys(("codebase", "agent_questions", "context_pack"), "facade"),
     **dict.fromkeys(
-        ("cli", "repl", "export", "remote", "results", "ingest_report", "server"), "front end"
+        ("cli", "repl", "export", "remote", "results", "ingest_report", "server", "mcp_server"),
+        "front end",
     ),
     "__init__": "package API",
 }
@@ -49,8 +50,10 @@ FACADE_ONLY_CALLS = {
     "run_named", "run_named_table", "run_named_write", "write_rows", "query_read_only",
     "get_stats", "CodebaseStreamer",
 }
-# remote.py is the HTTP client that stands in for a database: its query_table is its own.
-OWN_QUERY_METHODS = {"remote.py": {"query_table", "query_read_only"}}
+# remote.py is the HTTP client that stands in for a database: these methods are its own.
+OWN_QUERY_METHODS = {
+    "remote.py": {"query_table", "query_read_only", "run_named", "run_named_table"}
+}
 
 
 def part_of(module: str) -> str:

@@ -41,7 +41,7 @@ GRAPH_QUERIES = (
 
 
 # The questions a person asks; listings show these by default (`# audience: user`).
-USER_FACING = {*GRAPH_QUERIES, "problem_files"}
+USER_FACING = {*GRAPH_QUERIES, "problem_files", "dead_code", "context_pack"}
 
 
 @pytest.mark.parametrize("name", sorted(load_named_queries()))

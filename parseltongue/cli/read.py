@@ -311,5 +311,3 @@ def export(
         f"wrote {len(graph.nodes):,} nodes and {len(graph.edges):,} edges to {out}",
         highlight=False, soft_wrap=True,
     )
-
-

@@ -7,7 +7,6 @@ Failure: `{"success": false, "endpoint": "/path", "error": "what was wrong", "da
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
@@ -15,10 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from parseltongue import tokens
 from parseltongue.storage import CozoQueryError, QueryTimeLimitError, StorageError
-
-# Bytes per token an LLM tokenizer averages on JSON-ish text; `tokens` is an estimate only.
-CHARACTERS_PER_TOKEN = 4
 
 
 class ApiError(Exception):
@@ -38,8 +35,7 @@ def bad_parameter(parameter: str, message: str, **details: Any) -> ApiError:
 
 def estimate_tokens(data: Any) -> int:
     """How many LLM tokens `data` takes as compact JSON, about: characters / 4, rounded up."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return -(-len(text) // CHARACTERS_PER_TOKEN)
+    return tokens.estimate_tokens(tokens.compact_json(data))
 
 
 def envelope(endpoint: str, data: Any) -> dict[str, Any]:

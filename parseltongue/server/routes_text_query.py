@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from functools import partial
 from typing import Any
 
@@ -17,26 +16,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from parseltongue.script_guard import (
+    MAX_SCRIPT_CHARACTERS,
+    query_error_message,
+    refusal_message,
+    refused_operation,
+)
 from parseltongue.server.context import server_context
 from parseltongue.storage import CozoQueryError, QueryTimeLimitError, StorageError
 
 router = APIRouter(tags=["Query"])
 
-# Read-only mode stops writes, but not these: the readers open files and URLs on the server's
-# machine, and ::kill stops other clients' queries.
-# Cozo reads `::kill` with whitespace or comments between the colons and the word (`:: kill`,
-# `::\tkill`, `::#x\nkill`), so the guard skips them too rather than match one spelling.
-_GAP = r"(?:\s|#[^\n]*(?:\n|$)|//[^\n]*(?:\n|$)|/\*.*?\*/)*"
-_REFUSED_IN_SCRIPTS = re.compile(
-    rf"\b(?P<reader>CsvReader|JsonReader)\b|(?P<kill>::{_GAP}kill)\b", re.DOTALL
-)
-MAX_SCRIPT_CHARACTERS = 1_000_000
 # Past the time limit, the engine has this long to stop a query before the answer is sent.
 ABANDON_AFTER_LIMIT_SECONDS = 1.0
-READ_ONLY_MESSAGE = (
-    "refused: this server is read-only, so scripts that write (:put, :rm, :create, ::remove, "
-    "...) are refused and nothing was written"
-)
 
 
 def _failure(message: str, display: str = "", status_code: int = 400) -> JSONResponse:
@@ -59,10 +51,9 @@ def _parse_request(body: bytes) -> tuple[str, dict[str, Any]] | JSONResponse:
     script = payload["script"]
     if len(script) > MAX_SCRIPT_CHARACTERS:
         return _failure(f"the script is over {MAX_SCRIPT_CHARACTERS:,} characters")
-    refused = _REFUSED_IN_SCRIPTS.search(script)
+    refused = refused_operation(script)
     if refused:
-        operation = refused.group("reader") or "::kill"
-        return _failure(f"refused: {operation} is not allowed through this server")
+        return _failure(refusal_message(refused))
     return script, params
 
 
@@ -105,9 +96,7 @@ async def text_query(request: Request) -> Any:
             status_code=408,
         )
     except CozoQueryError as error:
-        refused_write = "read-only" in error.message or "write lock" in error.message
-        message = f"{READ_ONLY_MESSAGE} ({error.message})" if refused_write else error.message
-        return _failure(message, error.display)
+        return _failure(query_error_message(error), error.display)
     except StorageError as error:
         return _failure(str(error), status_code=500)
     return {"ok": True, "headers": result.headers, "rows": result.rows,

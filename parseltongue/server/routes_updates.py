@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from parseltongue.ingest.walk import link_leads_outside
-from parseltongue.languages import language_for_path
 from parseltongue.server.envelope import ApiError, bad_parameter, envelope
 from parseltongue.server.params import MAX_TEXT_LENGTH, ContextDependency
-from parseltongue.server.updates import relative_inside, watcher_stopped_status
+from parseltongue.server.updates import ReindexRefused, reindex_path, watcher_stopped_status
 
 router = APIRouter(tags=["Updates"])
 
@@ -56,19 +53,10 @@ def incremental_reindex_file_update(
         )
     if not root.is_dir():
         raise ApiError(400, f"the ingested folder {str(root)!r} no longer exists", root=str(root))
-    if ".." in PurePath(path.strip()).parts:
-        raise bad_parameter("path", f"{path!r} climbs with '..': give the path inside the folder")
-    relative = relative_inside(root, path.strip())
-    if relative is None:
-        raise bad_parameter("path", f"{path!r} is outside the ingested folder {str(root)!r}")
-    if link_leads_outside(root, root / relative):
-        raise bad_parameter(
-            "path",
-            f"{relative!r} is a symbolic link to a file outside the ingested folder "
-            f"{str(root)!r}",
-        )
-    if language_for_path(relative) is None:
-        raise bad_parameter("path", f"{relative!r} is not a file in a supported language")
+    try:
+        relative = reindex_path(root, path.strip())
+    except ReindexRefused as error:
+        raise bad_parameter("path", str(error)) from None
     if not (root / relative).exists() and not _has_row(context, relative):
         raise ApiError(
             404, f"no file {relative!r} in {str(root)!r}, and none indexed", path=relative

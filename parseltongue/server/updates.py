@@ -14,14 +14,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import watchfiles
 
 from parseltongue.codebase import Codebase
 from parseltongue.ingest import IngestionSummary
-from parseltongue.ingest.walk import SKIPPED_FOLDER_REASONS
+from parseltongue.ingest.walk import SKIPPED_FOLDER_REASONS, link_leads_outside
+from parseltongue.languages import language_for_path
 from parseltongue.server.cache import ResultCache
 
 # Entity keys listed per side in a re-index report; the counts are always whole.
@@ -177,7 +178,7 @@ class FileWatcher:
         self.last_error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        database_path = updater.codebase.storage.specification.path
+        database_path = updater.codebase.database().specification.path
         # The database's own writes (a RocksDB folder or SQLite file inside the tree) must not
         # trigger updates, which would write again: a loop.
         self._database_prefix = (
@@ -274,6 +275,30 @@ def watcher_stopped_status(updater: GraphUpdater) -> dict[str, Any]:
         "last_update": asdict(last) if last else None,
         "last_error": None,
     }
+
+
+class ReindexRefused(ValueError):
+    """A path re-indexing refuses; the message says why in one line."""
+
+
+def reindex_path(root: Path, given: str) -> str:
+    """`given` (relative to the ingested `root`, or absolute inside it) as the stored path to
+    re-index; ReindexRefused when it climbs with '..', lies outside `root` or links there, or
+    is not in a supported language. (The HTTP re-index route and the MCP server's
+    reindex_files both check through here.)"""
+    if ".." in PurePath(given).parts:
+        raise ReindexRefused(f"{given!r} climbs with '..': give the path inside the folder")
+    relative = relative_inside(root, given)
+    if relative is None:
+        raise ReindexRefused(f"{given!r} is outside the ingested folder {str(root)!r}")
+    if link_leads_outside(root, root / relative):
+        raise ReindexRefused(
+            f"{relative!r} is a symbolic link to a file outside the ingested folder "
+            f"{str(root)!r}"
+        )
+    if language_for_path(relative) is None:
+        raise ReindexRefused(f"{relative!r} is not a file in a supported language")
+    return relative
 
 
 def relative_inside(root: Path, given: str) -> str | None:

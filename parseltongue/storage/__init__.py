@@ -2,7 +2,12 @@
 (`engines`), opened as a `CozoDbStorage` (`database`) whose layout `schema` keeps current,
 written from writer threads (`writer`), and read under a time limit (`time_limit`)."""
 
-from parseltongue.storage.database import CozoDbStorage, QueryResult, StorageStats
+from parseltongue.storage.database import (
+    CozoDbStorage,
+    QueryResult,
+    StorageStats,
+    collect_stats,
+)
 from parseltongue.storage.engines import (
     DEFAULT_DATABASE_SPECIFICATION,
     ROCKSDB_OPTIONS,
@@ -36,6 +41,7 @@ __all__ = [
     "StorageError",
     "StorageStats",
     "available_engines",
+    "collect_stats",
     "ensure_engine_available",
     "parse_database_engine_specification",
 ]

@@ -8,7 +8,7 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -79,6 +79,15 @@ _BREAKDOWN_FIELDS = {
     "edge_type": "edges_by_type",
     "file_status": "files_by_status",
 }
+
+
+def collect_stats(run_named: Callable[..., list[dict[str, Any]]]) -> StorageStats:
+    """Totals and breakdowns from the named queries stats_totals and stats_breakdown, run by
+    `run_named` (a local database's, or a served one's through RemoteQueryClient)."""
+    stats = StorageStats(**run_named("stats_totals")[0])
+    for row in run_named("stats_breakdown"):
+        getattr(stats, _BREAKDOWN_FIELDS[row["category"]])[row["value"]] = row["count"]
+    return stats
 
 
 def _is_busy_conflict(error: QueryException) -> bool:
@@ -392,8 +401,4 @@ class CozoDbStorage:
 
     def get_stats(self) -> StorageStats:
         """Totals, and counts by language, entity type, edge type and file status."""
-        totals = self.run_named("stats_totals")[0]
-        stats = StorageStats(**totals)
-        for row in self.run_named("stats_breakdown"):
-            getattr(stats, _BREAKDOWN_FIELDS[row["category"]])[row["value"]] = row["count"]
-        return stats
+        return collect_stats(self.run_named)
