@@ -15,6 +15,7 @@ from http_support import HTTP_PROJECT, ingested_rocksdb, key_of
 from project_trees import write
 
 import parseltongue.codebase
+import parseltongue.codebase_updates
 from parseltongue import Codebase, CozoDbStorage
 from parseltongue.answers import (
     Affected,
@@ -342,3 +343,6 @@ def test_the_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     results = doctest.testmod(parseltongue.codebase, optionflags=doctest.ELLIPSIS)
     assert results.attempted >= 15
     assert results.failed == 0
+    writes = doctest.testmod(parseltongue.codebase_updates, optionflags=doctest.ELLIPSIS)
+    assert writes.attempted >= 5
+    assert writes.failed == 0

@@ -25,7 +25,7 @@ LAYER_OF_PART = {
     "extract": "extract",
     "resolve": "resolve",
     "ingest": "ingest",
-    **dict.fromkeys(("codebase", "agent_questions", "context_pack"), "facade"),
+    **dict.fromkeys(("codebase", "codebase_updates", "agent_questions", "context_pack"), "facade"),
     **dict.fromkeys(
         ("cli", "repl", "export", "remote", "results", "ingest_report", "server", "mcp_server"),
         "front end",
