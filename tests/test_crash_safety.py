@@ -78,10 +78,19 @@ def test_sigterm_stops_an_ingestion_cleanly_and_a_rerun_completes_it(
     database = f"rocksdb:{tmp_path / 'terminated.db'}"
     process = subprocess.Popen(ingest_command(clean_run.root, database),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5 * clean_run.seconds)
+    # Sent once parsing has begun (its progress line says so), not after a fixed time: on a
+    # loaded machine start-up alone can outlast any guess, and the signal would come before
+    # the command's handler is installed.
+    assert process.stderr is not None
+    progress = []
+    for line in process.stderr:
+        progress.append(line)
+        if line.startswith("parsing"):
+            break
     sent = time.monotonic()
     process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=30)
+    _, rest = process.communicate(timeout=30)
+    stderr = "".join(progress) + rest
     assert time.monotonic() - sent < 2
     assert process.returncode == 128 + signal.SIGTERM
     [line] = [line for line in stderr.splitlines() if line.startswith("error:")]
