@@ -197,6 +197,9 @@ CAPACITOR_ANDROID = ("@capacitor/android", "8.5.2")
 CAPACITOR_IOS = ("@capacitor/ios", "8.5.2")
 PSUTIL = ("psutil", "7.2.2")
 PYTHONNET = ("pythonnet", "3.2.1")
+# The Python call-edge oracle's held-out library: large, object-oriented, used by no test
+# of extraction (networkx is what the Jedi test in the suite runs on).
+SQLALCHEMY = ("sqlalchemy", "2.0.36")
 ROUNDCUBE = ("roundcube-core", "1.6.5+dfsg-1+deb12u13")
 PGTAP = ("postgresql-15-pgtap", "1.2.0-3")
 
@@ -397,6 +400,19 @@ def _corpora() -> dict[str, Corpus]:
                 for n, v in sorted(PHP_DEBS.items())
             ),
             ctags_languages=("PHP",),
+        ),
+        "python": Corpus(
+            "oracle-python",
+            "Python: SQLAlchemy's library (PyPI sdist, lib/sqlalchemy), held out from the tests "
+            "for the Jedi call-edge comparison (bench/call_oracle.py)",
+            (
+                Source(
+                    "pypi",
+                    *SQLALCHEMY,
+                    subdir=f"sqlalchemy-{SQLALCHEMY[1]}/lib",
+                    include=("sqlalchemy/*.py",),
+                ),
+            ),
         ),
         "swift": Corpus(
             "oracle-swift",

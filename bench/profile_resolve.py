@@ -29,7 +29,11 @@ from typing import Any
 
 from parseltongue.derived import pack_token_rows
 from parseltongue.file_references import unpack_rows
-from parseltongue.languages import package_scoped_language_rows, provided_name_rows
+from parseltongue.languages import (
+    constructor_name_rows,
+    package_scoped_language_rows,
+    provided_name_rows,
+)
 from parseltongue.queries import named_query, parse_named_query
 from parseltongue.resolve import EntityRow, unresolved_packs
 from parseltongue.storage import CozoDbStorage
@@ -60,6 +64,7 @@ def _parameters(query_name: str, storage: CozoDbStorage) -> dict[str, Any]:
         ),
         "provided_names": provided_name_rows(),
         "package_scoped_languages": package_scoped_language_rows(),
+        "constructor_names": constructor_name_rows(),
     }
 
 

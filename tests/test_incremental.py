@@ -1139,6 +1139,55 @@ _THING = "pub struct Thing { value: u32 }\n\nimpl Thing {\n    pub fn bump(&self
 _THING_IMPL = "impl Thing {\n    pub fn reset(&self) { self.bump(); }\n}\n"
 
 SCENARIOS: dict[str, tuple[Files, list[tuple[str, Files]]]] = {
+    # `Leaf()` in use.py reaches the `__init__` Leaf has or inherits: a constructor coming
+    # and going upstream, in a file use.py does not import, changes that edge.
+    "a constructor coming and going upstream of a class called in another module": (
+        {
+            "pkg/__init__.py": "",
+            "pkg/base.py": "class Base:\n    pass\n",
+            "pkg/leaf.py": "from pkg.base import Base\n\n\nclass Leaf(Base):\n    pass\n",
+            "pkg/use.py": "from pkg.leaf import Leaf\n\n\ndef make():\n    return Leaf()\n",
+        },
+        [
+            ("the base gains __init__", {
+                "pkg/base.py": "class Base:\n    def __init__(self):\n        self.x = 1\n",
+            }),
+            ("the leaf gains its own", {
+                "pkg/leaf.py": "from pkg.base import Base\n\n\nclass Leaf(Base):\n"
+                               "    def __init__(self):\n        super().__init__()\n",
+            }),
+            ("the leaf loses it", {
+                "pkg/leaf.py": "from pkg.base import Base\n\n\nclass Leaf(Base):\n    pass\n",
+            }),
+            ("the base goes", {"pkg/base.py": None}),
+        ],
+    ),
+    # A name the function binds hides the module's `render`, and a name defined once
+    # elsewhere: binding it and unbinding it changes only that function's references.
+    "a local name hiding a module-level function comes and goes": (
+        {
+            "pkg/__init__.py": "",
+            "pkg/shortcuts.py": "def render(x):\n    return x\n",
+            "pkg/views.py": "from pkg.shortcuts import render\n\n\n"
+                            "def kml(request):\n    return render(request)\n",
+            "pkg/other.py": "def view(request):\n    return helper(request)\n",
+        },
+        [
+            ("kml binds render", {
+                "pkg/views.py": "from pkg.shortcuts import render\n\n\n"
+                                "def kml(request):\n    render = request.render\n"
+                                "    return render(request)\n",
+            }),
+            ("helper is defined once", {"pkg/helpers.py": "def helper(x):\n    return x\n"}),
+            ("view's parameter is named helper", {
+                "pkg/other.py": "def view(helper):\n    return helper(1)\n",
+            }),
+            ("kml unbinds it", {
+                "pkg/views.py": "from pkg.shortcuts import render\n\n\n"
+                                "def kml(request):\n    return render(request)\n",
+            }),
+        ],
+    ),
     # A nested function is no member and no top-level name: nesting one changes no open
     # reference elsewhere (their counts are of the evidence and of top-level definitions).
     "nested definition leaves open references elsewhere as they were": (

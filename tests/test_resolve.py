@@ -111,6 +111,7 @@ def test_calls_resolve_through_scopes_classes_types_and_imports(
         ("helper_fn", f"{graph}:helper_fn.inner", "local_scope", 25),
         ("unique_thing", f"{util}:normalise", "same_file", 6),
         ("run", f"{graph}:Graph", "import", 7),  # constructor, via pkg/__init__'s re-export
+        ("run", f"{graph}:Graph.__init__", "import", 7),  # and the `__init__` it runs
         ("run", f"{graph}:Graph.add_edge", "receiver_type", 8),
         ("run", f"{util}:unique_thing", "import", 9),  # via pkg/__init__'s `*` import
         ("run", f"{graph}:helper_fn", "import", 10),  # `import pkg.graph as pg`

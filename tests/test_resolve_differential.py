@@ -34,7 +34,11 @@ from parseltongue.file_references import (
     unpack_rows,
 )
 from parseltongue.ingest import CodebaseStreamer, StreamerConfig
-from parseltongue.languages import package_scoped_language_rows, provided_name_rows
+from parseltongue.languages import (
+    constructor_name_rows,
+    package_scoped_language_rows,
+    provided_name_rows,
+)
 from parseltongue.packed import pack_lines
 from parseltongue.resolve import (
     CodebaseIndex,
@@ -78,7 +82,7 @@ class ResolutionInputs(NamedTuple):
         """A fresh index (nothing cached from an earlier resolution)."""
         return CodebaseIndex(
             self.entities, self.containment, self.module_paths, self.references,
-            provided_name_rows(), package_scoped_language_rows(),
+            provided_name_rows(), package_scoped_language_rows(), constructor_name_rows(),
         )
 
 
@@ -160,6 +164,7 @@ def datalog_resolution(storage: CozoDbStorage) -> Resolution:
         references=unpack_rows(_packed_references(storage).items()),
         provided_names=provided_name_rows(),
         package_scoped_languages=package_scoped_language_rows(),
+        constructor_names=constructor_name_rows(),
     )
     columns = oracle_query("resolve").columns
     unresolved = [tuple(row[column] for column in columns) for row in returned]

@@ -43,6 +43,13 @@ ENTITY_TYPE_FOR_KIND = {
     "table": "table",
     "view": "view",
 }
+FUNCTION_ENTITY_TYPES = frozenset({"fn", "method"})
+CLASS_ENTITY_TYPES = frozenset(
+    {"class", "struct", "interface", "enum", "trait", "impl", "protocol"}
+)
+# The kind of a reference saying a function binds a name itself (`render = ...`): made for
+# languages whose local names hide outer definitions (`locals_shadow`); makes no edge.
+LOCAL_KIND = "local"
 # A function defined directly inside one of these is a method.
 METHOD_CONTAINER_TYPES = frozenset({"class", "struct", "interface", "enum", "trait", "impl"})
 

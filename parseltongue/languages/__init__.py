@@ -67,6 +67,14 @@ class LanguageSpec:
     package_scoped: bool = False
     """Whether a file sees the types the other files of its module unit define (a Go
     package): a receiver's type is looked up there too, besides the file's own names."""
+    constructor_names: tuple[str, ...] = ()
+    """Methods a construction runs (Python `__init__`, JavaScript `constructor`): a call that
+    reaches a class also reaches the one such method the class has or inherits."""
+    locals_shadow: bool = False
+    """Whether a name a function binds (its `@binding` captures: assignments, parameters,
+    loop targets ...) hides every definition of that name outside the function from the bare
+    references of the function and of the functions nested in it. False where functions and
+    variables have separate namespaces (Java's `render()` is always a method)."""
     extra_query_files: tuple[str, ...] = ()
     """Query files appended after `query_file`: patterns that several grammars share (JSX in
     JavaScript and TSX, what JavaScript and TypeScript spell alike). For one node, patterns of
@@ -198,6 +206,13 @@ def provided_name_rows() -> list[list[str]]:
     """[language, name] for every name a language provides itself (resolve.cozo's
     `$provided_names`)."""
     rows = {(spec.name, name) for spec in LANGUAGES for name in spec.provided_names}
+    return [list(row) for row in sorted(rows)]
+
+
+def constructor_name_rows() -> list[list[str]]:
+    """[language, name] for every method a construction runs (resolve.cozo's
+    `$constructor_names`)."""
+    rows = {(spec.name, name) for spec in LANGUAGES for name in spec.constructor_names}
     return [list(row) for row in sorted(rows)]
 
 

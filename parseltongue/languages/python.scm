@@ -36,11 +36,67 @@
 (type (generic_type (identifier) @name)) @reference.type
 
 ; ---- local bindings that give a receiver its type: `g = Graph()`, `g: Graph` --------------
-(assignment left: (identifier) @name right: (call function: [(identifier) (attribute)] @type)) @binding
-(assignment left: (identifier) @name type: (type [(identifier) (attribute)] @type)) @binding
-(typed_parameter (identifier) @name type: (type [(identifier) (attribute)] @type)) @binding
-(typed_default_parameter
-  name: (identifier) @name type: (type [(identifier) (attribute)] @type)) @binding
+; An annotation gives the type through `Optional[T]`, `T | None`, a quoted `"T"` and a
+; generic's own type (`InstanceState[Any]`); it wins over the call on the right
+; (`g: Graph = make()`).
+(assignment left: (identifier) @name !type right: (call function: [(identifier) (attribute)] @type)) @binding
+(assignment left: (identifier) @name type: (type [
+  (identifier) @type
+  (attribute) @type
+  (binary_operator left: [(identifier) (attribute)] @type right: (none))
+  (binary_operator left: (none) right: [(identifier) (attribute)] @type)
+  (generic_type (identifier) @type)
+  (string (string_content) @type)]) (#match? @type "^[A-Za-z_][A-Za-z0-9_.]*$")
+  (#not-eq? @type "Optional")) @binding
+(assignment left: (identifier) @name type: (type (generic_type (identifier) @_optional
+  (type_parameter . (type [(identifier) (attribute)] @type) .))) (#eq? @_optional "Optional")) @binding
+(typed_parameter (identifier) @name type: (type [
+  (identifier) @type
+  (attribute) @type
+  (binary_operator left: [(identifier) (attribute)] @type right: (none))
+  (binary_operator left: (none) right: [(identifier) (attribute)] @type)
+  (generic_type (identifier) @type)
+  (string (string_content) @type)]) (#match? @type "^[A-Za-z_][A-Za-z0-9_.]*$")
+  (#not-eq? @type "Optional")) @binding
+(typed_parameter (identifier) @name type: (type (generic_type (identifier) @_optional
+  (type_parameter . (type [(identifier) (attribute)] @type) .))) (#eq? @_optional "Optional")) @binding
+(typed_default_parameter name: (identifier) @name type: (type [
+  (identifier) @type
+  (attribute) @type
+  (binary_operator left: [(identifier) (attribute)] @type right: (none))
+  (binary_operator left: (none) right: [(identifier) (attribute)] @type)
+  (generic_type (identifier) @type)
+  (string (string_content) @type)]) (#match? @type "^[A-Za-z_][A-Za-z0-9_.]*$")
+  (#not-eq? @type "Optional")) @binding
+(typed_default_parameter name: (identifier) @name type: (type (generic_type (identifier) @_optional
+  (type_parameter . (type [(identifier) (attribute)] @type) .))) (#eq? @_optional "Optional")) @binding
+
+; ---- members a method gives a type: `self.preparer = IdentifierPreparer()`, `self.x: Foo` ---
+; (a class body's own bindings, `preparer: IdentifierPreparer`, type its members too)
+; A method's result (`self.x = self.x.copy()`) names no type: not a binding.
+(assignment
+  left: (attribute object: (identifier) @_self attribute: (identifier) @name) !type
+  right: (call function: [(identifier) (attribute)] @type)
+  (#any-of? @_self "self" "cls") (#not-match? @type "^(self|cls)[.]")) @binding.member
+(assignment
+  left: (attribute object: (identifier) @_self attribute: (identifier) @name)
+  type: (type [(identifier) @type (attribute) @type (generic_type (identifier) @type)])
+  (#any-of? @_self "self" "cls")) @binding.member
+
+; ---- names a function binds with no type known: they hide the module's names from its bare
+; calls (`locals_shadow`), and a receiver bound again loses the type it had -----------------
+(assignment left: (identifier) @name) @binding
+(augmented_assignment left: (identifier) @name) @binding
+(named_expression name: (identifier) @name) @binding
+[(pattern_list (identifier) @name) (tuple_pattern (identifier) @name)
+ (list_pattern (identifier) @name)] @binding
+(list_splat_pattern (identifier) @name) @binding
+(dictionary_splat_pattern (identifier) @name) @binding
+(for_statement left: (identifier) @name) @binding
+(for_in_clause left: (identifier) @name) @binding
+(as_pattern alias: (as_pattern_target (identifier) @name)) @binding
+(parameters (identifier) @name) @binding
+(default_parameter name: (identifier) @name) @binding
 
 ; ---- test markers: pytest/unittest naming and TestCase subclasses -------------------------
 (function_definition name: (identifier) @marker.test (#match? @marker.test "^test"))

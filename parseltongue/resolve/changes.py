@@ -24,6 +24,10 @@ from parseltongue.resolve.rows import (
 from parseltongue.resolve.rules import Resolver
 
 
+def _is_call(reference: RawReference) -> bool:
+    return reference.kind == "call"
+
+
 class CodebaseIndex(Resolver):
     """What resolution looks names up in, built from a codebase's entities, containment
     pairs, module paths and raw references, kept up to date as files change. Derived lookups
@@ -216,11 +220,19 @@ class CodebaseIndex(Resolver):
             self._reach_referrers(reached, name, is_unqualified)
         if member_changes:
             below = self._classes_below(before)
+            constructor_names = set().union(*self.constructor_names.values())
             for name, classes in member_changes.items():
+                classes_reached = closure(classes, below)
                 self._reach_referrers(
                     reached, name,
-                    partial(self._may_look_up_members, classes=closure(classes, below)),
+                    partial(self._may_look_up_members, classes=classes_reached),
                 )
+                if name in constructor_names:
+                    # A call of one of these classes runs the constructor they have now.
+                    for class_name in {
+                        self.entity[key].name for key in classes_reached if key in self.entity
+                    }:
+                        self._reach_referrers(reached, class_name, _is_call)
         module_paths = set(changed_module_paths)
         if module_paths:
             reached.update(self._referrers_through_module_paths(before, module_paths))

@@ -13,6 +13,7 @@ from parseltongue.resolve.rows import (
     BINDING_KINDS,
     CLASS_TYPES,
     FUNCTION_TYPES,
+    LOCAL,
     MEMBER_OF,
     EntityRow,
     ModulePathRow,
@@ -33,8 +34,13 @@ class IndexedRows:
         references: Iterable[Sequence],
         provided_names: Iterable[Sequence[str]] = (),
         package_scoped_languages: Iterable[Sequence[str]] = (),
+        constructor_names: Iterable[Sequence[str]] = (),
     ) -> None:
         self.provided = {(language, name) for language, name in provided_names}
+        # language -> the methods a construction of its classes runs (`__init__`).
+        self.constructor_names: dict[str, set[str]] = defaultdict(set)
+        for language, name in constructor_names:
+            self.constructor_names[language].add(name)
         # Languages whose files see the types of the other files of their module unit.
         self.package_scoped = frozenset(row[0] for row in package_scoped_languages)
         self.entity: dict[str, EntityRow] = {}
@@ -50,6 +56,8 @@ class IndexedRows:
         self.module_files: dict[str, set[str]] = {}
         self.unit: dict[str, str] = {}
         self.references: dict[str, list[RawReference]] = defaultdict(list)
+        # function -> the names it binds itself (its `local` references).
+        self.local_names: dict[str, set[str]] = {}
         # The imports, extends and implements of each file: what the derived lookups read,
         # without scanning every reference.
         self.binding_references: dict[str, list[RawReference]] = defaultdict(list)
@@ -146,6 +154,8 @@ class IndexedRows:
                     self._member_links[reference.name].add(
                         (reference.from_key, reference.file_path)
                     )
+            elif reference.kind == LOCAL:
+                self.local_names.setdefault(reference.from_key, set()).add(reference.name)
             if "." in (reference.receiver or reference.scope):
                 dotted = self._dotted_referrers[reference.file_path]
                 dotted[reference.from_key] = dotted.get(reference.from_key, 0) + 1
@@ -205,6 +215,7 @@ class IndexedRows:
                 # Containment never crosses files: a key's parent and children go with it.
                 self.children.pop(key, None)
                 self.parent.pop(key, None)
+                self.local_names.pop(key, None)
                 for reference in self.references.pop(key, ()):
                     referrers = self.referrers_of_name[reference.name]
                     referrers[key] -= 1
@@ -287,7 +298,7 @@ class IndexedRows:
 
     def nested(self, key: str, name: str) -> set[str]:
         """Definitions named `name` a function sees: its own nested ones, then those of the
-        functions enclosing it."""
+        functions enclosing it (through enclosing classes, whose members it does not see)."""
         found: set[str] = set()
         entity = self.entity.get(key)
         if entity is not None and entity.entity_type in FUNCTION_TYPES:
@@ -295,9 +306,14 @@ class IndexedRows:
         parent = self.parent.get(key)
         while parent is not None:
             parent_entity = self.entity.get(parent)
-            if parent_entity is None or parent_entity.entity_type not in FUNCTION_TYPES:
+            if parent_entity is None:
                 break
-            found.update(self._children_named(parent, name))
+            if parent_entity.entity_type in FUNCTION_TYPES:
+                found.update(self._children_named(parent, name))
+            elif parent_entity.entity_type not in CLASS_TYPES:
+                break
+            # A class's members are not in lexical scope: its methods see past it, to the
+            # functions enclosing the class, but not its own members.
             parent = self.parent.get(parent)
         return found
 
@@ -316,9 +332,22 @@ class IndexedRows:
             return next(iter(keys))
         return None
 
-    def _top_level_count(self, language: str, name: str, qualifier: str) -> int:
+    def _top_level_count(self, language: str, name: str, qualifier: str, key: str) -> int:
         """What an unqualified reference no evidence pins counts: the top-level definitions
-        of its name that the last resort looked at."""
-        if qualifier != "" or (language, name) in self.provided:
+        of its name that the last resort looked at (none for a name its function binds)."""
+        if qualifier != "" or (language, name) in self.provided or self.shadowed(key, name):
             return 0
         return len(self._top_level.get((language, name), ()))
+
+    def shadowed(self, key: str, name: str) -> bool:
+        """Whether a bare `name` in this entity is a name its function, or a function
+        enclosing it, binds itself (so it names no definition outside them)."""
+        if not self.local_names:
+            return False
+        scope: str | None = key
+        while scope is not None:
+            names = self.local_names.get(scope)
+            if names is not None and name in names:
+                return True
+            scope = self.parent.get(scope)
+        return False

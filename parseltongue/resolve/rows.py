@@ -19,6 +19,9 @@ BINDING_KINDS = frozenset({"import", "extends", "implements", "member_of"})
 # A method defined outside its type's body names the type (Go `func (c *Command) Flags()`):
 # it is a member of the type of that name in its own module unit (package).
 MEMBER_OF = "member_of"
+# A function binds a name itself (`render = ...`, a parameter, a loop target): its bare
+# references to that name, and its nested functions', name nothing outside it. Makes no edge.
+LOCAL = "local"
 
 EDGE_TYPE_OF_KIND = {
     "call": "calls",

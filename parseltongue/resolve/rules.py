@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from parseltongue.resolve.members import ClassMembers
 from parseltongue.resolve.rows import (
+    CLASS_TYPES,
     EDGE_TYPE_OF_KIND,
     RESOLUTION_NAMES,
     SELF_WORDS,
@@ -73,6 +74,8 @@ class Resolver(ClassMembers):
                 found = self._members_named(classes, name)
                 if found:
                     return 6, found
+        elif self.shadowed(from_key, name):
+            pass  # a name its function binds: no module-level or imported definition
         else:
             targets = exported.get(name, ())
             same_file = {key for key in targets if self.entity[key].file_path == file_path}
@@ -87,6 +90,21 @@ class Resolver(ClassMembers):
                 ):
                     return 9, {unique}
         return 0, set()
+
+    def constructor_run(self, kind: str, target: str) -> str | None:
+        """The one constructor (`__init__`) a call of a class runs, its own or inherited;
+        None for another target, or when the class has none or several."""
+        if kind != "call":
+            return None
+        entity = self.entity.get(target)
+        if entity is None or entity.entity_type not in CLASS_TYPES:
+            return None
+        names = self.constructor_names.get(entity.language)
+        if not names:
+            return None
+        members = self.member_of(target)
+        found = {key for name in names for key in members.get(name, ())}
+        return next(iter(found)) if len(found) == 1 else None
 
     def _through_module_alias(self, name: str, qualifier: str, file_path: str) -> set[str]:
         aliases = self.module_alias.get(file_path, {})
@@ -194,9 +212,15 @@ class Resolver(ClassMembers):
                 reference.receiver_type, entity.language,
             )
             if len(targets) == 1:
-                pin(next(iter(targets)), edge_type, line, tier)
+                target = next(iter(targets))
+                pin(target, edge_type, line, tier)
+                constructor = self.constructor_run(kind, target)
+                if constructor is not None:
+                    pin(constructor, edge_type, line, tier)
                 continue
-            count = len(targets) or self._top_level_count(entity.language, name, qualifier)
+            count = len(targets) or self._top_level_count(
+                entity.language, name, qualifier, from_key
+            )
             shown = name if qualifier == "" else f"{qualifier}.{name}"
             shown_at = (shown, edge_type, line)
             open_references[shown_at] = max(open_references.get(shown_at, 0), count)

@@ -19,7 +19,11 @@ from parseltongue.derived import (
     search_token_rows,
 )
 from parseltongue.file_references import unpack_rows
-from parseltongue.languages import package_scoped_language_rows, provided_name_rows
+from parseltongue.languages import (
+    constructor_name_rows,
+    package_scoped_language_rows,
+    provided_name_rows,
+)
 from parseltongue.packed import unpack_lines
 from parseltongue.resolve.changes import CodebaseIndex
 from parseltongue.resolve.rows import EdgeRow, EntityRow, UnresolvedRow
@@ -49,7 +53,8 @@ class ResolutionInputs:
     def indexing(cls) -> ResolutionInputs:
         """Inputs that index each chunk as it is added."""
         return cls(building=CodebaseIndex(
-            (), (), (), (), provided_name_rows(), package_scoped_language_rows()
+            (), (), (), (), provided_name_rows(), package_scoped_language_rows(),
+            constructor_name_rows(),
         ))
 
     def add_chunk(
@@ -80,7 +85,7 @@ class ResolutionInputs:
             return self.building
         index = CodebaseIndex(
             self.entities, self.containment, self.module_paths, (), provided_name_rows(),
-            package_scoped_language_rows(),
+            package_scoped_language_rows(), constructor_name_rows(),
         )
         self.entities, self.containment, self.module_paths = [], [], []
         references, self.references = self.references, []
@@ -125,6 +130,7 @@ def load_codebase_index(storage: CozoDbStorage) -> CodebaseIndex:
         unpack_rows(rows("resolution_references")),
         provided_name_rows(),
         package_scoped_language_rows(),
+        constructor_name_rows(),
     )
 
 
