@@ -179,6 +179,30 @@ def test_a_task_dask_gives_up_on_is_sent_again_file_by_file(
     assert_same_rows(loky, on_dask)
 
 
+@pytest.mark.slow
+def test_ctrl_c_on_the_terminal_stops_the_run_and_its_workers_quietly(tmp_path: Path) -> None:
+    """The terminal's SIGINT reaches the whole process group, workers included: pt01 stops
+    with its one line, no worker prints a traceback, and none is left."""
+    root = slow_tree(tmp_path / "tree", files=300)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parseltongue.cli", "pt01", str(root), "--db",
+         f"rocksdb:{tmp_path / 'stopped.db'}", "--dask", "local:2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert process.stderr is not None
+    while not (line := process.stderr.readline()).startswith("parsed "):
+        assert line, f"pt01 ended before it was interrupted: {process.communicate()}"
+    workers = psutil.Process(process.pid).children(recursive=True)
+    assert len([worker for worker in workers if "spawn_main" in " ".join(worker.cmdline())]) == 2
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr and "Warning" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1].startswith("error: interrupted: stopped the ingestion")
+    _, alive = psutil.wait_procs(workers, timeout=20)
+    assert alive == []
+
+
 # -- a cluster that cannot be used ------------------------------------------------------------
 
 

@@ -15,9 +15,12 @@ when a cluster is asked for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
+import signal
+import warnings
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, fields
@@ -112,6 +115,19 @@ def worker_identity() -> str:
     return f"parseltongue {__version__}, languages {digest.hexdigest()}"
 
 
+@contextlib.contextmanager
+def _logs_silenced(*names: str) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 class ParseCluster:
     """A Dask client for one ingestion: connected to a running scheduler when opened (so an
     unreachable one fails before the database is touched), or to a local cluster started on
@@ -135,7 +151,13 @@ class ParseCluster:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc is None:
+            self.close()
+            return
+        # Stopped mid-run (Ctrl-C, an error): results still on their way fail as the workers
+        # go, and Dask logs each with a traceback; the reason the run stopped is the news.
+        with _logs_silenced("distributed", "tornado.application"):
+            self.close()
 
     def client(self) -> Any:
         """The `distributed.Client`, connecting (or starting the local cluster) if needed."""
@@ -175,6 +197,7 @@ class ParseCluster:
                 silence_logs=logging.ERROR,
             )
             self._client = Client(self._cluster, set_as_default=False)
+            self._client.register_plugin(_interrupts_left_to_the_parent())
             return
         scheduler = self.address.scheduler
         try:
@@ -219,6 +242,24 @@ class ParseCluster:
                 f"Parseltongue code than this one ({theirs[different[0]]} at {different[0]}; "
                 f"here: {ours}); install the same version and PARSELTONGUE_LANGUAGES_PATH"
             )
+
+
+def _interrupts_left_to_the_parent() -> Any:
+    """A plugin for the local cluster's workers (restarted ones too) that ignores SIGINT.
+
+    A terminal's Ctrl-C reaches every process of its group: the workers would each print a
+    KeyboardInterrupt traceback, while the parent stops the run and closes the cluster."""
+    from distributed import WorkerPlugin
+
+    class InterruptsLeftToTheParent(WorkerPlugin):  # type: ignore[misc]
+        name = "parseltongue-interrupts-left-to-the-parent"
+
+        def setup(self, worker: Any) -> None:
+            # Runs on the worker's event loop, its main thread, where handlers may be set.
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return InterruptsLeftToTheParent()
 
 
 class ParseTaskLost(Exception):
@@ -306,9 +347,13 @@ class _Window:
         return again, lost_chunk
 
     def close(self) -> None:
+        """Cancel what is still out (the run stopped, or another window lost a task)."""
         close = getattr(self._results, "close", None)
         if close is not None:
-            close()
+            with warnings.catch_warnings():
+                # joblib's note that finished results go unread: here they are meant to.
+                warnings.simplefilter("ignore", UserWarning)
+                close()
 
 
 def parse_on_cluster(
