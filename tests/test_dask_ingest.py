@@ -180,6 +180,32 @@ def test_a_task_dask_gives_up_on_is_sent_again_file_by_file(
 
 
 @pytest.mark.slow
+def test_a_file_whose_workers_keep_dying_is_recorded_as_failed(
+    tmp_path: Path, kill_workers_once
+) -> None:
+    """One file a task and no retry allowed: a file whose worker is killed under it is a
+    failed file in source_files, with why, and every other file is whole."""
+    root = slow_tree(tmp_path / "tree")
+    on_dask = f"rocksdb:{tmp_path / 'dask.db'}"
+    progress, killed = kill_workers_once
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        summary = ingest(root, on_dask, progress, dask="local:2", files_per_task=1)
+    assert len(killed) == 2
+    assert summary.files_failed >= 1
+    assert summary.files_ingested + summary.files_failed == 33
+    with CozoDbStorage(on_dask) as storage:
+        files = storage.run_named("rows_source_files")
+        entity_files = {row["file_path"] for row in storage.run_named("rows_code_entities")}
+    failed = [row for row in files if row["status"] == "failed"]
+    assert len(failed) == summary.files_failed
+    assert {row["error"] for row in failed} == {
+        "its parse worker died 1 time(s) while parsing it (a crash in the parser, or out of "
+        "memory)"
+    }
+    assert entity_files == {row["file_path"] for row in files if row["status"] == "ingested"}
+
+
+@pytest.mark.slow
 def test_ctrl_c_on_the_terminal_stops_the_run_and_its_workers_quietly(tmp_path: Path) -> None:
     """The terminal's SIGINT reaches the whole process group, workers included: pt01 stops
     with its one line, no worker prints a traceback, and none is left."""

@@ -197,7 +197,7 @@ class ParseCluster:
                 silence_logs=logging.ERROR,
             )
             self._client = Client(self._cluster, set_as_default=False)
-            self._client.register_plugin(_interrupts_left_to_the_parent())
+            self._client.register_plugin(_quiet_workers())
             return
         scheduler = self.address.scheduler
         try:
@@ -244,22 +244,26 @@ class ParseCluster:
             )
 
 
-def _interrupts_left_to_the_parent() -> Any:
-    """A plugin for the local cluster's workers (restarted ones too) that ignores SIGINT.
+def _quiet_workers() -> Any:
+    """A plugin for the local cluster's workers (restarted ones too): they ignore SIGINT and
+    log nothing, since they share pt01's terminal.
 
-    A terminal's Ctrl-C reaches every process of its group: the workers would each print a
-    KeyboardInterrupt traceback, while the parent stops the run and closes the cluster."""
+    A terminal's Ctrl-C reaches every process of its group: each worker would print a
+    KeyboardInterrupt traceback, and then Dask's errors about results it could not send, while
+    the parent stops the run and closes the cluster. What a user needs from a worker (a file
+    it could not parse, a task lost with it) reaches the summary through the parent."""
     from distributed import WorkerPlugin
 
-    class InterruptsLeftToTheParent(WorkerPlugin):  # type: ignore[misc]
-        name = "parseltongue-interrupts-left-to-the-parent"
+    class QuietWorkers(WorkerPlugin):  # type: ignore[misc]
+        name = "parseltongue-quiet-workers"
 
         def setup(self, worker: Any) -> None:
+            logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
             # Runs on the worker's event loop, its main thread, where handlers may be set.
             with contextlib.suppress(ValueError):
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    return InterruptsLeftToTheParent()
+    return QuietWorkers()
 
 
 class ParseTaskLost(Exception):
