@@ -291,6 +291,8 @@ def _reporting_backend(client: Any) -> Any:
             files = [collected[0] for _, args, _ in func.items for collected in args[0]]
 
             def report(done: Any) -> None:
+                if done.cancelled():
+                    return
                 error = done.exception()
                 if error is None or callback is None:
                     return
