@@ -12,7 +12,8 @@
   and the table is printed. A session that measured incremental updates alone
   (bench_incremental.py) writes `<corpus>-incremental.json` and `.md` instead, so it does not
   replace the ingestion and query figures of an earlier session. The scale curve
-  (bench_scale.py) always goes to files of its own, `<corpus>-scale.json`, `.md` and `.png`.
+  (bench_scale.py) always goes to files of its own, `<corpus>-scale.json`, `.md` and `.png`,
+  and so does scaling out (bench_scale_out.py), `<corpus>-scale-out.json` and `.md`.
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ from bench.ingestion_runs import (
 )
 from bench.results_table import results_markdown
 from bench.scale_curve import write_scale_results
+from bench.scale_out import scale_out_figures, write_scale_out_results
 
 DEFAULT_RESULTS_FOLDER = Path(__file__).parent / "results"
-_SESSION_RESULTS: dict[str, Any] = {"runs": {}, "queries": {}, "incremental": {}, "scale": {}}
+_SESSION_RESULTS: dict[str, Any] = {
+    "runs": {}, "queries": {}, "incremental": {}, "scale": {}, "scale_out": {},
+}
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Module | None:
@@ -103,6 +107,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if results["scale"]:
         # Its markdown ends with where the plot is, or how to get one.
         tables.append(write_scale_results(folder, name, {**common, **results["scale"]}))
+    if results["scale_out"]:
+        runs = results["scale_out"].get("runs", {})
+        figures = scale_out_figures(runs.get("loky", {}), runs.get("dask", {}),
+                                    runs.get("writer_ceiling", {}))
+        tables.append(write_scale_out_results(
+            folder, name, {**common, **results["scale_out"], "figures": figures}))
     if results["runs"] or results["queries"] or results["incremental"]:
         document = {
             **common,

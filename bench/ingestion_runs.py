@@ -13,6 +13,8 @@ Variants (the PRD's matrix, adapted to this Python build, see BENCHMARKS.md):
 - `sled`, `sled-parallel`: the PRD's sled runs; this cozo-embedded lacks sled, so the result is
   the engine's error, recorded.
 - `floor`: tree-sitter parsing alone of the same files, same chunks, over the same jobs.
+- `dask`: the T3 pipeline with its parse tasks on a Dask cluster started for the run
+  (`--dask local:JOBS`, file bytes shipped from the parent), against loky's `t3`.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from parseltongue.ingest.writing import chunks_of
 from parseltongue.languages import language_for_path
 from parseltongue.storage import CozoDbStorage, StorageError
 
-VARIANTS = ("t1", "t3", "sled", "sled-parallel", "floor")
+VARIANTS = ("t1", "t3", "sled", "sled-parallel", "floor", "dask")
 MEGABYTE = 1e6
 
 
@@ -134,6 +136,8 @@ def _variant_config(variant: str, database: str, jobs: int) -> StreamerConfig:
         return StreamerConfig(database=database, parallel=True, jobs=jobs)
     if variant == "sled":
         return StreamerConfig(database=database, parallel=False)
+    if variant == "dask":
+        return StreamerConfig(database=database, parallel=True, dask=f"local:{jobs}")
     raise ValueError(f"unknown ingestion variant {variant!r}; known: {', '.join(VARIANTS)}")
 
 

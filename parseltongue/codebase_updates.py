@@ -60,7 +60,8 @@ class CodebaseUpdates:
     ) -> IngestionSummary:
         """Ingest `folder` into this database: only new and changed files are parsed when it
         holds an earlier ingestion of the same folder. `config` takes StreamerConfig's fields
-        (parallel, jobs, max_file_bytes, respect_gitignore, full_rebuild ...); `progress` is
+        (parallel, jobs, max_file_bytes, respect_gitignore, full_rebuild, dask,
+        shared_filesystem ...); `progress` is
         called with (files done, files in all, bytes done) as results arrive, `phase` with
         each phase's name as it starts. Ctrl-C raises IngestionInterrupted (a
         KeyboardInterrupt) after closing the run cleanly.

@@ -166,6 +166,10 @@ def summary_table(summary: IngestionSummary) -> Table:
         ("parse jobs", f"{summary.jobs}"),
         ("mode", _mode(summary)),
     ]
+    if summary.parse_cluster:
+        rows.append(("parsed on Dask", summary.parse_cluster))
+    if summary.files_resent:
+        rows.append(("  files sent again (worker lost)", f"{summary.files_resent:,}"))
     if summary.incremental:
         rows += [
             ("  files unchanged", f"{summary.files_unchanged:,}"),

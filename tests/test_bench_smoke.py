@@ -291,3 +291,35 @@ def test_stage_budget_times_every_stage_and_counts_the_rows_written(tiny_corpus:
     assert result["rows_written"]["put_entities"] == summary.entities
     table = budget_markdown(result)
     assert "| parse |" in table and "entities/s" in table
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("dask")
+def test_scale_out_benchmark_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> None:
+    completed = _run_bench_session(["bench/bench_scale_out.py"], tiny_corpus, tmp_path)
+    assert "benchmark_dask_local_against_loky" in completed.stdout
+    name = tiny_corpus.name
+    # Its own files only: the ingestion figures of another session stay as they were.
+    assert sorted(path.name for path in tmp_path.iterdir() if path.is_file()) == [
+        f"{name}-scale-out.json", f"{name}-scale-out.md"]
+    results = json.loads((tmp_path / f"{name}-scale-out.json").read_text())
+    runs = results["runs"]
+    assert runs["dask"]["identical"] is True
+    assert runs["dask"]["entities"] == runs["loky"]["entities"] > 0
+    assert runs["dask"]["jobs"] == runs["loky"]["jobs"] == 2
+    ceiling = runs["writer_ceiling"]
+    assert ceiling["files"] == 3 and ceiling["entities"] == runs["loky"]["entities"]
+    assert ceiling["rows"] > ceiling["files"]
+    # parse_seconds is rounded to the millisecond, which a tiny corpus's run is a few of.
+    seconds = ceiling["parse_seconds"]
+    assert ceiling["rows"] / (seconds + 0.0005) <= ceiling["ceiling_rows_per_second"] <= (
+        ceiling["rows"] / (seconds - 0.0005))
+    assert ceiling["workers_worth_adding"] == pytest.approx(
+        ceiling["ceiling_files_per_second"] / ceiling["one_worker_files_per_second"], rel=0.01)
+    figures = results["figures"]
+    assert figures["dask_over_loky"] == pytest.approx(
+        runs["dask"]["elapsed_seconds"] / runs["loky"]["elapsed_seconds"], abs=0.001)
+    assert figures["target"]["met"] in (True, False)
+    table = (tmp_path / f"{name}-scale-out.md").read_text()
+    assert table.startswith("Scaling out, corpus ") and "| dask |" in table
+    assert "| workers worth adding (ceiling / one worker) |" in table

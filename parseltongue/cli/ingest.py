@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -21,7 +21,8 @@ from parseltongue.cli.app import (
     stdout_console,
 )
 from parseltongue.codebase import Codebase
-from parseltongue.ingest import IngestionInterrupted
+from parseltongue.ingest import ClusterError, IngestionInterrupted
+from parseltongue.ingest.cluster import parse_cluster_address, require_distributed
 from parseltongue.ingest.walk import DEFAULT_MAX_FILE_BYTES, python_root_above
 from parseltongue.ingest_report import (
     IngestionProgress,
@@ -55,6 +56,27 @@ def warn_if_inside_a_python_project(folder: Path, db: str) -> None:
     )
 
 
+def dask_settings(dask: str, shared_fs: bool, parallel: bool, jobs: int) -> dict[str, Any]:
+    """The StreamerConfig settings of `--dask` and `--shared-fs`, checked before anything
+    is opened: a wrong combination, a malformed address or a missing `distributed` is one
+    error line."""
+    if not dask:
+        if shared_fs:
+            raise fail("--shared-fs goes with --dask ADDRESS: without it, files are read here")
+        return {}
+    if not parallel:
+        raise fail("--dask parses on a cluster and --sequential in this process: choose one")
+    if jobs:
+        raise fail("--jobs sets loky's processes; with --dask the cluster's workers parse "
+                   "(local:N sets how many)")
+    try:
+        parse_cluster_address(dask)
+        require_distributed()
+    except ClusterError as error:
+        raise fail(escape(str(error))) from None
+    return {"dask": dask, "shared_filesystem": shared_fs}
+
+
 @app.command("ingest")
 def ingest(
     folder: Annotated[Path, typer.Argument(help="The folder to ingest.", show_default=False)],
@@ -78,6 +100,24 @@ def ingest(
             "--full", help="Rebuild from scratch instead of re-parsing only changed files."
         ),
     ] = False,
+    dask: Annotated[
+        str,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Parse on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N "
+            "to start N worker processes for the run. Needs parseltongue[dask].",
+            show_default=False,
+        ),
+    ] = "",
+    shared_fs: Annotated[
+        bool,
+        typer.Option(
+            "--shared-fs",
+            help="With --dask: the workers see the folder at the same path and read the files "
+            "themselves, instead of this process sending each file's bytes.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Ingest a folder into a database: parse every source file, store entities and edges.
@@ -92,6 +132,7 @@ def ingest(
         raise fail(f"no such folder: {folder}; give the folder of the codebase to ingest")
     if not folder.is_dir():
         raise fail(f"not a folder: {folder}; give the folder of the codebase to ingest")
+    cluster_settings = dask_settings(dask, shared_fs, parallel, jobs)
     warn_if_inside_a_python_project(folder, db)
     storage = open_storage(db, must_exist=False)
     # SIGTERM (a process manager, `kill`) stops the ingestion as Ctrl-C does: the database
@@ -108,6 +149,7 @@ def ingest(
             summary = Codebase(storage).ingest(
                 folder, progress=shown.files_done, phase=shown.phase_started,
                 parallel=parallel, jobs=jobs, max_file_bytes=max_file_bytes, full_rebuild=full,
+                **cluster_settings,
             )
     except KeyboardInterrupt as interrupt:
         # A second signal must not cut the database's close short.
@@ -126,9 +168,9 @@ def ingest(
             "opens, but is incomplete: run the ingestion again.",
             exit_code=128 + stopped_by[0],
         ) from None
-    except (StorageError, OSError) as error:
+    except (StorageError, OSError, ClusterError) as error:
         storage.close()
-        raise fail(str(error)) from None
+        raise fail(escape(str(error))) from None
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
     storage.close()

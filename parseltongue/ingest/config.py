@@ -82,6 +82,15 @@ class StreamerConfig:
     full_rebuild: bool = False
     """Clear the database and parse everything, even when it holds an ingestion of the same
     root (otherwise only new and changed files are parsed: `pt01 --full`)."""
+    dask: str = ""
+    """Parse on a Dask cluster instead of loky's pool: a scheduler's address
+    (`tcp://host:8786`) or `local:N` for a cluster of N worker processes started for the run
+    (`pt01 --dask`). Needs `parseltongue[dask]`. Empty: loky."""
+    shared_filesystem: bool = False
+    """On Dask: every worker sees the files at the parent's paths and reads them itself.
+    Otherwise the parent reads each file and ships its bytes with the task (`--shared-fs`)."""
+    dask_connect_seconds: float = 5.0
+    """How long to try reaching a Dask scheduler, or to wait for its first worker."""
 
     @classmethod
     def new(cls, engine: str, path: str | Path) -> StreamerConfig:
@@ -93,10 +102,12 @@ class StreamerConfig:
         return replace(self, parallel=parallel)
 
     def effective_jobs(self) -> int:
-        """How many parse processes this configuration runs."""
+        """How many parse processes this configuration runs (on Dask, at least 2 here:
+        the cluster's own worker threads decide how many run at once)."""
         if not self.parallel:
             return 1
-        return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
+        jobs = self.jobs if self.jobs > 0 else (os.cpu_count() or 1)
+        return max(2, jobs) if self.dask else jobs
 
 
 def stored_ingestion_config(storage: CozoDbStorage) -> StreamerConfig:
@@ -145,6 +156,11 @@ class IngestionSummary:
     unresolved_references: int = 0
     syntax_errors: int = 0
     parsers_created: int = 0
+    parse_cluster: str = ""
+    """The Dask cluster that parsed (its address and worker threads); empty for loky."""
+    files_resent: int = 0
+    """Files whose parse task was lost with its worker (Dask gave up retrying it) and that
+    were sent again, a file to a task."""
     elapsed_seconds: float = 0.0
     parse_seconds: float = 0.0
     """Collecting, parsing and writing rows: the wall time before resolution starts."""

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from parseltongue.derived import refresh_search_tokens_for
+from parseltongue.ingest.cluster import ParseCluster, parse_cluster_address
 from parseltongue.ingest.config import (
     META_INGESTION_GENERATION,
     META_INGESTION_STATUS,
@@ -133,8 +134,15 @@ class CodebaseStreamer:
     ) -> IngestionSummary:
         started = time.perf_counter()
         announce = phase or (lambda _name: None)
+        # Reached (or found missing) before the database is touched: a scheduler that cannot
+        # be used leaves the last ingestion as it was.
+        cluster = (
+            ParseCluster(parse_cluster_address(self.config.dask),
+                         self.config.dask_connect_seconds)
+            if self.config.dask and jobs > 1 else nullcontext()
+        )
         # One job parses in this process: no worker's memory to count.
-        with ProcessTreeMemorySampler(
+        with cluster as parse_cluster, ProcessTreeMemorySampler(
             self.config.memory_sample_seconds, include_children=jobs > 1
         ) as memory:
             announce(PHASE_COLLECTING)
@@ -215,7 +223,7 @@ class CodebaseStreamer:
                 with collector_paused() if targeted is None else nullcontext():
                     write_everything(
                         self._storage, self.config, to_parse, 1 if few else jobs, summary,
-                        progress, inputs,
+                        progress, inputs, parse_cluster,
                     )
                 self._stored.write_stamps(plan, summary, seen_at_ns)
                 current_phase = PHASE_RESOLVING

@@ -1,12 +1,15 @@
-"""The worker side of ingestion, run in each loky process: read, sniff and extract a chunk of
-files with this process's parsers (one per grammar, made once and reused) and build their
-rows, ready to write. Everything that can happen here does: the parent is the bottleneck.
+"""The worker side of ingestion, run in each loky process (or Dask worker): read, sniff and
+extract a chunk of files with this process's parsers (one per grammar, made once and reused)
+and build their rows, ready to write. Everything that can happen here does: the parent is the
+bottleneck.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from parseltongue.extract import (
@@ -17,6 +20,7 @@ from parseltongue.extract import (
     FileExtraction,
     compile_language,
     extract_file,
+    extract_source,
 )
 from parseltongue.file_references import pack_file_references
 from parseltongue.ingest.config import STATUS_FAILED, FileProblem, IngestionSummary
@@ -29,7 +33,17 @@ from parseltongue.languages.modules import (
 BINARY_SNIFF_BYTES = 8192
 
 
-_PARSERS_BY_GRAMMAR: dict[str, Any] = {}
+class _ThreadParsers(threading.local):
+    """Parsers by grammar, per thread: a tree-sitter parser is not safe to share between
+    threads, and a Dask worker may run tasks on several. A loky worker, or a Dask worker run
+    with one thread (as `--dask` advises), parses on one thread: one parser per grammar per
+    process."""
+
+    def __init__(self) -> None:
+        self.by_grammar: dict[str, Any] = {}
+
+
+_PARSERS = _ThreadParsers()
 _INTERRUPTS_IGNORED = False
 
 
@@ -39,10 +53,11 @@ def create_thread_local_parser_instance(spec: LanguageSpec) -> Any:
     (Named as in the PRD; in Python the parser is per worker *process*, since parsing holds
     the GIL and parsers cannot be pickled.) None while the language has no query file.
     """
-    if spec.grammar not in _PARSERS_BY_GRAMMAR:
+    parsers = _PARSERS.by_grammar
+    if spec.grammar not in parsers:
         compiled = compile_language(spec)
-        _PARSERS_BY_GRAMMAR[spec.grammar] = compiled.new_parser() if compiled else None
-    return _PARSERS_BY_GRAMMAR[spec.grammar]
+        parsers[spec.grammar] = compiled.new_parser() if compiled else None
+    return parsers[spec.grammar]
 
 
 def _failed(collected: tuple[str, str, str, int], reason: str) -> FileExtraction:
@@ -52,28 +67,46 @@ def _failed(collected: tuple[str, str, str, int], reason: str) -> FileExtraction
     )
 
 
+def read_error(error: OSError) -> str:
+    """Why a file could not be read, as `source_files` records it."""
+    return f"cannot read: {error.strerror or error}"
+
+
 def process_file_with_thread_parser(
-    collected: tuple[str, str, str, int], limits: ExtractionLimits = DEFAULT_LIMITS
+    collected: tuple[str, str, str, int],
+    limits: ExtractionLimits = DEFAULT_LIMITS,
+    source: bytes | str | None = None,
 ) -> FileExtraction:
-    """Read, sniff and extract one file with this process's parser; never raises."""
+    """Read, sniff and extract one file with this process's parser; never raises.
+
+    `source`, when given, is the file's bytes as another process read them (or why it could
+    not): a worker that does not see the file's folder parses those instead.
+    """
     relative_path, absolute_path, _, _ = collected
     # By path, not by language name: `.ts` and `.tsx` are one language with two grammars.
     spec = language_for_path(relative_path)
     if spec is None:
         return _failed(collected, "not a supported source language")
-    try:
-        with open(absolute_path, "rb") as handle:
-            head = handle.read(BINARY_SNIFF_BYTES)
-    except OSError as error:
-        return _failed(collected, f"cannot read: {error.strerror or error}")
+    if isinstance(source, str):
+        return _failed(collected, source)
+    if source is None:
+        try:
+            with open(absolute_path, "rb") as handle:
+                head = handle.read(BINARY_SNIFF_BYTES)
+        except OSError as error:
+            return _failed(collected, read_error(error))
+    else:
+        head = source[:BINARY_SNIFF_BYTES]
     if b"\x00" in head:
         skipped = _failed(collected, "binary content (NUL bytes) in a source-named file")
         return skipped._replace(status=STATUS_SKIPPED)
     try:
         parser = create_thread_local_parser_instance(spec)
+        if source is not None:
+            return extract_source(relative_path, source, spec, parser, limits)
         return extract_file(relative_path, absolute_path, spec, parser, limits)
     except OSError as error:
-        return _failed(collected, f"cannot read: {error.strerror or error}")
+        return _failed(collected, read_error(error))
     except Exception as error:  # noqa: BLE001 - one bad file must not stop the run
         return _failed(collected, f"extraction failed: {type(error).__name__}: {error}")
 
@@ -123,31 +156,50 @@ WRITE_QUERY_NAMES = (
 
 
 def process_file_chunk(
-    chunk: list[tuple[str, str, str, int]], limits: ExtractionLimits, in_worker: bool = False
+    chunk: list[tuple[str, str, str, int]],
+    limits: ExtractionLimits,
+    in_worker: bool = False,
+    sources: Sequence[bytes | str] | None = None,
 ) -> ChunkResult:
     """A worker task: extract a chunk of files and turn them into database rows.
 
     Rows are built here, in the workers, not in the parent: the parent is the one writer and
     its time is the pipeline's bottleneck, so it should only concatenate and write.
+    `sources`, when given, holds each file's bytes as the parent read them (or why it could
+    not), for workers that do not share the parent's filesystem.
     """
     if in_worker:
         _ignore_interrupts_in_worker()
     rows: dict[str, list[tuple]] = {name: [] for name in WRITE_QUERY_NAMES}
     references: list[tuple] = []
+    shipped = sources if sources is not None else [None] * len(chunk)
     outcomes = [
-        extraction_rows(process_file_with_thread_parser(collected, limits), rows, references)
-        for collected in chunk
+        extraction_rows(
+            process_file_with_thread_parser(collected, limits, source), rows, references
+        )
+        for collected, source in zip(chunk, shipped, strict=True)
     ]
     return ChunkResult(os.getpid(), _parsers_used_by(chunk), outcomes, rows, references)
+
+
+def failed_chunk_result(chunk: list[tuple[str, str, str, int]], reason: str) -> ChunkResult:
+    """The result of a task no worker could finish: each of its files recorded as failed,
+    with the reason, as a worker records a file it cannot read."""
+    rows: dict[str, list[tuple]] = {name: [] for name in WRITE_QUERY_NAMES}
+    references: list[tuple] = []
+    outcomes = [extraction_rows(_failed(collected, reason), rows, references)
+                for collected in chunk]
+    return ChunkResult(os.getpid(), frozenset(), outcomes, rows, references)
 
 
 def _parsers_used_by(chunk: list[tuple[str, str, str, int]]) -> frozenset[tuple[int, str, int]]:
     specs = (language_for_path(relative_path) for relative_path, *_ in chunk)
     grammars = {spec.grammar for spec in specs if spec is not None}
+    parsers = _PARSERS.by_grammar
     return frozenset(
-        (os.getpid(), grammar, id(_PARSERS_BY_GRAMMAR[grammar]))
+        (os.getpid(), grammar, id(parsers[grammar]))
         for grammar in grammars
-        if _PARSERS_BY_GRAMMAR.get(grammar) is not None
+        if parsers.get(grammar) is not None
     )
 
 

@@ -1,5 +1,6 @@
-"""The parent side of parsing: deal files into tasks, run them (in this process, or in loky's
-pool), and hand their rows to writer threads in batches as results arrive.
+"""The parent side of parsing: deal files into tasks, run them (in this process, in loky's
+pool, or on a Dask cluster), and hand their rows to writer threads in batches as results
+arrive.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from parseltongue.extract import (
     STATUS_SKIPPED,
     ExtractionLimits,
 )
+from parseltongue.ingest.cluster import ParseCluster, parse_on_cluster
 from parseltongue.ingest.config import (
     FileProblem,
     IngestionSummary,
@@ -136,7 +138,14 @@ def write_everything(
     summary: IngestionSummary,
     progress: ProgressCallback | None,
     inputs: ResolutionInputs | None = None,
+    cluster: ParseCluster | None = None,
 ) -> None:
+    """Parse the collected files (`jobs` 1: in this process; else on `cluster` when given,
+    else in loky's pool) and write their rows, and the skipped paths' rows, as they come."""
+    on_cluster = cluster is not None and jobs > 1
+    if cluster is not None and on_cluster:
+        summary.parse_cluster = cluster.describe()
+        summary.jobs = jobs = cluster.threads()
     writer_count = max(1, config.writer_threads) if config.overlap_writes else 0
     writers = [BackgroundWriter(storage) for _ in range(writer_count)]
 
@@ -153,11 +162,11 @@ def write_everything(
     parsers_used: set[tuple[int, str, int]] = set()
     files_done = bytes_done = 0
     tasks: Generator[ChunkResult, None, None] | None = None
-    in_pool = jobs > 1
+    in_pool = jobs > 1 and not on_cluster
     if in_pool:
         PARSE_WORKERS.acquire()
     try:
-        tasks = parse_chunks(config, collection, jobs)
+        tasks = parse_chunks(config, collection, jobs, cluster if on_cluster else None, summary)
         for _, parsers, outcomes, rows, references in tasks:
             parsers_used |= parsers
             for outcome in outcomes:
@@ -174,6 +183,9 @@ def write_everything(
         if in_pool:
             in_pool = False
             PARSE_WORKERS.release(stop_if_last=True)
+        if cluster is not None:
+            # Every result is in: the workers are not needed for resolution.
+            cluster.close()
         batches.flush_all()
     finally:
         if in_pool:
@@ -191,10 +203,25 @@ def write_everything(
 
 
 def parse_chunks(
-    config: StreamerConfig, collection: FileCollection, jobs: int
+    config: StreamerConfig,
+    collection: FileCollection,
+    jobs: int,
+    cluster: ParseCluster | None = None,
+    summary: IngestionSummary | None = None,
 ) -> Generator[ChunkResult, None, None]:
+    """Each task's result as it finishes, from this process (`jobs` 1), the cluster, or
+    loky's pool."""
     limits = ExtractionLimits(max_file_bytes=config.max_file_bytes)
     chunks = chunks_of(collection.files, config.files_per_task, jobs)
+    if cluster is not None:
+
+        def count_resent(files: int) -> None:
+            if summary is not None:
+                summary.files_resent += files
+
+        return parse_on_cluster(
+            cluster, chunks, limits, not config.shared_filesystem, count_resent
+        )
     if jobs == 1:
         # The same tasks in this process: the sequential baseline, no pool to start.
         return (process_file_chunk(chunk, limits) for chunk in chunks)
