@@ -46,7 +46,9 @@ STATUS_COMPLETE = "complete"
 # 4: unresolved references packed per file; search postings packed per token.
 # 5: extraction changed (TypeScript overloads are one entity; Go methods name their receiver
 #    type), so files an update would keep unparsed hold rows of the old kind: rebuild.
-ROW_FORMAT = 5
+# 6: an edge keeps every line referring to its target (dependency_edges.source_lines), not
+#    only the first.
+ROW_FORMAT = 6
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.

@@ -42,9 +42,14 @@ EDGE_FIELDS = ("from_key", "to_key", "edge_type", "source_file", "source_line", 
 
 
 def _edge_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Edges as the endpoints give them: with their first site (`source_location`) and every
+    site (`sites`), each as file:line."""
     return [
         {**{name: row[name] for name in EDGE_FIELDS},
-         "source_location": f"{row['source_file']}:{row['source_line']}"}
+         "source_location": f"{row['source_file']}:{row['source_line']}",
+         "sites": list(row["sites"]) if "sites" in row else [
+             f"{row['source_file']}:{line}" for line in row["source_lines"]
+         ]}
         for row in rows
     ]
 
