@@ -291,3 +291,23 @@ def test_stage_budget_times_every_stage_and_counts_the_rows_written(tiny_corpus:
     assert result["rows_written"]["put_entities"] == summary.entities
     table = budget_markdown(result)
     assert "| parse |" in table and "entities/s" in table
+
+
+@pytest.mark.slow
+def test_impact_benchmark_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> None:
+    _run_bench_session(["bench/bench_impact.py"], tiny_corpus, tmp_path,
+                       PARSELTONGUE_BENCH_UPDATE_ROUNDS="2", PARSELTONGUE_BENCH_JOBS="1")
+    name = tiny_corpus.name
+    # Its own files only.
+    assert sorted(path.name for path in tmp_path.iterdir() if path.is_file()) == [
+        f"{name}-impact.json", f"{name}-impact.md"
+    ]
+    results = json.loads((tmp_path / f"{name}-impact.json").read_text())
+    assert results["edited_files"] == 2  # both Rust files, each with an editable function
+    for figures in (results["after_ingestion"], results["with_files_to_reread"]):
+        assert figures["rounds"] == 2 and figures["changed"] == 2
+        assert figures["median_ms"] > 0 and figures["cpu_median_ms"] > 0
+    assert results["after_ingestion"]["met"] in (True, False)
+    assert "| impact after ingestion | 2 |" in (tmp_path / f"{name}-impact.md").read_text()
+    # The benchmark edits a copy: the corpus itself is as it was.
+    assert (tiny_corpus / "src" / "lib.rs").read_text() == RUST_LIB

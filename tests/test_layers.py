@@ -26,6 +26,8 @@ LAYER_OF_PART = {
     "resolve": "resolve",
     "ingest": "ingest",
     "codebase": "facade",
+    # Questions over the facade that read more than the database (a diff, the files).
+    "changes": "facade",
     **dict.fromkeys(
         ("cli", "repl", "export", "remote", "results", "ingest_report", "server"), "front end"
     ),
