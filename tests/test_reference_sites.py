@@ -135,11 +135,30 @@ def test_http_callers_and_callees_give_every_site(codebase: Codebase) -> None:
     callers = client.get("/reverse-callers-query-graph", params={"entity": save}).json()["data"]
     by_caller = {edge["from_key"]: edge for edge in callers["callers"]}
     assert by_caller[sync]["sites"] == ["app/sync.py:5", "app/sync.py:7", "app/sync.py:9"]
-    assert by_caller[sync]["source_location"] == "app/sync.py:5"
+    assert (by_caller[sync]["source_location"], by_caller[sync]["site_count"]) == (
+        "app/sync.py:5", 3
+    )
     callees = client.get("/forward-callees-query-graph", params={"entity": sync}).json()["data"]
     assert [edge["sites"] for edge in callees["callees"] if edge["to_key"] == save] == [
         ["app/sync.py:5", "app/sync.py:7", "app/sync.py:9"]
     ]
+
+
+def test_http_lists_at_most_twenty_sites_an_edge_and_counts_them(
+    project: Path, tmp_path: Path
+) -> None:
+    calls = "".join(f"    save({index})\n" for index in range(30))
+    write(project / "app" / "bulk.py", f"from app.store import save\n\n\ndef bulk():\n{calls}")
+    with Codebase.open(f"rocksdb:{tmp_path / 'bulk.db'}") as codebase:
+        codebase.ingest(project, parallel=False)
+        bulk = key(codebase, "bulk", "app/bulk.py")
+        (edge,) = [edge for edge in codebase.callees(bulk)]
+        assert len(edge.sites) == 30  # the facade gives them all
+        client = TestClient(create_app(codebase.storage, "test-database"))
+        data = client.get("/forward-callees-query-graph", params={"entity": bulk}).json()["data"]
+    (listed,) = data["callees"]
+    assert listed["site_count"] == 30
+    assert listed["sites"] == [f"app/bulk.py:{line}" for line in range(5, 25)]
 
 
 def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
