@@ -119,6 +119,10 @@ def test_every_default_answer_is_bounded(client: TestClient, entity_keys: list[s
         for endpoint in category["endpoints"]:
             if endpoint["method"] != "GET" or "{" in endpoint["path"]:
                 continue
+            if endpoint["path"] == "/change-impact-analysis":
+                # Needs the served folder to be a git work tree (the corpus is none); its
+                # lists are cut at `limit` (tests/test_change_impact.py).
+                continue
             params = {
                 parameter["name"]: entity_keys[0] if parameter["name"] in ("entity", "focus", "key")
                 else SEARCH_TEXTS[0]

@@ -70,7 +70,8 @@ class Entity(NamedTuple):
 
 
 class Edge(NamedTuple):
-    """A dependency edge (reverse_callers, forward_callees)."""
+    """A dependency edge (reverse_callers, forward_callees): `source_line` is its first
+    site, `sites` every one as `file:line`, in line order (none for containment)."""
 
     from_key: str
     to_key: str
@@ -78,6 +79,22 @@ class Edge(NamedTuple):
     source_file: str
     source_line: int
     resolution: str
+    sites: tuple[str, ...]
+
+
+class ReferenceSite(NamedTuple):
+    """One place an entity is referred to: a line of an edge into it (reference_sites)."""
+
+    file_path: str
+    line: int
+    from_key: str
+    edge_type: str
+    resolution: str
+
+    @property
+    def site(self) -> str:
+        """`file:line`."""
+        return f"{self.file_path}:{self.line}"
 
 
 class Affected(NamedTuple):

@@ -29,6 +29,7 @@ from parseltongue.answers import (
     FileEntity,
     FileHotspot,
     Hotspot,
+    ReferenceSite,
     SearchHit,
     Stats,
     Table,
@@ -279,8 +280,37 @@ class Codebase(AgentQuestions, CodebaseUpdates):
         self, query: str, key: str, edge_types: Sequence[str] | None, scope: str, limit: int
     ) -> list[Edge]:
         _at_least_one("limit", limit)
+        rows = [
+            edge._replace(sites=tuple(edge.sites))
+            for edge in self._rows(
+                Edge, query, entity=key, scope=scope, limit=limit, **_edge_types(edge_types)
+            )
+        ]
+        return self._known(key, rows)
+
+    def references(
+        self,
+        key: str,
+        edge_types: Sequence[str] | None = None,
+        scope: str = "",
+        limit: int = 1000,
+    ) -> list[ReferenceSite]:
+        """Every place entity `key` is referred to, by file and line (each line of each edge
+        into it: three calls on three lines are three sites). `edge_types` None follows
+        calls, uses, implements, extends and imports; `scope` keeps referring files under a
+        folder.
+
+        Example:
+            >>> with Codebase.open("mem") as codebase:
+            ...     _ = codebase.ingest("tests/fixtures/http_project", parallel=False)
+            ...     key = codebase.search("place_order", limit=1)[0].key
+            ...     [site.site for site in codebase.references(key)][:2]
+            ['shop/checkout.py:3', 'shop/checkout.py:7']
+        """
+        _at_least_one("limit", limit)
         rows = self._rows(
-            Edge, query, entity=key, scope=scope, limit=limit, **_edge_types(edge_types)
+            ReferenceSite, "reference_sites", entity=key, scope=scope, limit=limit,
+            **_edge_types(edge_types),
         )
         return self._known(key, rows)
 

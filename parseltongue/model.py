@@ -44,7 +44,9 @@ class DependencyEdge:
     """One resolved dependency between two entities: a row of `dependency_edges`.
 
     `edge_type` is one of calls, uses, implements, extends, imports, contains;
-    `resolution` says how the target was found (same_file, import, unique_name, ...).
+    `resolution` says how the target was found (same_file, import, unique_name, ...);
+    `source_lines` every line of `source_file` referring to the target (its sites), of which
+    `source_line` is the first. Left empty, the sites are `source_line` alone (none at 0).
     """
 
     from_key: str
@@ -53,10 +55,16 @@ class DependencyEdge:
     source_file: str = ""
     source_line: int = 0
     resolution: str = ""
+    source_lines: tuple[int, ...] = ()
 
     def as_row(self) -> list:
         """The edge as a row in `dependency_edges` column order (the fields' order)."""
-        return [getattr(self, column.name) for column in fields(self)]
+        row = [getattr(self, column.name) for column in fields(self)]
+        if not self.source_lines:
+            row[-1] = [self.source_line] if self.source_line else []
+        else:
+            row[-1] = sorted(set(self.source_lines))
+        return row
 
 
 ENTITY_COLUMNS = (
@@ -73,7 +81,9 @@ ENTITY_COLUMNS = (
     "code",
     "content_hash",
 )
-EDGE_COLUMNS = ("from_key", "to_key", "edge_type", "source_file", "source_line", "resolution")
+EDGE_COLUMNS = (
+    "from_key", "to_key", "edge_type", "source_file", "source_line", "resolution", "source_lines"
+)
 
 # Characters that would break a URL query string or need escaping in a Cozo string,
 # each with a readable stand-in so sanitised keys stay legible (`Vec<T>` -> `Vec__lt__T__gt__`).

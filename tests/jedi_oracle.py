@@ -2,9 +2,10 @@
 
 A call site is judged where Jedi (`Script.goto(..., follow_imports=True)`) names the
 definition the call reaches. Recall: of the sampled sites whose callee Jedi finds inside the
-library, the share whose calling entity has our call edge to that same definition. Precision:
-on sampled lines where Jedi pins every call, the share of our call edges first seen on that
-line that go to one of Jedi's answers.
+library, the share whose calling entity has our call edge to that same definition (entity
+level), and the share where that edge also lists the site's line among its sites (site level).
+Precision: on sampled lines where Jedi pins every call, the share of our call edges with a
+site on that line that go to one of Jedi's answers.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class OracleScore:
     sites_sampled: int = 0
     sites_jedi_pins_in_library: int = 0
     sites_we_match: int = 0
+    sites_we_match_at_line: int = 0
     lines_fully_pinned: int = 0
     our_edges_on_pinned_lines: int = 0
     our_edges_jedi_agrees: int = 0
@@ -56,6 +58,11 @@ class OracleScore:
     @property
     def recall(self) -> float:
         return self.sites_we_match / max(1, self.sites_jedi_pins_in_library)
+
+    @property
+    def site_recall(self) -> float:
+        """Recall per call site: the edge to Jedi's target lists the call's own line."""
+        return self.sites_we_match_at_line / max(1, self.sites_jedi_pins_in_library)
 
     @property
     def precision(self) -> float:
@@ -132,14 +139,17 @@ def _enclosing_entity(storage: CozoDbStorage, file_path: str, line: int) -> str 
     return innermost["key"]
 
 
-def _call_edges_from(storage: CozoDbStorage, entity: str) -> list[tuple[Definition, int]]:
+def _call_edges_from(
+    storage: CozoDbStorage, entity: str
+) -> list[tuple[Definition, tuple[int, ...]]]:
+    """The entity's call edges: each target's definition and the edge's sites (lines)."""
     rows = storage.query_read_only(
-        "?[file_path, start_line, source_line] := "
-        "*dependency_edges{from_key: $entity, to_key, edge_type, source_line},"
+        "?[file_path, start_line, source_lines] := "
+        "*dependency_edges{from_key: $entity, to_key, edge_type, source_lines},"
         " edge_type == 'calls', *code_entities{key: to_key, file_path, start_line}",
         {"entity": entity},
     )
-    return [((row["file_path"], row["start_line"]), row["source_line"]) for row in rows]
+    return [((row["file_path"], row["start_line"]), tuple(row["source_lines"])) for row in rows]
 
 
 def _classes_constructed_by(storage: CozoDbStorage, target: Definition) -> set[Definition]:
@@ -239,6 +249,8 @@ def score_against_jedi(
             score.sites_jedi_pins_in_library += 1
             if expected & {target for target, _ in edges}:
                 score.sites_we_match += 1
+                if expected & {target for target, lines in edges if site.line in lines}:
+                    score.sites_we_match_at_line += 1
             else:
                 score.misses.append((site, expected))
         line_key = (site.file_path, site.line)
@@ -250,8 +262,8 @@ def score_against_jedi(
             continue
         score.lines_fully_pinned += 1
         allowed = set().union(*(inside for _, inside in line_answers))
-        for target, first_line in edges:
-            if first_line != site.line:
+        for target, lines in edges:
+            if site.line not in lines:
                 continue
             score.our_edges_on_pinned_lines += 1
             if target in allowed or not allowed.isdisjoint(

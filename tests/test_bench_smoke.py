@@ -323,3 +323,22 @@ def test_scale_out_benchmark_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: 
     table = (tmp_path / f"{name}-scale-out.md").read_text()
     assert table.startswith("Scaling out, corpus ") and "| dask |" in table
     assert "| workers worth adding (ceiling / one worker) |" in table
+
+
+def test_impact_benchmark_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path) -> None:
+    _run_bench_session(["bench/bench_impact.py"], tiny_corpus, tmp_path,
+                       PARSELTONGUE_BENCH_UPDATE_ROUNDS="2", PARSELTONGUE_BENCH_JOBS="1")
+    name = tiny_corpus.name
+    # Its own files only.
+    assert sorted(path.name for path in tmp_path.iterdir() if path.is_file()) == [
+        f"{name}-impact.json", f"{name}-impact.md"
+    ]
+    results = json.loads((tmp_path / f"{name}-impact.json").read_text())
+    assert results["edited_files"] == 2  # both Rust files, each with an editable function
+    for figures in (results["after_ingestion"], results["with_files_to_reread"]):
+        assert figures["rounds"] == 2 and figures["changed"] == 2
+        assert figures["median_ms"] > 0 and figures["cpu_median_ms"] > 0
+    assert results["after_ingestion"]["met"] in (True, False)
+    assert "| impact after ingestion | 2 |" in (tmp_path / f"{name}-impact.md").read_text()
+    # The benchmark edits a copy: the corpus itself is as it was.
+    assert (tiny_corpus / "src" / "lib.rs").read_text() == RUST_LIB

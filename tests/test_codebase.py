@@ -26,6 +26,7 @@ from parseltongue.answers import (
     FileEntity,
     FileHotspot,
     Hotspot,
+    ReferenceSite,
     SearchHit,
     UnknownEntityError,
     UnresolvedReference,
@@ -39,8 +40,12 @@ UNKNOWN_KEY = "python:fn:no_such_thing:__nowhere:T1"
 
 def as_items(rows: list[Any]) -> list[list[tuple[str, Any]]]:
     """Rows (answers or query dicts) as (column, value) lists: equal only in the same order,
-    as the JSON the HTTP routes write from them."""
-    return [list((row if isinstance(row, dict) else row._asdict()).items()) for row in rows]
+    as the JSON the HTTP routes write from them (where a tuple and a list are one array)."""
+    return [
+        [(column, tuple(value) if isinstance(value, list) else value)
+         for column, value in (row if isinstance(row, dict) else row._asdict()).items()]
+        for row in rows
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +72,7 @@ def place_order(storage: CozoDbStorage) -> str:
         (Entity, "entity_detail"),
         (Edge, "reverse_callers"),
         (Edge, "forward_callees"),
+        (ReferenceSite, "reference_sites"),
         (Affected, "blast_radius"),
         (Hotspot, "hotspots"),
         (FileHotspot, "file_hotspots"),
@@ -86,6 +92,7 @@ def test_each_answer_has_its_query_s_columns_in_order(row_type: type, query: str
         ("search", "search_entities"),
         ("callers", "reverse_callers"),
         ("callees", "forward_callees"),
+        ("references", "reference_sites"),
         ("blast_radius", "blast_radius"),
         ("hotspots", "hotspots"),
         ("file_hotspots", "file_hotspots"),
@@ -154,6 +161,21 @@ def test_callers_and_callees_are_the_edge_queries(
         "reverse_callers", entity=place_order, edge_types=[], scope="shop"
     ))
     assert "contains" in {edge.edge_type for edge in every_type}
+    assert all(isinstance(edge.sites, tuple) for edge in every_type)
+    assert {edge.sites for edge in every_type if edge.edge_type == "contains"} == {()}
+
+
+def test_references_are_reference_sites(
+    codebase: Codebase, storage: CozoDbStorage, place_order: str
+) -> None:
+    sites = codebase.references(place_order)
+    assert as_items(sites) == as_items(storage.run_named("reference_sites", entity=place_order))
+    assert [site.site for site in sites] == [
+        "shop/checkout.py:3", "shop/checkout.py:7", "shop/orders.py:25",
+        "tests/test_orders.py:1", "tests/test_orders.py:5",
+    ]
+    with pytest.raises(UnknownEntityError):
+        codebase.references(UNKNOWN_KEY)
 
 
 def test_an_entity_nobody_calls_has_no_callers(codebase: Codebase, storage: CozoDbStorage) -> None:

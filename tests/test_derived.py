@@ -36,7 +36,7 @@ GRAPH_PROJECT = FIXTURES / "graph_project"
 DERIVED = ("entity_name_tokens", "name_vocabulary", "entity_coupling", "file_coupling")
 COUPLING = ("entity_coupling", "file_coupling")
 
-Edge = tuple[str, str, str, str, int, str]
+Edge = tuple[str, str, str, str, int, str, tuple[int, ...]]
 
 
 # -- reading the database back -----------------------------------------------------------------
@@ -52,7 +52,11 @@ def entity_rows(storage: CozoDbStorage) -> list[tuple[str, str, str]]:
 
 
 def edge_rows(storage: CozoDbStorage) -> set[Edge]:
-    return {tuple(row) for row in storage.run_named_table("rows_dependency_edges").rows}
+    # The sites come back as a list: a tuple, to be hashable.
+    return {
+        (*row[:6], tuple(row[6]))
+        for row in storage.run_named_table("rows_dependency_edges").rows
+    }
 
 
 def built_by_cozo(storage: CozoDbStorage, *queries: str) -> dict[str, set[tuple]]:
@@ -313,11 +317,11 @@ def test_refresh_after_removing_and_adding_edges_equals_a_full_build(ingest) -> 
     main, helper = key_named(storage, "main"), key_named(storage, "validate")
     lib_entity = next(key for key, file_path in files_before.items() if file_path == "src/lib.rs")
     added: list[Edge] = [
-        (main, lib_entity, "calls", files_before[main], 3, "test"),
-        (main, helper, "uses", files_before[main], 4, "test"),
-        (main, helper, "calls", files_before[main], 4, "test"),
-        (helper, helper, "calls", files_before[helper], 5, "test"),
-        (lib_entity, isolated, "implements", "src/lib.rs", 6, "test"),
+        (main, lib_entity, "calls", files_before[main], 3, "test", (3,)),
+        (main, helper, "uses", files_before[main], 4, "test", (4,)),
+        (main, helper, "calls", files_before[main], 4, "test", (4,)),
+        (helper, helper, "calls", files_before[helper], 5, "test", (5,)),
+        (lib_entity, isolated, "implements", "src/lib.rs", 6, "test", (6,)),
     ]
     storage.write_rows("put_edges", [list(edge) for edge in added])
 

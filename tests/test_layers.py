@@ -26,6 +26,8 @@ LAYER_OF_PART = {
     "resolve": "resolve",
     "ingest": "ingest",
     **dict.fromkeys(("codebase", "codebase_updates", "agent_questions", "context_pack"), "facade"),
+    # Questions over the facade that read more than the database (a diff, the files).
+    "changes": "facade",
     **dict.fromkeys(
         ("cli", "repl", "export", "remote", "results", "ingest_report", "server", "mcp_server"),
         "front end",

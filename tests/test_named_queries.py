@@ -29,6 +29,7 @@ GRAPH_QUERIES = (
     "search_entities",
     "reverse_callers",
     "forward_callees",
+    "reference_sites",
     "blast_radius",
     "neighbourhood",
     "cycles",

@@ -67,7 +67,8 @@ PROJECT_FIXTURES = sorted(path.name for path in FIXTURES.iterdir() if path.is_di
 
 class Resolution(NamedTuple):
     edges: frozenset[EdgeRow]
-    """(from_key, to_key, edge_type, source_file, source_line, resolution), no 'contains'."""
+    """(from_key, to_key, edge_type, source_file, source_line, resolution, source_lines),
+    no 'contains'."""
     unresolved: frozenset[UnresolvedRow]
     """(from_key, name, edge_type, source_line, candidates)."""
 
@@ -124,11 +125,13 @@ def python_resolution(inputs: ResolutionInputs) -> Resolution:
 
 
 def _stored_edges(storage: CozoDbStorage) -> frozenset[EdgeRow]:
+    # The sites as a tuple, as the resolver makes them (Cozo gives a list back).
     return frozenset(
-        _rows(
+        (*row[:6], tuple(row[6]))
+        for row in _rows(
             storage,
-            "?[a, b, c, d, e, f] := *dependency_edges{from_key: a, to_key: b,"
-            " edge_type: c, source_file: d, source_line: e, resolution: f},"
+            "?[a, b, c, d, e, f, g] := *dependency_edges{from_key: a, to_key: b,"
+            " edge_type: c, source_file: d, source_line: e, resolution: f, source_lines: g},"
             " c != 'contains'",
         )
     )
@@ -272,7 +275,7 @@ def readable(storage: CozoDbStorage, resolution: Resolution) -> Readable:
     return Readable(
         {
             (label[from_key], label[to_key], edge_type, line, how)
-            for from_key, to_key, edge_type, _file, line, how in resolution.edges
+            for from_key, to_key, edge_type, _file, line, how, _sites in resolution.edges
         },
         {
             (label[from_key], name, edge_type, line, candidates)

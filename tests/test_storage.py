@@ -158,7 +158,8 @@ def test_an_earlier_layout_is_brought_to_the_schemas(engine: str, tmp_path: Path
         assert {"my_notes", "dependency_edges:by_target"} <= names
         columns = [row["column"] for row in storage.query("::columns dependency_edges")]
         assert columns == [
-            "from_key", "to_key", "edge_type", "source_file", "source_line", "resolution"
+            "from_key", "to_key", "edge_type", "source_file", "source_line", "resolution",
+            "source_lines",
         ]
         index_columns = [row["column"]
                          for row in storage.query("::columns dependency_edges:by_target")]
@@ -167,6 +168,8 @@ def test_an_earlier_layout_is_brought_to_the_schemas(engine: str, tmp_path: Path
         assert storage.get_stats().total_entities == 1
         storage.insert_edges_batch([DependencyEdge("a", "b", "calls", "a.rs", 3, "same_file")])
         assert storage.get_stats().total_edges == 1
+        # An edge given without its sites has its one line as its site.
+        assert storage.query("?[s] := *dependency_edges{source_lines: s}") == [{"s": [3]}]
 
 
 @pytest.mark.parametrize("engine", PERSISTENT_ENGINES)

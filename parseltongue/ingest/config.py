@@ -49,7 +49,9 @@ STATUS_COMPLETE = "complete"
 # 6: extraction changed (Python: `local` references for names a function binds; receiver
 #    types from annotations through Optional/`| None`/quotes/generics, enclosing functions
 #    and class members): files an update would keep unparsed hold rows of the old kind.
-ROW_FORMAT = 6
+# 7: an edge keeps every line referring to its target (dependency_edges.source_lines), not
+#    only the first.
+ROW_FORMAT = 7
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.

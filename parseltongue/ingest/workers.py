@@ -230,7 +230,7 @@ def extraction_rows(
         (entity.key, entity.test_reason) for entity in entities if entity.test_reason
     )
     rows["put_edges"].extend(
-        (parent, child, "contains", file_path, 0, "syntax")
+        (parent, child, "contains", file_path, 0, "syntax", ())
         for parent, child in extraction.containment_pairs()
     )
     language = language_for_path(file_path)

@@ -82,8 +82,9 @@ class ModulePathRow(NamedTuple):
     unit: str
 
 
-EdgeRow = tuple[str, str, str, str, int, str]
-"""from_key, to_key, edge_type, source_file, source_line, resolution."""
+EdgeRow = tuple[str, str, str, str, int, str, tuple[int, ...]]
+"""from_key, to_key, edge_type, source_file, source_line (the first site), resolution,
+source_lines (every line of source_file the edge's references are on, ascending)."""
 UnresolvedRow = tuple[str, str, str, int, int]
 """from_key, name (qualifier.name), edge_type, source_line, candidates."""
 

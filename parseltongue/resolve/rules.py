@@ -189,16 +189,21 @@ class Resolver(ClassMembers):
                     plain[identity] = reference
         if entity is None:
             return  # an edge needs its source entity; imports of no entity pin nothing
-        pinned: dict[tuple[str, str], list[int]] = {}
+        # Per edge: every line a reference pins it from (its sites), and the strongest tier.
+        lines_of: dict[tuple[str, str], set[int]] = {}
+        tier_of: dict[tuple[str, str], int] = {}
         open_references: dict[tuple[str, str, int], int] = {}
 
         def pin(to_key: str, edge_type: str, line: int, tier: int) -> None:
-            best = pinned.get((to_key, edge_type))
-            if best is None:
-                pinned[(to_key, edge_type)] = [line, tier]
+            edge = (to_key, edge_type)
+            lines = lines_of.get(edge)
+            if lines is None:
+                lines_of[edge] = {line}
+                tier_of[edge] = tier
             else:
-                best[0] = min(best[0], line)
-                best[1] = min(best[1], tier)
+                lines.add(line)
+                if tier < tier_of[edge]:
+                    tier_of[edge] = tier
 
         for (_name, line, _scope), targets in imports.items():
             if len(targets) == 1:
@@ -224,9 +229,11 @@ class Resolver(ClassMembers):
             shown = name if qualifier == "" else f"{qualifier}.{name}"
             shown_at = (shown, edge_type, line)
             open_references[shown_at] = max(open_references.get(shown_at, 0), count)
-        for (to_key, edge_type), (line, tier) in pinned.items():
-            edges.append(
-                (from_key, to_key, edge_type, entity.file_path, line, RESOLUTION_NAMES[tier])
-            )
+        for edge, lines in lines_of.items():
+            sites = tuple(sorted(lines))
+            edges.append((
+                from_key, edge[0], edge[1], entity.file_path, sites[0],
+                RESOLUTION_NAMES[tier_of[edge]], sites,
+            ))
         for (shown, edge_type, line), count in open_references.items():
             unresolved.append((from_key, shown, edge_type, line, count))

@@ -124,8 +124,9 @@ class TargetedUpdate:
         """Rows of other files' packs the update replaced (set by resolve_affected)."""
 
     def _read_old_resolution(self, keys: set[str]) -> None:
+        # As the resolver makes them: the sites a tuple, not the list Cozo gives back.
         self.old_edges.update(
-            tuple(row)
+            (*row[:6], tuple(row[6]))
             for row in self.storage.run_named_table(
                 "resolved_edges_from", keys=sorted(keys)
             ).rows

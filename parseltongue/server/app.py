@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from parseltongue import __version__
 from parseltongue.server import (
     routes_analytics,
+    routes_changes,
     routes_core,
     routes_coverage,
     routes_entities,
@@ -32,6 +33,7 @@ ROUTERS = (
     routes_coverage.router,
     routes_text_query.router,
     routes_updates.router,
+    routes_changes.router,
 )
 
 

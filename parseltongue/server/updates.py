@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
@@ -103,6 +104,17 @@ class GraphUpdater:
         Codebase.prepare_updates)."""
         with self._lock:
             self.codebase.prepare_updates()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold off every other update (the watcher's, re-index requests) while a caller
+        reads, updates and reads again (the change analysis)."""
+        with self._lock:
+            yield
+
+    def update_files(self, root: Path, paths: list[str], trigger: str) -> IngestionSummary:
+        """Re-index these files of `root` (relative paths, as stored)."""
+        return self._run(trigger, lambda: self.codebase.update(root, paths))
 
     def update_tree(self, root: Path, trigger: str) -> IngestionSummary:
         """What `pt01 root` does: incremental when the database holds this root, else full."""
