@@ -1,5 +1,5 @@
-"""The `parseltongue` Typer app and what its commands share: the options, one-line errors,
-opening a database, printing JSON."""
+"""The `parseltongue` Typer app and what its commands share: one-line errors, opening a
+database, printing JSON (the shared options are in `options.py`)."""
 
 from __future__ import annotations
 
@@ -28,27 +28,6 @@ app = typer.Typer(
 )
 stdout_console = Console()
 stderr_console = Console(stderr=True)
-
-DatabaseOption = Annotated[
-    str,
-    typer.Option(
-        "--db",
-        help="Database as ENGINE:PATH: rocksdb:analysis.db, sqlite:analysis.sqlite or mem.",
-        envvar="PARSELTONGUE_DB",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
-# A read query past this many seconds is stopped in the engine (parseltongue/time_limit.py).
-DEFAULT_QUERY_TIMEOUT_SECONDS = 10.0
-QueryTimeoutOption = Annotated[
-    float,
-    typer.Option(
-        "--query-timeout", min=0,
-        help="Stop a query that runs longer than this many seconds (0: no limit). The engine "
-        "stops recursive queries at once; one large join it cannot interrupt is not waited for.",
-    ),
-]
-
 
 def fail(message: str, exit_code: int = 1) -> typer.Exit:
     """Print one clear error line and return the Exit to raise."""

@@ -10,15 +10,8 @@ from rich.table import Table
 
 from parseltongue.changes import DEFAULT_HOPS, DEFAULT_LIMIT, ChangeImpact, DiffError
 from parseltongue.changes import git_change_impact as change_impact_of_work_tree
-from parseltongue.cli.app import (
-    DatabaseOption,
-    JsonOption,
-    app,
-    fail,
-    open_storage,
-    print_json,
-    stdout_console,
-)
+from parseltongue.cli.app import app, fail, open_storage, print_json, stdout_console
+from parseltongue.cli.options import DatabaseOption, JsonOption
 from parseltongue.codebase import Codebase
 from parseltongue.results import wide_console_unless_terminal
 from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, StorageError

@@ -10,16 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from parseltongue.cli.app import (
-    DatabaseOption,
-    JsonOption,
-    app,
-    fail,
-    open_storage,
-    print_json,
-    stderr_console,
-    stdout_console,
-)
+from parseltongue.cli.app import app, fail, open_storage, print_json, stderr_console, stdout_console
+from parseltongue.cli.options import DatabaseOption, JsonOption
 from parseltongue.codebase import Codebase
 from parseltongue.ingest import ClusterError, IngestionInterrupted
 from parseltongue.ingest.cluster import parse_cluster_address, require_distributed

@@ -6,14 +6,11 @@ from typing import Annotated
 
 import typer
 
-from parseltongue.cli.app import (
+from parseltongue.cli.app import app, fail, open_storage, print_json
+from parseltongue.cli.options import (
     DEFAULT_QUERY_TIMEOUT_SECONDS,
     DatabaseOption,
     QueryTimeoutOption,
-    app,
-    fail,
-    open_storage,
-    print_json,
 )
 from parseltongue.codebase import Codebase
 from parseltongue.remote import RemoteQueryClient

@@ -11,17 +11,12 @@ import typer
 from rich.table import Table
 
 from parseltongue import answers
-from parseltongue.cli.app import (
+from parseltongue.cli.app import app, fail, open_storage, print_json, stderr_console, stdout_console
+from parseltongue.cli.options import (
     DEFAULT_QUERY_TIMEOUT_SECONDS,
     DatabaseOption,
     JsonOption,
     QueryTimeoutOption,
-    app,
-    fail,
-    open_storage,
-    print_json,
-    stderr_console,
-    stdout_console,
 )
 from parseltongue.codebase import Codebase
 from parseltongue.export import (

@@ -9,15 +9,8 @@ import typer
 from rich.table import Table
 
 from parseltongue.answers import ReferenceSite, UnknownEntityError
-from parseltongue.cli.app import (
-    DatabaseOption,
-    JsonOption,
-    app,
-    fail,
-    open_storage,
-    print_json,
-    stdout_console,
-)
+from parseltongue.cli.app import app, fail, open_storage, print_json, stdout_console
+from parseltongue.cli.options import DatabaseOption, JsonOption
 from parseltongue.codebase import Codebase
 from parseltongue.export import parse_edge_types
 from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, StorageError

@@ -10,15 +10,8 @@ import typer
 
 from parseltongue.answers import UnknownEntityError
 from parseltongue.changes.rename import RenameError, RenamePlan, apply_rename, plan_rename
-from parseltongue.cli.app import (
-    DatabaseOption,
-    JsonOption,
-    app,
-    fail,
-    open_storage,
-    print_json,
-    stderr_console,
-)
+from parseltongue.cli.app import app, fail, open_storage, print_json, stderr_console
+from parseltongue.cli.options import DatabaseOption, JsonOption
 from parseltongue.codebase import Codebase
 from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, StorageError
 

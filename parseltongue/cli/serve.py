@@ -9,14 +9,11 @@ from typing import Annotated
 
 import typer
 
-from parseltongue.cli.app import (
+from parseltongue.cli.app import app, fail, open_storage, stdout_console
+from parseltongue.cli.options import (
     DEFAULT_QUERY_TIMEOUT_SECONDS,
     DatabaseOption,
     QueryTimeoutOption,
-    app,
-    fail,
-    open_storage,
-    stdout_console,
 )
 from parseltongue.storage import (
     DEFAULT_DATABASE_SPECIFICATION,
