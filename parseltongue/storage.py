@@ -1,4 +1,4 @@
-"""CozoDbStorage: a Parseltongue database on a real Cozo engine (mem, sqlite, rocksdb)."""
+"""CozoDbStorage: a Parseltongue database on a real Cozo engine (mem, sqlite, rocksdb, sled)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from parseltongue.derived import pack_token_rows
 from parseltongue.model import CodeEntity, DependencyEdge
 from parseltongue.queries import named_query
 from parseltongue.schema import RETIRED_RELATIONS, SCHEMA_VERSION, schema_layouts
+from parseltongue.sled_engine import INSTALL_HINT, SledClient, open_sled, sled_engine_installed
 from parseltongue.time_limit import QueryWatchdog
 
 DEFAULT_DATABASE_SPECIFICATION = "rocksdb:analysis.db"
@@ -31,6 +32,7 @@ ROCKSDB_OPTIONS_FILE_NAME = "options"
 ROCKSDB_OPTIONS = Path(__file__).with_name("rocksdb_options.ini")
 
 # The engines Cozo is written for; which of them this build of cozo-embedded has is probed.
+# sled comes from the native package native/cozo-sled instead (sled_engine.py).
 COZO_ENGINE_NAMES = ("mem", "sqlite", "rocksdb", "sled", "tikv")
 _ENGINES_WITHOUT_PATH = ("mem",)
 
@@ -90,10 +92,15 @@ class DatabaseSpecification(NamedTuple):
 
 @cache
 def available_engines() -> tuple[str, ...]:
-    """The Cozo engines this build of cozo-embedded has, found by opening each in a temp folder."""
+    """The Cozo engines this build of cozo-embedded has, found by opening each in a temp folder,
+    and sled when its native package is installed."""
     found = []
     with tempfile.TemporaryDirectory(prefix="parseltongue-engine-probe-") as probe_folder:
         for engine in COZO_ENGINE_NAMES:
+            if engine == "sled":
+                if sled_engine_installed():
+                    found.append(engine)
+                continue
             try:
                 client = Client(engine, str(Path(probe_folder) / engine), dataframe=False)
             except Exception:  # noqa: BLE001 - an engine not compiled in raises a bare Exception
@@ -136,6 +143,8 @@ def parse_database_engine_specification(specification: str) -> DatabaseSpecifica
 
 def ensure_engine_available(specification: DatabaseSpecification) -> None:
     """Fail with the engines this build has when the specification names one it lacks."""
+    if specification.engine == "sled" and not sled_engine_installed():
+        raise DatabaseSpecificationError(f"cannot open {specification}: {INSTALL_HINT}")
     if specification.engine not in available_engines():
         raise DatabaseSpecificationError(
             f"this build of the Cozo engine (cozo-embedded) lacks {specification.engine!r}: "
@@ -157,7 +166,9 @@ def install_rocksdb_options(folder: Path) -> None:
         return
 
 
-def create_database_instance_from_spec(specification: DatabaseSpecification) -> Client:
+def create_database_instance_from_spec(
+    specification: DatabaseSpecification,
+) -> Client | SledClient:
     """Open the Cozo engine a specification names, with errors a user can act on."""
     ensure_engine_available(specification)
     if specification.engine == "sqlite":
@@ -166,6 +177,8 @@ def create_database_instance_from_spec(specification: DatabaseSpecification) -> 
     elif specification.engine == "rocksdb":
         install_rocksdb_options(Path(specification.path).expanduser())
     try:
+        if specification.engine == "sled":
+            return open_sled(specification.path)
         return Client(specification.engine, specification.path, dataframe=False)
     except Exception as error:  # noqa: BLE001 - cozo-embedded raises a bare Exception
         # Strip the box-drawing of Cozo's rendered diagnostic down to its words.
@@ -173,6 +186,12 @@ def create_database_instance_from_spec(specification: DatabaseSpecification) -> 
         if "LOCK" in detail and "temporarily unavailable" in detail:
             raise StorageError(
                 f"database {specification} is in use by another process (a RocksDB folder "
+                "admits one process at a time); stop that process, or query it through "
+                "its HTTP server"
+            ) from None
+        if "could not acquire lock" in detail:
+            raise StorageError(
+                f"database {specification} is in use by another process (a sled folder "
                 "admits one process at a time); stop that process, or query it through "
                 "its HTTP server"
             ) from None
@@ -280,7 +299,8 @@ class CozoDbStorage:
 
     @classmethod
     def new_sled(cls, path: str | Path) -> CozoDbStorage:
-        """Open a sled database; fails clearly where cozo-embedded was built without sled."""
+        """Open (or create) a sled database in the folder `path`, through the native package
+        native/cozo-sled; fails with how to install it where it is missing."""
         return cls(DatabaseSpecification("sled", str(path)))
 
     @classmethod

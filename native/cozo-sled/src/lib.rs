@@ -16,7 +16,7 @@ use cozo::{format_error_as_json, DataValue, DbInstance, NamedRows, ScriptMutabil
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use serde_json::{json, Value as JsonValue};
 
 use values::{json_to_python, to_data_value, to_python};
@@ -27,6 +27,9 @@ create_exception!(
     PyException,
     "Cozo refused or failed a call; args[0] is Cozo's error report as a dict."
 );
+
+/// The engines this package opens.
+const ENGINES: [&str; 2] = ["mem", "sled"];
 
 /// An error of ours (not Cozo's) in the shape of Cozo's error report.
 fn report(message: &str, code: &str) -> JsonValue {
@@ -132,6 +135,16 @@ impl CozoEngine {
     #[new]
     #[pyo3(signature = (engine, path, options = "{}"))]
     fn new(py: Python<'_>, engine: &str, path: &str, options: &str) -> PyResult<Self> {
+        // Cozo here also has SQLite (for backups), but databases of the other engines are
+        // cozo-embedded's to open.
+        if !ENGINES.contains(&engine) {
+            let message = format!(
+                "database engine '{engine}' is not in this package (it has {}); the others \
+                 come with cozo-embedded",
+                ENGINES.join(", ")
+            );
+            return Err(raise(py, &report(&message, "engine::not_here")));
+        }
         let instance = engine_call(py, || {
             DbInstance::new(engine, path, options).map_err(|error| format_error_as_json(error, None))
         })?;
@@ -255,9 +268,14 @@ impl CozoEngine {
 
 #[pymodule]
 fn parseltongue_cozo_sled(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A panic inside Cozo (some functions panic on bad arguments, e.g. `slice` with its ends
+    // swapped, sometimes on a rayon thread) reaches Python as a CozoError carrying the panic's
+    // message; the default hook would also print it, with a backtrace, to the user's stderr.
+    // This hook is this library's own (a cdylib has its own copy of std).
+    std::panic::set_hook(Box::new(|_| {}));
     module.add_class::<CozoEngine>()?;
     module.add("CozoError", module.py().get_type::<CozoError>())?;
     module.add("COZO_VERSION", "0.7.6")?;
-    module.add("ENGINES", ("mem", "sled"))?;
+    module.add("ENGINES", PyTuple::new(module.py(), ENGINES)?)?;
     Ok(())
 }
