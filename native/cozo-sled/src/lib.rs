@@ -1,24 +1,29 @@
-//! parseltongue_cozo_sled: the Cozo engine (crate `cozo` 0.7.6) built with its sled storage,
-//! for Python. Parseltongue opens `sled:PATH` databases through it (parseltongue/sled_engine.py);
-//! RocksDB, SQLite and mem stay on the cozo-embedded wheel.
+//! parseltongue_cozo_sled: the Cozo engine (crate `cozo` 0.7.6) over a sled database, for
+//! Python. The storage under Cozo is ours (`sled_store`, over the `sled` crate). Parseltongue
+//! opens `sled:PATH` databases through it (parseltongue/sled_engine.py); RocksDB, SQLite and
+//! mem stay on the cozo-embedded wheel.
 //!
 //! Every call into the engine runs with the GIL released, and every failure, a panic inside the
 //! engine included, is raised as `CozoError` whose one argument is Cozo's JSON error report as
 //! a dict (`message`, `display`, `code`, `causes`, ...), the shape cozo-embedded raises.
 
+mod database;
+mod sled_store;
+mod validity;
 mod values;
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 
-use cozo::{format_error_as_json, DataValue, DbInstance, NamedRows, ScriptMutability};
+use cozo::{format_error_as_json, DataValue, NamedRows, ScriptMutability};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use serde_json::{json, Value as JsonValue};
 
+use database::Database;
 use values::{json_to_python, to_data_value, to_python};
 
 create_exception!(
@@ -117,11 +122,11 @@ struct CozoEngine {
     // None once closed. Each call clones the handle (Cozo's databases are shared handles), so
     // closing while a script runs on another thread lets that script finish: the sled folder
     // is released when the last handle goes.
-    instance: Mutex<Option<DbInstance>>,
+    instance: Mutex<Option<Database>>,
 }
 
 impl CozoEngine {
-    fn instance(&self, py: Python<'_>) -> PyResult<DbInstance> {
+    fn instance(&self, py: Python<'_>) -> PyResult<Database> {
         let guard = self.instance.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         guard
             .clone()
@@ -145,8 +150,9 @@ impl CozoEngine {
             );
             return Err(raise(py, &report(&message, "engine::not_here")));
         }
+        let _ = options; // neither engine takes any (Cozo's own dispatcher ignores them too)
         let instance = engine_call(py, || {
-            DbInstance::new(engine, path, options).map_err(|error| format_error_as_json(error, None))
+            Database::open(engine, path).map_err(|error| format_error_as_json(error, None))
         })?;
         Ok(CozoEngine { engine: engine.to_string(), instance: Mutex::new(Some(instance)) })
     }
@@ -200,7 +206,7 @@ impl CozoEngine {
     ) -> PyResult<Bound<'py, PyDict>> {
         let db = self.instance(py)?;
         let exported = engine_call(py, || {
-            db.export_relations(relations.iter())
+            db.export_relations(&relations)
                 .map_err(|error| format_error_as_json(error, None))
         })?;
         let answer = PyDict::new(py);
