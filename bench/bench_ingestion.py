@@ -90,7 +90,7 @@ def _sled_measured(result: dict[str, Any]) -> None:
 def benchmark_sled_sequential_ingestion_comparison(
     benchmark, bench_results, corpus_root, bench_workspace
 ) -> None:
-    """T2: sled (Cozo built with storage-sled, native/cozo-sled), sequential parsing."""
+    """T2: sled (Cozo over our sled storage, native/cozo-sled), sequential parsing."""
     _sled_measured(_measure(benchmark, bench_results, "sled", "sled", corpus_root, 1,
                             f"sled:{bench_workspace / 'sled.db'}"))
 

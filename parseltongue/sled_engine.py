@@ -1,4 +1,4 @@
-"""The sled engine: Cozo 0.7.6 built with its sled storage, from `native/cozo-sled`.
+"""The sled engine: Cozo 0.7.6 over our sled storage, from `native/cozo-sled`.
 
 The cozo-embedded wheel has no sled, so `sled:PATH` databases open through the native
 package `parseltongue_cozo_sled` (Rust, built from the repository; see the README). This

@@ -57,8 +57,8 @@ def assert_a_rerun_equals_the_clean_run(database: str, clean: CleanRun) -> None:
     assert report.identical, report.describe()
 
 
-# sled keeps up to 0.5 s of writes in the process before they reach its file: a kill loses
-# them, and the rerun must still end with a clean run's rows.
+# sled as RocksDB: a kill loses the transaction under way, and the rerun must still end with a
+# clean run's rows.
 @pytest.mark.parametrize("engine", ["rocksdb", SLED])
 def test_kill_9_at_random_points_then_a_rerun_holds_a_clean_runs_rows(
     engine: str, clean_run: CleanRun, tmp_path: Path
