@@ -10,7 +10,7 @@ Variants (the PRD's matrix, adapted to this Python build, see BENCHMARKS.md):
 - `t1`: rocksdb, sequential, one write per file, no writer thread (the PRD's baseline).
 - `t3`: the target pipeline, parallel (jobs = cores), batched writes overlapped with parsing;
   the same variant on sqlite and mem is T2, and with `--jobs 1` it shows what parallelism gives.
-- `sled`, `sled-parallel`: the PRD's T2 and T2', on sled (Cozo built with storage-sled, the
+- `sled`, `sled-parallel`: the PRD's T2 and T2', on sled (Cozo over our sled storage, the
   native package native/cozo-sled): sequential parsing, and the T3 pipeline. Where the package
   is not installed, the result is the error saying how to install it.
 - `floor`: tree-sitter parsing alone of the same files, same chunks, over the same jobs.
