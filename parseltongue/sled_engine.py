@@ -24,7 +24,7 @@ SLED_MARKER_FILE = "conf"
 INSTALL_HINT = (
     "the sled engine is not installed: from a Parseltongue checkout run "
     "`pip install ./native/cozo-sled` (it compiles Cozo with sled, which needs a Rust "
-    "toolchain: cargo, rustc 1.85 or newer)"
+    "toolchain: cargo and rustc)"
 )
 
 
@@ -33,7 +33,7 @@ class SledEngineMissing(ImportError):
 
 
 class SledOpenError(Exception):
-    """Cozo could not open a sled folder; the text is Cozo's own message."""
+    """A sled folder could not be opened: Cozo's own message, or why we refused it."""
 
 
 @cache
@@ -86,10 +86,7 @@ class SledClient:
         self, script: str, params: Mapping[str, Any] | None = None, immutable: bool = False
     ) -> dict[str, Any]:
         """Run a script; `immutable` makes a write fail. `{"headers", "rows", "next"}`."""
-        try:
-            return self._engine.run_script(script, dict(params or {}), immutable)
-        except self._error_type as error:
-            raise QueryException(_report(error)) from None
+        return self._call(self._engine.run_script, script, dict(params or {}), immutable)
 
     def export_relations(self, relations: list[str]) -> dict[str, dict[str, Any]]:
         """The named stored relations, each `{"headers", "rows"}`."""

@@ -104,11 +104,15 @@ def test_without_its_package_sled_fails_saying_how_to_install_it(
         f"path = sys.argv[1]\n"
         f"try:\n    {opener}\n"
         "except DatabaseSpecificationError as error:\n    print(error)\n"
-        "print(available_engines())\n",
+        "print(available_engines())\n"
+        "from parseltongue.sled_engine import SledEngineMissing, open_sled\n"
+        "try:\n    open_sled(path)\n"
+        "except SledEngineMissing as error:\n    print(error)\n",
         path,
     )
     assert opened.returncode == 0, opened.stderr
-    message, engines = opened.stdout.strip().splitlines()
+    message, engines, direct = opened.stdout.strip().splitlines()
+    assert direct.startswith("the sled engine is not installed")
     assert message.startswith(f"cannot open sled:{path}: the sled engine is not installed")
     assert "pip install ./native/cozo-sled" in message and "Rust toolchain" in message
     assert engines == "('mem', 'sqlite', 'rocksdb')"
