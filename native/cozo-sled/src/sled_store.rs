@@ -102,7 +102,7 @@ impl<'s> SledTx<'s> {
     fn rows_between<'a>(&'a self, lower: &[u8], upper: Option<&[u8]>) -> MergedRows<'a> {
         let upper_bound = upper.map_or(Bound::Unbounded, Bound::Excluded);
         if upper.is_some_and(|upper| lower >= upper) {
-            // Both sled and BTreeMap refuse a range that ends before it starts.
+            // BTreeMap::range panics on a range that ends before it starts.
             return MergedRows::empty(self);
         }
         let stored = self.db.range::<&[u8], _>((Bound::Included(lower), upper_bound));

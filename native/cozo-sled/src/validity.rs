@@ -16,7 +16,8 @@ const RELATION_ID_BYTES: usize = 8;
 
 /// A key's bytes before its validity, and the validity.
 pub fn key_validity(key: &[u8]) -> Result<(&[u8], Validity)> {
-    let not_time_travel = || miette!("a time-travel read met a row whose last key column is not a validity");
+    let not_time_travel =
+        || miette!("a time-travel read met a row whose last key column is not a validity");
     if key.len() < RELATION_ID_BYTES + VALIDITY_BYTES
         || key[key.len() - VALIDITY_BYTES] != VALIDITY_TAG
     {
