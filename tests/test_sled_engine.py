@@ -148,7 +148,7 @@ def test_run_script_answers_headers_and_rows(sled: Any) -> None:
 
 
 def test_removed_rows_are_gone(sled: Any) -> None:
-    """The vendored fix: released Cozo 0.7.6 kept a removed key on sled with its values gone."""
+    """Cozo 0.7.6's own sled storage kept a removed key with its values gone; ours deletes it."""
     fill(sled)
     sled.run_script("?[name] <- [['bo']] :rm person {name}")
     assert sorted(people(sled)) == [["ada", 36, None], ["cy", 51, {"k": 2}]]
