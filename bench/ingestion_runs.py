@@ -10,8 +10,9 @@ Variants (the PRD's matrix, adapted to this Python build, see BENCHMARKS.md):
 - `t1`: rocksdb, sequential, one write per file, no writer thread (the PRD's baseline).
 - `t3`: the target pipeline, parallel (jobs = cores), batched writes overlapped with parsing;
   the same variant on sqlite and mem is T2, and with `--jobs 1` it shows what parallelism gives.
-- `sled`, `sled-parallel`: the PRD's sled runs; this cozo-embedded lacks sled, so the result is
-  the engine's error, recorded.
+- `sled`, `sled-parallel`: the PRD's T2 and T2', on sled (Cozo over our sled storage, the
+  native package native/cozo-sled): sequential parsing, and the T3 pipeline. Where the package
+  is not installed, the result is the error saying how to install it.
 - `floor`: tree-sitter parsing alone of the same files, same chunks, over the same jobs.
 - `dask`: the T3 pipeline with its parse tasks on a Dask cluster started for the run
   (`--dask local:JOBS`, file bytes shipped from the parent), against loky's `t3`.
@@ -142,7 +143,8 @@ def _variant_config(variant: str, database: str, jobs: int) -> StreamerConfig:
 
 
 def disk_bytes(database: str) -> int:
-    """Bytes the database takes on disk (a RocksDB folder, a SQLite file and its journal)."""
+    """Bytes the database takes on disk (a RocksDB or sled folder, a SQLite file and its
+    journal)."""
     engine, _, path = database.partition(":")
     if not path:
         return 0
@@ -172,7 +174,8 @@ def run_ingestion(
     try:
         streamer = CodebaseStreamer(config)
     except StorageError as error:
-        # The PRD's sled rows: this build has no sled, and saying so is the result.
+        # An engine that cannot be opened here (sled without its package): the error is the
+        # result.
         result.update(error=str(error), error_type=type(error).__name__,
                       seconds_to_error=time.perf_counter() - started)
         return result

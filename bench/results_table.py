@@ -8,7 +8,7 @@ from typing import Any
 RUN_LABELS = {
     "t1": "T1 rocksdb, sequential, one write per file",
     "sled": "T2 sled, sequential",
-    "sled_parallel": "T3' sled, parallel (the PRD's target engine)",
+    "sled_parallel": "T2' sled, parallel (the PRD's target engine)",
     "sqlite": "T2 sqlite, parallel",
     "mem": "T2 mem, parallel",
     "t3": "T3 rocksdb, parallel",

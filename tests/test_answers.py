@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sled_support import SLED
 
 from tests.answers_oracle import RECORDED, ingest_fixtures, recorded_answers
 
@@ -28,7 +29,7 @@ def test_the_recorded_answers_cover_every_kind_of_question(recorded: dict) -> No
     assert len(recorded["unresolved"]) > 100
 
 
-@pytest.mark.parametrize("engine", ["rocksdb", "sqlite"])
+@pytest.mark.parametrize("engine", ["rocksdb", "sqlite", SLED])
 def test_answers_are_what_they_were(engine: str, tmp_path: Path, recorded: dict) -> None:
     with ingest_fixtures(f"{engine}:{tmp_path / 'answers.db'}") as storage:
         answers = recorded_answers(storage)

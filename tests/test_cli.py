@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sled_support import run_cli_without_sled
+
 from parseltongue import CodeEntity, CozoDbStorage, DependencyEdge, EntityClass, __version__
 
 
@@ -68,11 +70,12 @@ def test_stats_table_shows_totals_and_breakdowns(tmp_path: Path) -> None:
     assert "rust" in result.stdout and "python" in result.stdout
 
 
-def test_stats_on_sled_fails_with_one_clear_line(tmp_path: Path) -> None:
-    result = run_cli("stats", "--db", f"sled:{tmp_path / 's.db'}")
+def test_stats_on_sled_without_its_package_fails_with_one_clear_line(tmp_path: Path) -> None:
+    result = run_cli_without_sled("stats", "--db", f"sled:{tmp_path / 's.db'}")
     assert result.returncode == 1
-    assert "lacks 'sled'" in result.stderr and "mem, sqlite, rocksdb" in result.stderr
-    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "the sled engine is not installed" in line and "pip install ./native/cozo-sled" in line
+    assert not (tmp_path / "s.db").exists()
 
 
 def test_stats_on_a_missing_database_does_not_create_one(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 from project_trees import write, write_mixed_project
+from sled_support import run_cli_without_sled
 
 from parseltongue.storage import CozoDbStorage
 
@@ -203,15 +204,16 @@ def test_pt01_with_a_bad_specification_fails_with_one_line(project: Path) -> Non
     assert lines[0].startswith("error: unknown database engine 'postgres'")
 
 
-def test_pt01_on_sled_fails_with_one_line_naming_the_engines(
+def test_pt01_on_sled_without_its_package_fails_with_one_line_saying_how_to_install_it(
     project: Path, tmp_path: Path
 ) -> None:
-    result = run_cli("pt01", str(project), "--db", f"sled:{tmp_path / 's.db'}")
+    result = run_cli_without_sled("pt01", str(project), "--db", f"sled:{tmp_path / 's.db'}")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert "lacks 'sled'" in lines[0] and "mem, sqlite, rocksdb" in lines[0]
-    assert "Traceback" not in result.stderr
+    assert lines[0].startswith(f"error: cannot open sled:{tmp_path / 's.db'}: the sled engine")
+    assert "pip install ./native/cozo-sled" in lines[0] and "Rust toolchain" in lines[0]
+    assert not (tmp_path / "s.db").exists(), "no silent fallback to another engine"
 
 
 def test_ingest_help_has_an_example_and_pt01_says_it_is_the_alias() -> None:

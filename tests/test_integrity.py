@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from ingested_corpora import IngestedCorpus
 from project_trees import write, write_mixed_project
+from sled_support import SLED
 
 from parseltongue import CodeEntity, EntityClass
 from parseltongue.ingest import CodebaseStreamer, StreamerConfig
@@ -132,7 +133,7 @@ def test_a_pack_that_differs_is_a_changed_row(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("engine", ["rocksdb", "sqlite"])
+@pytest.mark.parametrize("engine", ["rocksdb", "sqlite", SLED])
 def test_sequential_and_parallel_ingestion_of_real_code_are_identical(
     engine: str, tmp_path: Path, multi_corpus: IngestedCorpus
 ) -> None:
@@ -140,8 +141,8 @@ def test_sequential_and_parallel_ingestion_of_real_code_are_identical(
 
     The session's sequential ingestion of `multi` (rocksdb) is the reference; a parallel one on
     each engine must match it row for row. Equal to one reference, they equal each other too,
-    and the sqlite run proves the engines agree, at three ingestions instead of four (CI has 2
-    cores).
+    and the sqlite and sled runs prove the engines agree, at one ingestion per engine plus the
+    reference (CI has 2 cores).
     """
     with (
         CozoDbStorage(multi_corpus.database) as sequential,

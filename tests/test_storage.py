@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sled_support import SLED, needs_sled, run_without_sled
 
 from parseltongue import CodeEntity, CozoDbStorage, DependencyEdge, EntityClass
 from parseltongue.storage import (
@@ -23,7 +24,7 @@ from parseltongue.storage import (
     parse_database_engine_specification,
 )
 
-PERSISTENT_ENGINES = ["rocksdb", "sqlite"]
+PERSISTENT_ENGINES = ["rocksdb", "sqlite", SLED]
 ALL_ENGINES = ["mem", *PERSISTENT_ENGINES]
 
 
@@ -86,20 +87,36 @@ def test_unknown_engine_error_names_the_engines_this_build_has() -> None:
     assert "mem, sqlite, rocksdb" in str(raised.value)
 
 
-def test_engines_are_found_by_probing_and_sled_is_not_among_them() -> None:
-    assert available_engines() == ("mem", "sqlite", "rocksdb")
+@needs_sled
+def test_engines_are_found_by_probing_and_sled_comes_from_its_package() -> None:
+    assert available_engines() == ("mem", "sqlite", "rocksdb", "sled")
 
 
-@pytest.mark.parametrize(
-    "open_sled", [lambda path: CozoDbStorage(f"sled:{path}"), CozoDbStorage.new_sled]
-)
-def test_sled_fails_clearly_naming_the_engines_there_are(open_sled, tmp_path: Path) -> None:
-    with pytest.raises(DatabaseSpecificationError) as raised:
-        open_sled(tmp_path / "sled.db")
-    message = str(raised.value)
-    assert "lacks 'sled'" in message
-    assert "mem, sqlite, rocksdb" in message
-    assert not (tmp_path / "sled.db").exists(), "no silent fallback to another engine"
+@pytest.mark.parametrize("opener", ["CozoDbStorage('sled:' + path)",
+                                    "CozoDbStorage.new_sled(path)"])
+def test_without_its_package_sled_fails_saying_how_to_install_it(
+    opener: str, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "sled.db")
+    opened = run_without_sled(
+        "from parseltongue.storage import CozoDbStorage, DatabaseSpecificationError, "
+        "available_engines\n"
+        f"path = sys.argv[1]\n"
+        f"try:\n    {opener}\n"
+        "except DatabaseSpecificationError as error:\n    print(error)\n"
+        "print(available_engines())\n"
+        "from parseltongue.storage.sled import SledEngineMissing, open_sled\n"
+        "try:\n    open_sled(path)\n"
+        "except SledEngineMissing as error:\n    print(error)\n",
+        path,
+    )
+    assert opened.returncode == 0, opened.stderr
+    message, engines, direct = opened.stdout.strip().splitlines()
+    assert direct.startswith("the sled engine is not installed")
+    assert message.startswith(f"cannot open sled:{path}: the sled engine is not installed")
+    assert "pip install ./native/cozo-sled" in message and "Rust toolchain" in message
+    assert engines == "('mem', 'sqlite', 'rocksdb')"
+    assert not Path(path).exists(), "no silent fallback to another engine"
 
 
 # -- schema ----------------------------------------------------------------------------------
@@ -187,8 +204,11 @@ def test_incompatible_schema_version_is_refused_without_change(
     # The refused open wrote nothing, and released the database for the next opener.
     from pycozo.client import Client
 
+    from parseltongue.storage.sled import open_sled
+
     spec = DatabaseSpecification(engine, str(tmp_path / ("db." + engine)))
-    raw = Client(spec.engine, spec.path, dataframe=False)
+    raw = (open_sled(spec.path) if engine == "sled"
+           else Client(spec.engine, spec.path, dataframe=False))
     try:
         rows = raw.run("?[k] := *code_entities{key: k}")["rows"]
         version = raw.run("?[v] := *parseltongue_meta{key: 'schema_version', value: v}")["rows"]
@@ -265,6 +285,31 @@ def test_a_rocksdb_folder_held_by_another_process_says_so(tmp_path: Path) -> Non
         )
     assert opener.returncode != 0
     assert "in use by another process" in opener.stderr
+
+
+@needs_sled
+def test_a_sled_folder_held_by_another_process_says_so(tmp_path: Path) -> None:
+    spec = f"sled:{tmp_path / 'held.db'}"
+    with CozoDbStorage(spec):
+        opener = subprocess.run(
+            [sys.executable, "-c",
+             f"from parseltongue import CozoDbStorage\nCozoDbStorage({spec!r})"],
+            capture_output=True, text=True,
+        )
+    assert opener.returncode != 0
+    [last_line] = opener.stderr.strip().splitlines()[-1:]
+    assert f"database {spec} is in use by another process (a sled folder" in last_line
+    with CozoDbStorage(spec) as reopened:  # released by the close
+        assert reopened.get_stats().total_entities == 0
+
+
+@needs_sled
+def test_a_bad_sled_path_fails_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(StorageError, match="cannot open database sled:.*Not a directory"):
+        CozoDbStorage(f"sled:{tmp_path / 'a-file' / 'db'}")
+    with pytest.raises(StorageError, match="is not a sled database"):
+        CozoDbStorage(f"sled:{tmp_path}")
 
 
 # -- writes and queries (the PRD's basic operations test) ------------------------------------
@@ -491,8 +536,11 @@ def test_rows_written_by_one_process_are_read_by_a_new_one(engine: str, tmp_path
     assert longest == [{"code": "x" * 499}]
 
 
-def test_closing_while_a_script_runs_releases_the_engine_when_it_ends(tmp_path: Path) -> None:
-    spec = f"rocksdb:{tmp_path / 'busy.db'}"
+@pytest.mark.parametrize("engine", ["rocksdb", SLED])
+def test_closing_while_a_script_runs_releases_the_engine_when_it_ends(
+    engine: str, tmp_path: Path
+) -> None:
+    spec = f"{engine}:{tmp_path / 'busy.db'}"
     storage = CozoDbStorage(spec)
     storage.query("?[x] := x in int_range(2500) :replace numbers {x}")
     answers: list[object] = []

@@ -1,4 +1,4 @@
-"""`CozoDbStorage`: a Parseltongue database on a real Cozo engine (mem, sqlite, rocksdb):
+"""`CozoDbStorage`: a Parseltongue database on a real Cozo engine (mem, sqlite, rocksdb, sled):
 its schema, named queries and writes, statistics, and the query time limit.
 """
 
@@ -151,7 +151,8 @@ class CozoDbStorage:
 
     @classmethod
     def new_sled(cls, path: str | Path) -> CozoDbStorage:
-        """Open a sled database; fails clearly where cozo-embedded was built without sled."""
+        """Open (or create) a sled database in the folder `path`, through the native package
+        native/cozo-sled; fails with how to install it where it is missing."""
         return cls(DatabaseSpecification("sled", str(path)))
 
     @classmethod

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from pycozo.client import Client
 
 from parseltongue.storage.errors import DatabaseSpecificationError, StorageError
+from parseltongue.storage.sled import INSTALL_HINT, SledClient, open_sled, sled_engine_installed
 
 DEFAULT_DATABASE_SPECIFICATION = "rocksdb:analysis.db"
 # Cozo opens a RocksDB folder with the RocksDB options file of this name in it, if any.
@@ -21,6 +22,7 @@ ROCKSDB_OPTIONS_FILE_NAME = "options"
 ROCKSDB_OPTIONS = Path(__file__).with_name("rocksdb_options.ini")
 
 # The engines Cozo is written for; which of them this build of cozo-embedded has is probed.
+# sled comes from the native package native/cozo-sled instead (storage/sled.py).
 COZO_ENGINE_NAMES = ("mem", "sqlite", "rocksdb", "sled", "tikv")
 _ENGINES_WITHOUT_PATH = ("mem",)
 
@@ -37,10 +39,15 @@ class DatabaseSpecification(NamedTuple):
 
 @cache
 def available_engines() -> tuple[str, ...]:
-    """The Cozo engines this build of cozo-embedded has, found by opening each in a temp folder."""
+    """The Cozo engines this build of cozo-embedded has, found by opening each in a temp folder,
+    and sled when its native package is installed."""
     found = []
     with tempfile.TemporaryDirectory(prefix="parseltongue-engine-probe-") as probe_folder:
         for engine in COZO_ENGINE_NAMES:
+            if engine == "sled":
+                if sled_engine_installed():
+                    found.append(engine)
+                continue
             try:
                 client = Client(engine, str(Path(probe_folder) / engine), dataframe=False)
             except Exception:  # noqa: BLE001 - an engine not compiled in raises a bare Exception
@@ -83,6 +90,8 @@ def parse_database_engine_specification(specification: str) -> DatabaseSpecifica
 
 def ensure_engine_available(specification: DatabaseSpecification) -> None:
     """Fail with the engines this build has when the specification names one it lacks."""
+    if specification.engine == "sled" and not sled_engine_installed():
+        raise DatabaseSpecificationError(f"cannot open {specification}: {INSTALL_HINT}")
     if specification.engine not in available_engines():
         raise DatabaseSpecificationError(
             f"this build of the Cozo engine (cozo-embedded) lacks {specification.engine!r}: "
@@ -104,7 +113,9 @@ def install_rocksdb_options(folder: Path) -> None:
         return
 
 
-def create_database_instance_from_spec(specification: DatabaseSpecification) -> Client:
+def create_database_instance_from_spec(
+    specification: DatabaseSpecification,
+) -> Client | SledClient:
     """Open the Cozo engine a specification names, with errors a user can act on."""
     ensure_engine_available(specification)
     if specification.engine == "sqlite":
@@ -113,6 +124,8 @@ def create_database_instance_from_spec(specification: DatabaseSpecification) -> 
     elif specification.engine == "rocksdb":
         install_rocksdb_options(Path(specification.path).expanduser())
     try:
+        if specification.engine == "sled":
+            return open_sled(specification.path)
         return Client(specification.engine, specification.path, dataframe=False)
     except Exception as error:  # noqa: BLE001 - cozo-embedded raises a bare Exception
         # Strip the box-drawing of Cozo's rendered diagnostic down to its words.
@@ -120,6 +133,12 @@ def create_database_instance_from_spec(specification: DatabaseSpecification) -> 
         if "LOCK" in detail and "temporarily unavailable" in detail:
             raise StorageError(
                 f"database {specification} is in use by another process (a RocksDB folder "
+                "admits one process at a time); stop that process, or query it through "
+                "its HTTP server"
+            ) from None
+        if "could not acquire lock" in detail:
+            raise StorageError(
+                f"database {specification} is in use by another process (a sled folder "
                 "admits one process at a time); stop that process, or query it through "
                 "its HTTP server"
             ) from None

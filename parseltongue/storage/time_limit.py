@@ -43,7 +43,7 @@ class QueryWatchdog:
 
     seconds: float
     running_queries: Callable[[], list[list[Any]]]
-    kill: Callable[[int], None]
+    kill: Callable[[int], object]  # what it returns is not read
     _scripts: dict[int, _Script] = field(default_factory=dict)
     _tokens: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
