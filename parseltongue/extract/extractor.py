@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
-from collections import defaultdict
 from operator import itemgetter
 
 from tree_sitter import Node, QueryCursor
 
+from parseltongue.extract.bindings import Scopes, local_names
+from parseltongue.extract.bindings import binding_types as find_binding_types
+from parseltongue.extract.bindings import member_types as find_member_types
 from parseltongue.extract.compiled import (
     ROLE_BINDING,
     ROLE_DEFINITION,
@@ -28,10 +30,7 @@ from parseltongue.extract.definitions import (
     parent_indexes,
 )
 from parseltongue.extract.records import (
-    CLASS_ENTITY_TYPES,
     ENTITY_TYPE_FOR_KIND,
-    FUNCTION_ENTITY_TYPES,
-    LOCAL_KIND,
     MAX_CONTEXT_TEXT,
     MAX_SIGNATURE_TEXT,
     METHOD_CONTAINER_TYPES,
@@ -336,9 +335,11 @@ class FileExtractor:
     ) -> list[ReferenceRecord]:
         starts = [d.start_byte for d in ordered]
         ends = [d.end_byte for d in ordered]
-        binding_types = self._binding_types(starts, ordered, parents)
-        scopes = _Scopes(records, parents)
-        member_types = self._member_types(starts, ordered, parents, scopes, binding_types)
+        binding_types = find_binding_types(self.bindings, starts, ordered, parents)
+        scopes = Scopes(records, parents)
+        member_types = find_member_types(
+            self.member_bindings, starts, ordered, parents, scopes, binding_types
+        )
         self_prefixes = tuple(f"{word}." for word in self.spec.self_words)
         # Index -1 (no containing definition) is the file's module entity.
         owner_keys = [record.key for record in records]
@@ -364,7 +365,7 @@ class FileExtractor:
                 owner_keys[owner], kind, name, line, receiver, receiver_type, scope, alias,
             )))
         if self.spec.locals_shadow and binding_types:
-            results.extend(self._local_names(binding_types, scopes, owner_keys))
+            results.extend(local_names(self.references, binding_types, scopes, owner_keys))
         # Matches arrive roughly in document order; a stable sort by line makes it exact.
         results.sort(key=_LINE_OF)
         return results
@@ -382,90 +383,6 @@ class FileExtractor:
                 parts.insert(0, _short_text(self.source, prefix))
             ancestor = ancestor.parent
         return self.spec.scope_separator.join(parts)
-
-    def _binding_types(
-        self, starts: list[int], ordered: list[Definition], parents: list[int]
-    ) -> dict[tuple[int, str], list[tuple[int, str]]]:
-        """(owning definition, local name) -> [(line, type text)] in line order."""
-        table: dict[tuple[int, str], list[tuple[int, str]]] = {}
-        for start_byte, name, line, type_text in sorted(self.bindings):
-            owner = innermost(starts, ordered, parents, start_byte)
-            table.setdefault((owner, name), []).append((line, type_text))
-        return table
-
-    def _member_types(
-        self, starts: list[int], ordered: list[Definition], parents: list[int],
-        scopes: _Scopes, binding_types: dict[tuple[int, str], list[tuple[int, str]]],
-    ) -> dict[tuple[int, str], str]:
-        """(class, member name) -> the member's type: what the class body's bindings
-        (`preparer: IdentifierPreparer`) and its methods' `@binding.member` captures
-        (`self.preparer = IdentifierPreparer()`) give it, when they all give one type."""
-        types: dict[tuple[int, str], set[str]] = defaultdict(set)
-        for (owner, name), bindings in binding_types.items():
-            if scopes.is_class(owner):
-                types[(owner, name)].update(type_text for _, type_text in bindings if type_text)
-        for start_byte, name, _line, type_text in self.member_bindings:
-            owner = scopes.enclosing_class(innermost(starts, ordered, parents, start_byte))
-            if owner >= 0 and type_text:
-                types[(owner, name)].add(type_text)
-        return {key: next(iter(found)) for key, found in types.items() if len(found) == 1}
-
-    def _local_names(
-        self, binding_types: dict[tuple[int, str], list[tuple[int, str]]], scopes: _Scopes,
-        owner_keys: list[str],
-    ) -> list[ReferenceRecord]:
-        """A `local` reference for each name a function binds that the file calls bare: the
-        function's bare references to that name (and its nested functions') name nothing
-        outside it."""
-        called = {
-            name for _, kind, name, _, receiver, scope, _, _ in self.references
-            if kind == "call" and not receiver and not scope
-        }
-        return [
-            ReferenceRecord(owner_keys[owner], LOCAL_KIND, name, bindings[0][0], "", "", "", "")
-            for (owner, name), bindings in binding_types.items()
-            if name in called and scopes.is_function(owner)
-        ]
-
-
-class _Scopes:
-    """Which definitions are functions and classes, for lookups through enclosing scopes."""
-
-    def __init__(self, records: list[EntityRecord], parents: list[int]) -> None:
-        self.parents = parents
-        self.functions = [record.entity_type in FUNCTION_ENTITY_TYPES for record in records]
-        self.classes = [record.entity_type in CLASS_ENTITY_TYPES for record in records]
-
-    def is_function(self, index: int) -> bool:
-        return index >= 0 and self.functions[index]
-
-    def is_class(self, index: int) -> bool:
-        return index >= 0 and self.classes[index]
-
-    def enclosing_class(self, index: int) -> int:
-        """The class a definition is (through enclosing functions), or -1."""
-        while self.is_function(index):
-            index = self.parents[index]
-        return index if self.is_class(index) else -1
-
-    def local_type(
-        self, binding_types: dict[tuple[int, str], list[tuple[int, str]]], owner: int,
-        name: str, line: int,
-    ) -> str:
-        """The type the bindings of a name give it at a line: the owner's own, else those of
-        the nearest enclosing function that binds it (a closure sees its functions' names;
-        a class body's names are not seen by its methods)."""
-        bindings = binding_types.get((owner, name))
-        if bindings:
-            return _type_at(bindings, line)
-        scope = self.parents[owner] if owner >= 0 else -1
-        while scope >= 0:
-            if self.functions[scope]:
-                bindings = binding_types.get((scope, name))
-                if bindings:
-                    return _type_at(bindings, line)
-            scope = self.parents[scope]
-        return ""
 
 
 class _KeyBuilder:
@@ -510,20 +427,8 @@ def _raw_import(
     )
 
 
-
 # A C key function: the sort calls it once per reference.
 _LINE_OF = itemgetter(3)
-
-
-def _type_at(bindings: list[tuple[int, str]] | None, line: int) -> str:
-    """The type of the last binding before `line` (in `g = Graph(g.copy())` the call on the
-    right still sees the old `g`)."""
-    found = ""
-    for binding_line, type_text in bindings or ():
-        if binding_line >= line:
-            break
-        found = type_text
-    return found
 
 
 _QUOTES = "\"`"

@@ -19,8 +19,9 @@ take ~2 s, and an index kept in memory lets one changed file re-resolve only the
 can reach.
 
 The index is built in layers, each a module with one concern over the one below it:
-`index` (the rows), `bindings` (what each file binds), `members` (classes), `rules` (the
-evidence tiers), `changes` (what a change of some files reaches): `CodebaseIndex`. `stored`
+`index` (the rows), `scopes` (enclosing classes and functions, local names), `bindings`
+(what each file binds), `members` (classes), `rules` (the evidence tiers), `changes` (what a
+change of some files reaches): `CodebaseIndex`. `stored`
 feeds it from an ingestion or the database and writes what it resolves; `targeted`
 re-resolves only what an update can reach.
 """

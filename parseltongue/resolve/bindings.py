@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from parseltongue.resolve.index import IndexedRows
 from parseltongue.resolve.rows import (
     RawReference,
 )
+from parseltongue.resolve.scopes import LexicalScopes
 
 
-class FileBindings(IndexedRows):
+class FileBindings(LexicalScopes):
     """The index, with what each file binds."""
 
     def _imports(self, files: Iterable[str] | None = None) -> Iterable[tuple[str, str, str, str]]:
