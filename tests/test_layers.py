@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "parseltongue"
 LAYER_OF_PART = {
     **dict.fromkeys(
         ("_version", "model", "packed", "queries", "answers", "languages", "file_references",
+         "file_outlines",
          "derived", "analytics", "tokens", "parameters"),
         "data",
     ),

@@ -136,6 +136,7 @@ def test_opening_creates_every_relation_and_index(engine: str, tmp_path: Path) -
             "source_files",
             "entity_test_reasons",
             "file_references",
+            "file_outlines",
             "module_paths",
             # What incremental pt01 compares the walk's stat against.
             "file_stamps",

@@ -24,6 +24,7 @@ INTEGRITY_KEY_COLUMNS: dict[str, int] = {
     "file_unresolved_references": 1,
     "source_files": 1,
     "file_references": 1,
+    "file_outlines": 1,
     "entity_test_reasons": 1,
     "module_paths": 2,
 }

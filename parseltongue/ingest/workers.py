@@ -22,6 +22,7 @@ from parseltongue.extract import (
     extract_file,
     extract_source,
 )
+from parseltongue.file_outlines import pack_file_outline
 from parseltongue.file_references import pack_file_references
 from parseltongue.ingest.config import STATUS_FAILED, FileProblem, IngestionSummary
 from parseltongue.languages import LanguageSpec, language_for_path
@@ -150,6 +151,7 @@ WRITE_QUERY_NAMES = (
     "put_entities",
     "put_test_reasons",
     "put_file_references",
+    "put_file_outlines",
     "put_module_paths",
     "put_edges",
 )
@@ -233,6 +235,11 @@ def extraction_rows(
         (parent, child, "contains", file_path, 0, "syntax", ())
         for parent, child in extraction.containment_pairs()
     )
+    if entities:
+        rows["put_file_outlines"].append(pack_file_outline(file_path, (
+            (entity.key, entity.entity_type, entity.name, entity.language, entity.parent_key)
+            for entity in entities
+        )))
     language = language_for_path(file_path)
     file_references = reference_rows(extraction, language)
     references.extend(file_references)

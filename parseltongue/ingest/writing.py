@@ -152,7 +152,8 @@ def write_everything(
     def flush(query_name: str, rows: list) -> None:
         if not writers:
             storage.write_rows(query_name, rows)
-        elif query_name == "put_file_references":
+        elif query_name in ("put_file_references", "put_file_outlines"):
+            # The packed rows: few, long and cheap; the other thread takes the many rows.
             writers[-1].submit(query_name, rows)
         else:
             writers[0].submit(query_name, rows)

@@ -30,6 +30,7 @@ RELATION_MEANINGS = {
     "entity_test_reasons": "why an entity is classed as a test.",
     "module_paths": "every module name a file answers to, for imports.",
     "file_references": "per file, references as extracted before resolution (packed JSON).",
+    "file_outlines": "per file, its entities' keys, types, names and containers (packed JSON).",
     "file_stamps": "what the last ingestion saw of each file (size, mtime).",
     "entity_name_tokens": "search postings: each lowercased name and word, packed.",
     "name_vocabulary": "search: distinct tokens reversed, for typo look-ups.",

@@ -5,6 +5,7 @@ re-resolving only what a change of some files can reach (`TargetedUpdate`).
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from parseltongue.derived import (
@@ -60,12 +61,14 @@ class ResolutionCache:
         """What the database holds now: kept, or read back (with its totals, counted unless
         given)."""
         if self.kept is None or generation is None or generation != self.generation:
-            with collector_paused():
+            with collector_paused(), ThreadPoolExecutor(max_workers=1) as pool:
+                # Read while the index is built (Cozo runs without the GIL).
+                coupling_rows = [
+                    pool.submit(lambda name: storage.run_named_table(name).rows, name)
+                    for name in ("rows_entity_coupling", "rows_file_coupling")
+                ]
                 index = load_codebase_index(storage)
-                coupling = CouplingDegrees(
-                    storage.run_named_table("rows_entity_coupling").rows,
-                    storage.run_named_table("rows_file_coupling").rows,
-                )
+                coupling = CouplingDegrees(*(rows.result() for rows in coupling_rows))
             keep_out_of_collections()
             totals = totals or storage.run_named("ingestion_totals")[0]
             self.kept = KeptIndex(index, coupling, totals)
