@@ -665,6 +665,47 @@ def test_rust_impl_blocks_across_files(tmp_path: Path) -> None:
     assert ("py/point.py:Point.dot", "self.norm", "calls", 3, 0) in rows.unresolved
 
 
+# Two crates, each with its own `Error` and the `impl Error` beside it.
+RUST_SAME_NAMED_TYPES = {
+    f"{crate}/src/error.rs": f"""
+        pub struct Error {{
+            code: i32,
+        }}
+
+        impl Error {{
+            pub fn kind(&self) -> i32 {{
+                self.code
+            }}
+
+            pub fn {verb}(&self) -> i32 {{
+                self.kind()
+            }}
+        }}
+    """
+    for crate, verb in (("alpha", "report"), ("beta", "explain"))
+}
+
+
+def test_a_rust_impl_adds_to_the_type_beside_it_not_every_same_named_type(
+    tmp_path: Path,
+) -> None:
+    """`impl Error` next to `struct Error` is that type's: `self.kind()` is its own method,
+    not ambiguous with another crate's `Error::kind` (nor does that crate's type get these
+    methods)."""
+    rows = resolve_tree(tmp_path, RUST_SAME_NAMED_TYPES)
+    alpha, beta = "alpha/src/error.rs", "beta/src/error.rs"
+    assert {
+        (f"{alpha}:Error::report", f"{alpha}:Error::kind", "calls", 11, "self"),
+        (f"{beta}:Error::explain", f"{beta}:Error::kind", "calls", 11, "self"),
+    } <= rows.edges
+    assert not any(
+        edge[0].startswith(alpha) and edge[1].startswith(beta)
+        or edge[0].startswith(beta) and edge[1].startswith(alpha)
+        for edge in rows.edges
+    )
+    assert not any(row[1] == "self.kind" for row in rows.unresolved)
+
+
 GO_TREE = {
     "app/shapes/circle.go": """
         package shapes

@@ -21,17 +21,22 @@ class ClassMembers(FileBindings):
         entity = self.entity.get(key)
         return entity is not None and entity.entity_type in CLASS_TYPES
 
-    def _types_named_by_impl(self, impl_key: str) -> Iterable[str]:
-        """The types a Rust `impl T` block adds to: the non-impl types named T, same language."""
+    def _types_named_by_impl(self, impl_key: str) -> list[str]:
+        """The types a Rust `impl T` block adds to: the non-impl type named T defined in the
+        block's own file when there is one (a type beside the block is the T in its scope),
+        else every non-impl type named T in its language. (Every T everywhere would add one
+        crate's methods to another's same-named type, and N copies of a tree would give
+        each type N times the methods.)"""
         impl = self.entity[impl_key]
-        for key in self.by_name.get(impl.name, ()):
-            entity = self.entity[key]
-            if (
-                entity.language == impl.language
-                and entity.entity_type in CLASS_TYPES
-                and entity.entity_type != "impl"
-            ):
-                yield key
+        named = [
+            key
+            for key in self.by_name.get(impl.name, ())
+            if (entity := self.entity[key]).language == impl.language
+            and entity.entity_type in CLASS_TYPES
+            and entity.entity_type != "impl"
+        ]
+        beside = [key for key in named if self.entity[key].file_path == impl.file_path]
+        return beside or named
 
     @property
     def member(self) -> dict[str, dict[str, set[str]]]:
@@ -75,6 +80,7 @@ class ClassMembers(FileBindings):
                 for key in self.by_name.get(entity.name, ())
                 if self.entity[key].entity_type == "impl"
                 and self.entity[key].language == entity.language
+                and class_key in self._types_named_by_impl(key)
             )
         for owner in owners:
             for child in self.children.get(owner, ()):
