@@ -25,18 +25,15 @@ from parseltongue.answers import (
     CycleMember,
     Edge,
     Entity,
-    FileEdge,
-    FileEntity,
     FileHotspot,
     Hotspot,
-    ReferenceSite,
     SearchHit,
     Stats,
     Table,
     UnknownEntityError,
-    UnresolvedReference,
 )
 from parseltongue.codebase_updates import CodebaseUpdates
+from parseltongue.file_questions import FileQuestions
 from parseltongue.parameters import at_least_one as _at_least_one
 from parseltongue.parameters import edge_types_parameter as _edge_types
 from parseltongue.resolve import ResolutionCache
@@ -80,7 +77,7 @@ def _table(result: QueryResult) -> Table:
     )
 
 
-class Codebase(AgentQuestions, CodebaseUpdates):
+class Codebase(AgentQuestions, FileQuestions, CodebaseUpdates):
     """An ingested codebase: its questions as methods, over one Parseltongue database.
 
     `Codebase.open(spec)` opens (and `close()` closes) a database; `Codebase(storage)` asks an
@@ -288,32 +285,6 @@ class Codebase(AgentQuestions, CodebaseUpdates):
         ]
         return self._known(key, rows)
 
-    def references(
-        self,
-        key: str,
-        edge_types: Sequence[str] | None = None,
-        scope: str = "",
-        limit: int = 1000,
-    ) -> list[ReferenceSite]:
-        """Every place entity `key` is referred to, by file and line (each line of each edge
-        into it: three calls on three lines are three sites). `edge_types` None follows
-        calls, uses, implements, extends and imports; `scope` keeps referring files under a
-        folder.
-
-        Example:
-            >>> with Codebase.open("mem") as codebase:
-            ...     _ = codebase.ingest("tests/fixtures/http_project", parallel=False)
-            ...     key = codebase.search("place_order", limit=1)[0].key
-            ...     [site.site for site in codebase.references(key)][:2]
-            ['shop/checkout.py:3', 'shop/checkout.py:7']
-        """
-        _at_least_one("limit", limit)
-        rows = self._rows(
-            ReferenceSite, "reference_sites", entity=key, scope=scope, limit=limit,
-            **_edge_types(edge_types),
-        )
-        return self._known(key, rows)
-
     def blast_radius(
         self,
         key: str,
@@ -378,42 +349,3 @@ class Codebase(AgentQuestions, CodebaseUpdates):
         for row in self._rows(CycleMember, "cycles", scope=scope, **_edge_types(edge_types)):
             members.setdefault(row.cycle_id, []).append(row)
         return [Cycle(cycle_id, rows[0].size, tuple(rows)) for cycle_id, rows in members.items()]
-
-    def unresolved(
-        self, file_prefix: str = "", name: str = "", limit: int = 100
-    ) -> list[UnresolvedReference]:
-        """References resolution could not pin to one target, in files whose path starts
-        with `file_prefix`, shown as exactly `name` ("" for any).
-
-        Example:
-            >>> with Codebase.open("mem") as codebase:
-            ...     codebase.unresolved(name="self.norm")
-            []
-        """
-        _at_least_one("limit", limit)
-        return self._rows(
-            UnresolvedReference, "unresolved_references",
-            file_prefix=file_prefix, name=name, limit=limit,
-        )
-
-    def file_entities(self, path: str) -> list[FileEntity]:
-        """The entities defined in the file `path` (as stored: relative to the ingested
-        root), in source order; [] for a file holding none or not ingested.
-
-        Example:
-            >>> with Codebase.open("mem") as codebase:
-            ...     codebase.file_entities("src/auth.rs")
-            []
-        """
-        return self._rows(FileEntity, "file_entities", file_path=path)
-
-    def file_edges(self, path: str) -> list[FileEdge]:
-        """The dependency edges out of or into the entities of the file `path` (as stored),
-        of every type: what re-indexing that file can add or remove.
-
-        Example:
-            >>> with Codebase.open("mem") as codebase:
-            ...     codebase.file_edges("src/auth.rs")
-            []
-        """
-        return self._rows(FileEdge, "file_edges", file_path=path)

@@ -25,7 +25,10 @@ LAYER_OF_PART = {
     "extract": "extract",
     "resolve": "resolve",
     "ingest": "ingest",
-    **dict.fromkeys(("codebase", "codebase_updates", "agent_questions", "context_pack"), "facade"),
+    **dict.fromkeys(
+        ("codebase", "codebase_updates", "agent_questions", "file_questions", "context_pack"),
+        "facade",
+    ),
     # Questions over the facade that read more than the database (a diff, the files).
     "changes": "facade",
     **dict.fromkeys(
