@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from parseltongue.agent_questions import AgentQuestions
 from parseltongue.answers import (
@@ -32,6 +32,7 @@ from parseltongue.answers import (
     Table,
     UnknownEntityError,
 )
+from parseltongue.closing import Closing
 from parseltongue.codebase_updates import CodebaseUpdates
 from parseltongue.file_questions import FileQuestions
 from parseltongue.parameters import at_least_one as _at_least_one
@@ -39,45 +40,15 @@ from parseltongue.parameters import edge_types_parameter as _edge_types
 from parseltongue.resolve import ResolutionCache
 from parseltongue.storage import (
     CozoDbStorage,
+    DatabaseReads,
     DatabaseSpecification,
-    QueryResult,
     StorageError,
-    StorageStats,
 )
 
 Row = TypeVar("Row")
 
 
-class GraphReader(Protocol):
-    """The reads Codebase's questions make of a database: a CozoDbStorage's, or a
-    RemoteQueryClient's for a database a `parseltongue pt08` server holds."""
-
-    @property
-    def specification(self) -> object: ...
-
-    def run_named(self, name: str, /, **params: Any) -> list[dict[str, Any]]: ...
-
-    def run_named_table(self, name: str, /, **params: Any) -> QueryResult: ...
-
-    def query_table(
-        self,
-        datalog: str,
-        params: Mapping[str, Any] | None = None,
-        time_limited: bool | None = None,
-    ) -> QueryResult: ...
-
-    def get_stats(self) -> StorageStats: ...
-
-    def close(self) -> None: ...
-
-
-def _table(result: QueryResult) -> Table:
-    return Table(
-        tuple(result.headers), tuple(tuple(row) for row in result.rows), result.milliseconds
-    )
-
-
-class Codebase(AgentQuestions, FileQuestions, CodebaseUpdates):
+class Codebase(AgentQuestions, FileQuestions, CodebaseUpdates, Closing):
     """An ingested codebase: its questions as methods, over one Parseltongue database.
 
     `Codebase.open(spec)` opens (and `close()` closes) a database; `Codebase(storage)` asks an
@@ -91,7 +62,7 @@ class Codebase(AgentQuestions, FileQuestions, CodebaseUpdates):
         0
     """
 
-    def __init__(self, storage: GraphReader, *, owns_storage: bool = False) -> None:
+    def __init__(self, storage: DatabaseReads, *, owns_storage: bool = False) -> None:
         self.storage = storage
         self._owns_storage = owns_storage
         # Kept between updates: the codebase index read once, then each update costs its own.
@@ -111,12 +82,6 @@ class Codebase(AgentQuestions, FileQuestions, CodebaseUpdates):
         """Close the database if this Codebase opened it."""
         if self._owns_storage:
             self.storage.close()
-
-    def __enter__(self) -> Codebase:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Codebase({str(self.storage.specification)!r})"
@@ -145,7 +110,7 @@ class Codebase(AgentQuestions, FileQuestions, CodebaseUpdates):
             ...     codebase.named_table("hotspots", limit=5).headers
             ('key', 'inbound', 'outbound', 'total', 'file_path')
         """
-        return _table(self.storage.run_named_table(name, **params))
+        return self.storage.run_named_table(name, **params).as_table()
 
     def query(
         self,
@@ -164,7 +129,7 @@ class Codebase(AgentQuestions, FileQuestions, CodebaseUpdates):
             ...     codebase.query("?[x] := x = $n + 1", {"n": 1})
             Table(headers=('x',), rows=((2,),))
         """
-        return _table(self.storage.query_table(datalog, params, time_limited))
+        return self.storage.query_table(datalog, params, time_limited).as_table()
 
     def database(self) -> CozoDbStorage:
         """The database this Codebase reads and writes; StorageError when it asks a server,

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "parseltongue"
 LAYER_OF_PART = {
     **dict.fromkeys(
         ("_version", "model", "packed", "queries", "answers", "languages", "file_references",
-         "derived", "analytics", "tokens", "parameters"),
+         "derived", "analytics", "tokens", "parameters", "closing"),
         "data",
     ),
     **dict.fromkeys(("storage", "script_guard"), "storage"),
