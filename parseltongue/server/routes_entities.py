@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from parseltongue.answers import UnknownEntityError
-from parseltongue.server.envelope import ApiError, bad_parameter, envelope
+from parseltongue.server.envelope import ApiError, bad_parameter, enveloped
 from parseltongue.server.params import (
     MAX_KEY_LENGTH,
     MAX_TEXT_LENGTH,
@@ -55,7 +55,7 @@ def _page(total: int, offset: int, returned: int) -> dict[str, Any]:
             "truncated": offset + returned < total}
 
 
-@router.get("/code-entities-list-all")
+@enveloped(router, "/code-entities-list-all")
 def code_entities_list_all(
     context: ContextDependency,
     entity_type: Annotated[
@@ -72,38 +72,37 @@ def code_entities_list_all(
         "entities_page", entity_type=stored_type, prefix=prefix, limit=limit, offset=offset
     )
     total = context.cached_named("entity_counts", entity_type=stored_type, prefix=prefix)
-    data = {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "entities": rows}
-    return envelope("/code-entities-list-all", data)
+    return {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "entities": rows}
 
 
-def _detail(context: ContextDependency, key: str, endpoint: str) -> dict[str, Any]:
+def _detail(context: ContextDependency, key: str) -> dict[str, Any]:
     entity_key = required_text("key", key)
     try:
         entity = context.codebase.entity(entity_key)
     except UnknownEntityError as error:
         raise ApiError(404, str(error), key=entity_key) from None
-    return envelope(endpoint, entity._asdict())
+    return entity._asdict()
 
 
-@router.get("/code-entity-detail-view")
+@enveloped(router, "/code-entity-detail-view")
 def code_entity_detail_view(
     context: ContextDependency,
     key: Annotated[str, key_parameter("The entity key, e.g. rust:fn:main:__src_main:T1")],
 ) -> dict[str, Any]:
     """One entity: its code, signature, location, and how many callers and callees it has."""
-    return _detail(context, key, "/code-entity-detail-view")
+    return _detail(context, key)
 
 
-@router.get("/code-entity-detail-view/{key:path}")
+@enveloped(router, "/code-entity-detail-view/{key:path}")
 def code_entity_detail_view_by_path(
     context: ContextDependency,
     key: Annotated[str, Path(max_length=MAX_KEY_LENGTH, description="The entity key.")],
 ) -> dict[str, Any]:
     """The same as /code-entity-detail-view?key=, with the key in the path."""
-    return _detail(context, key, "/code-entity-detail-view")
+    return _detail(context, key)
 
 
-@router.get("/code-entities-search-fuzzy")
+@enveloped(router, "/code-entities-search-fuzzy")
 def code_entities_search_fuzzy(
     context: ContextDependency,
     q: Annotated[
@@ -120,16 +119,15 @@ def code_entities_search_fuzzy(
     text = required_text("q", q)
     prefix = folder_prefix(context, scope)
     hits = context.codebase.search(text, scope=scope_folder(prefix), limit=limit + 1)
-    data = {
+    return {
         "query": text,
         "total_count": len(hits[:limit]),
         "truncated": len(hits) > limit,
         "entities": [hit._asdict() for hit in hits[:limit]],
     }
-    return envelope("/code-entities-search-fuzzy", data)
 
 
-@router.get("/dependency-edges-list-all", tags=["Edge"])
+@enveloped(router, "/dependency-edges-list-all", tags=["Edge"])
 def dependency_edges_list_all(
     context: ContextDependency,
     limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
@@ -154,5 +152,4 @@ def dependency_edges_list_all(
     total = context.cached_named("edge_counts", edge_type=wanted, prefix=prefix)
     edges = [{**row, "source_location": f"{row['source_file']}:{row['source_line']}"}
              for row in rows]
-    data = {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "edges": edges}
-    return envelope("/dependency-edges-list-all", data)
+    return {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "edges": edges}
