@@ -33,19 +33,19 @@ OffsetParameter = Annotated[
 ]
 
 
-def _stored_types(context: ContextDependency) -> Mapping[str, int]:
-    return context.statistics().entities_by_type
-
-
-def _entity_type(context: ContextDependency, entity_type: str) -> str:
-    wanted = entity_type.strip().lower()
-    wanted = ENTITY_TYPE_ALIASES.get(wanted, wanted)
-    types = _stored_types(context)
-    if wanted and wanted not in types:
+def _stored_type(
+    parameter: str, given: str, stored: Mapping[str, int], aliases: Mapping[str, str]
+) -> str:
+    """The type `given` names (lower case, through `aliases`), "" for any; a 400 listing the
+    stored types when none is of that type."""
+    wanted = given.strip().lower()
+    wanted = aliases.get(wanted, wanted)
+    if wanted and wanted not in stored:
+        what = parameter.removesuffix("_type")
         raise bad_parameter(
-            "entity_type",
-            f"no entity of type {entity_type!r}; the types stored are: {', '.join(sorted(types))}",
-            allowed=sorted(types),
+            parameter,
+            f"no {what} of type {given!r}; the types stored are: {', '.join(sorted(stored))}",
+            allowed=sorted(stored),
         )
     return wanted
 
@@ -66,7 +66,9 @@ def code_entities_list_all(
     scope: ScopeParameter = "",
 ) -> dict[str, Any]:
     """One page of entities in key order, with the total and whether more remain."""
-    stored_type = _entity_type(context, entity_type)
+    stored_type = _stored_type(
+        "entity_type", entity_type, context.statistics().entities_by_type, ENTITY_TYPE_ALIASES
+    )
     prefix = folder_prefix(context, scope)
     rows = context.codebase.named(
         "entities_page", entity_type=stored_type, prefix=prefix, limit=limit, offset=offset
@@ -139,13 +141,7 @@ def dependency_edges_list_all(
 ) -> dict[str, Any]:
     """One page of dependency edges in (from_key, to_key, edge_type) order, with the total."""
     prefix = folder_prefix(context, scope)
-    wanted = edge_type.strip().lower()
-    edge_types = context.statistics().edges_by_type
-    if wanted and wanted not in edge_types:
-        raise bad_parameter(
-            "edge_type", f"no edge of type {edge_type!r}; the types stored are: "
-            f"{', '.join(sorted(edge_types))}", allowed=sorted(edge_types)
-        )
+    wanted = _stored_type("edge_type", edge_type, context.statistics().edges_by_type, {})
     rows = context.codebase.named(
         "edges_page", edge_type=wanted, prefix=prefix, limit=limit, offset=offset
     )
