@@ -8,9 +8,9 @@ renumbered by size and smallest member.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from parseltongue import analytics
 from parseltongue.server.context import DEPENDENCY_EDGE_TYPES, ServerContext
@@ -70,18 +70,36 @@ def _label_propagation(context: ServerContext, prefix: str) -> list[dict[str, An
     )
 
 
-@enveloped(router, "/semantic-cluster-grouping-list")
-def semantic_cluster_grouping_list(
-    context: ContextDependency,
+class CommunityListing(NamedTuple):
+    """What both community lists are asked: how many communities and members of each are
+    listed, in which folder."""
+
+    limit: int
+    members: int
+    scope: str
+
+
+def _community_listing(
     limit: LimitParameter = DEFAULT_COMMUNITIES_LISTED,
     members: MembersParameter = DEFAULT_MEMBERS_LISTED,
     scope: ScopeParameter = "",
+) -> CommunityListing:
+    return CommunityListing(limit, members, scope)
+
+
+CommunityListingParameters = Annotated[CommunityListing, Depends(_community_listing)]
+
+
+@enveloped(router, "/semantic-cluster-grouping-list")
+def semantic_cluster_grouping_list(
+    context: ContextDependency, asked: CommunityListingParameters
 ) -> dict[str, Any]:
     """Clusters of entities that depend on each other, by label propagation (undirected).
 
     Python, not Cozo's LabelPropagation: that one visits nodes in random order, and the same
     request must give the same answer.
     """
+    limit, members, scope = asked
     clusters = _label_propagation(context, folder_prefix(context, scope))
     return {
         "algorithm": "label_propagation (deterministic, undirected, nodes in key order)",
@@ -100,13 +118,11 @@ def semantic_cluster_grouping_list(
 
 @enveloped(router, "/leiden-community-detection-clusters")
 def leiden_community_detection_clusters(
-    context: ContextDependency,
-    limit: LimitParameter = DEFAULT_COMMUNITIES_LISTED,
-    members: MembersParameter = DEFAULT_MEMBERS_LISTED,
-    scope: ScopeParameter = "",
+    context: ContextDependency, asked: CommunityListingParameters
 ) -> dict[str, Any]:
     """Modularity communities. Computed with Louvain (Cozo's CommunityDetectionLouvain), not
     Leiden: Cozo has no Leiden rule; `algorithm` in the answer says so."""
+    limit, members, scope = asked
     communities = _louvain(context, folder_prefix(context, scope))
     return {
         "algorithm": "louvain (Cozo CommunityDetectionLouvain, undirected; Leiden not in Cozo)",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from parseltongue import analytics
 from parseltongue.server.context import DEPENDENCY_EDGE_TYPES, ServerContext
@@ -60,9 +60,27 @@ def _edge_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return edges
 
 
-def _neighbours(
-    context: ServerContext, entity: str, limit: int, scope: str, direction: str
-) -> dict[str, Any]:
+class EdgeListing(NamedTuple):
+    """What both edge lists are asked: whose edges, how many at most, in which folder."""
+
+    entity: str
+    limit: int
+    scope: str
+
+
+def _edge_listing(
+    entity: EntityParameter,
+    limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
+    scope: ScopeParameter = "",
+) -> EdgeListing:
+    return EdgeListing(entity, limit, scope)
+
+
+EdgeListingParameters = Annotated[EdgeListing, Depends(_edge_listing)]
+
+
+def _neighbours(context: ServerContext, asked: EdgeListing, direction: str) -> dict[str, Any]:
+    entity, limit, scope = asked
     prefix = folder_prefix(context, scope)
     degree = _existing_entity(context, entity, prefix)
     if direction == "in":
@@ -88,27 +106,21 @@ def _neighbours(
 
 @enveloped(router, "/reverse-callers-query-graph")
 def reverse_callers_query_graph(
-    context: ContextDependency,
-    entity: EntityParameter,
-    limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
-    scope: ScopeParameter = "",
+    context: ContextDependency, asked: EdgeListingParameters
 ) -> dict[str, Any]:
     """The edges into an entity (calls, uses, implements, extends), by caller key.
 
     An entity nobody calls gives an empty list; an unknown key gives a 404.
     """
-    return _neighbours(context, entity, limit, scope, "in")
+    return _neighbours(context, asked, "in")
 
 
 @enveloped(router, "/forward-callees-query-graph")
 def forward_callees_query_graph(
-    context: ContextDependency,
-    entity: EntityParameter,
-    limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
-    scope: ScopeParameter = "",
+    context: ContextDependency, asked: EdgeListingParameters
 ) -> dict[str, Any]:
     """The edges out of an entity (what it calls, uses, implements, extends), by callee key."""
-    return _neighbours(context, entity, limit, scope, "out")
+    return _neighbours(context, asked, "out")
 
 
 @enveloped(router, "/blast-radius-impact-analysis")
