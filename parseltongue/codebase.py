@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from parseltongue.agent_questions import AgentQuestions
 from parseltongue.answers import (
@@ -25,62 +25,30 @@ from parseltongue.answers import (
     CycleMember,
     Edge,
     Entity,
-    FileEdge,
-    FileEntity,
     FileHotspot,
     Hotspot,
-    ReferenceSite,
     SearchHit,
     Stats,
     Table,
     UnknownEntityError,
-    UnresolvedReference,
 )
+from parseltongue.closing import Closing
 from parseltongue.codebase_updates import CodebaseUpdates
+from parseltongue.file_questions import FileQuestions
 from parseltongue.parameters import at_least_one as _at_least_one
 from parseltongue.parameters import edge_types_parameter as _edge_types
 from parseltongue.resolve import ResolutionCache
 from parseltongue.storage import (
     CozoDbStorage,
+    DatabaseReads,
     DatabaseSpecification,
-    QueryResult,
     StorageError,
-    StorageStats,
 )
 
 Row = TypeVar("Row")
 
 
-class GraphReader(Protocol):
-    """The reads Codebase's questions make of a database: a CozoDbStorage's, or a
-    RemoteQueryClient's for a database a `parseltongue pt08` server holds."""
-
-    @property
-    def specification(self) -> object: ...
-
-    def run_named(self, name: str, /, **params: Any) -> list[dict[str, Any]]: ...
-
-    def run_named_table(self, name: str, /, **params: Any) -> QueryResult: ...
-
-    def query_table(
-        self,
-        datalog: str,
-        params: Mapping[str, Any] | None = None,
-        time_limited: bool | None = None,
-    ) -> QueryResult: ...
-
-    def get_stats(self) -> StorageStats: ...
-
-    def close(self) -> None: ...
-
-
-def _table(result: QueryResult) -> Table:
-    return Table(
-        tuple(result.headers), tuple(tuple(row) for row in result.rows), result.milliseconds
-    )
-
-
-class Codebase(AgentQuestions, CodebaseUpdates):
+class Codebase(AgentQuestions, FileQuestions, CodebaseUpdates, Closing):
     """An ingested codebase: its questions as methods, over one Parseltongue database.
 
     `Codebase.open(spec)` opens (and `close()` closes) a database; `Codebase(storage)` asks an
@@ -94,7 +62,7 @@ class Codebase(AgentQuestions, CodebaseUpdates):
         0
     """
 
-    def __init__(self, storage: GraphReader, *, owns_storage: bool = False) -> None:
+    def __init__(self, storage: DatabaseReads, *, owns_storage: bool = False) -> None:
         self.storage = storage
         self._owns_storage = owns_storage
         # Kept between updates: the codebase index read once, then each update costs its own.
@@ -114,12 +82,6 @@ class Codebase(AgentQuestions, CodebaseUpdates):
         """Close the database if this Codebase opened it."""
         if self._owns_storage:
             self.storage.close()
-
-    def __enter__(self) -> Codebase:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Codebase({str(self.storage.specification)!r})"
@@ -148,7 +110,7 @@ class Codebase(AgentQuestions, CodebaseUpdates):
             ...     codebase.named_table("hotspots", limit=5).headers
             ('key', 'inbound', 'outbound', 'total', 'file_path')
         """
-        return _table(self.storage.run_named_table(name, **params))
+        return self.storage.run_named_table(name, **params).as_table()
 
     def query(
         self,
@@ -167,7 +129,7 @@ class Codebase(AgentQuestions, CodebaseUpdates):
             ...     codebase.query("?[x] := x = $n + 1", {"n": 1})
             Table(headers=('x',), rows=((2,),))
         """
-        return _table(self.storage.query_table(datalog, params, time_limited))
+        return self.storage.query_table(datalog, params, time_limited).as_table()
 
     def database(self) -> CozoDbStorage:
         """The database this Codebase reads and writes; StorageError when it asks a server,
@@ -288,32 +250,6 @@ class Codebase(AgentQuestions, CodebaseUpdates):
         ]
         return self._known(key, rows)
 
-    def references(
-        self,
-        key: str,
-        edge_types: Sequence[str] | None = None,
-        scope: str = "",
-        limit: int = 1000,
-    ) -> list[ReferenceSite]:
-        """Every place entity `key` is referred to, by file and line (each line of each edge
-        into it: three calls on three lines are three sites). `edge_types` None follows
-        calls, uses, implements, extends and imports; `scope` keeps referring files under a
-        folder.
-
-        Example:
-            >>> with Codebase.open("mem") as codebase:
-            ...     _ = codebase.ingest("tests/fixtures/http_project", parallel=False)
-            ...     key = codebase.search("place_order", limit=1)[0].key
-            ...     [site.site for site in codebase.references(key)][:2]
-            ['shop/checkout.py:3', 'shop/checkout.py:7']
-        """
-        _at_least_one("limit", limit)
-        rows = self._rows(
-            ReferenceSite, "reference_sites", entity=key, scope=scope, limit=limit,
-            **_edge_types(edge_types),
-        )
-        return self._known(key, rows)
-
     def blast_radius(
         self,
         key: str,
@@ -378,42 +314,3 @@ class Codebase(AgentQuestions, CodebaseUpdates):
         for row in self._rows(CycleMember, "cycles", scope=scope, **_edge_types(edge_types)):
             members.setdefault(row.cycle_id, []).append(row)
         return [Cycle(cycle_id, rows[0].size, tuple(rows)) for cycle_id, rows in members.items()]
-
-    def unresolved(
-        self, file_prefix: str = "", name: str = "", limit: int = 100
-    ) -> list[UnresolvedReference]:
-        """References resolution could not pin to one target, in files whose path starts
-        with `file_prefix`, shown as exactly `name` ("" for any).
-
-        Example:
-            >>> with Codebase.open("mem") as codebase:
-            ...     codebase.unresolved(name="self.norm")
-            []
-        """
-        _at_least_one("limit", limit)
-        return self._rows(
-            UnresolvedReference, "unresolved_references",
-            file_prefix=file_prefix, name=name, limit=limit,
-        )
-
-    def file_entities(self, path: str) -> list[FileEntity]:
-        """The entities defined in the file `path` (as stored: relative to the ingested
-        root), in source order; [] for a file holding none or not ingested.
-
-        Example:
-            >>> with Codebase.open("mem") as codebase:
-            ...     codebase.file_entities("src/auth.rs")
-            []
-        """
-        return self._rows(FileEntity, "file_entities", file_path=path)
-
-    def file_edges(self, path: str) -> list[FileEdge]:
-        """The dependency edges out of or into the entities of the file `path` (as stored),
-        of every type: what re-indexing that file can add or remove.
-
-        Example:
-            >>> with Codebase.open("mem") as codebase:
-            ...     codebase.file_edges("src/auth.rs")
-            []
-        """
-        return self._rows(FileEdge, "file_edges", file_path=path)

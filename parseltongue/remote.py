@@ -11,7 +11,6 @@ served database every question (`parseltongue mcp --server URL`).
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -19,18 +18,12 @@ from typing import Any
 
 from parseltongue.answers import Table
 from parseltongue.queries import named_query
-from parseltongue.storage import (
-    CozoQueryError,
-    QueryResult,
-    StorageError,
-    StorageStats,
-    collect_stats,
-)
+from parseltongue.storage import CozoQueryError, DatabaseReads, StorageError
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 
 
-class RemoteQueryClient:
+class RemoteQueryClient(DatabaseReads):
     """A read-only stand-in for CozoDbStorage that sends Datalog to a server.
 
     Example:
@@ -45,9 +38,8 @@ class RemoteQueryClient:
                 f"server address {base_url!r} is not a URL; give e.g. http://127.0.0.1:7777"
             )
         self.timeout = timeout
-
-    def __repr__(self) -> str:
-        return f"RemoteQueryClient({self.base_url!r})"
+        # What a local storage's database specification is: the server's address.
+        self.specification = self.base_url
 
     def _post(self, script: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
         body = json.dumps({"script": script, "params": dict(params or {}), "immutable": True})
@@ -75,34 +67,19 @@ class RemoteQueryClient:
                 "is `parseltongue pt08 --db ...` running there?"
             ) from None
 
-    @property
-    def specification(self) -> str:
-        """The server's address (what a local storage's database specification is)."""
-        return self.base_url
-
-    def query_table(
-        self,
-        datalog: str,
-        params: Mapping[str, Any] | None = None,
-        time_limited: bool | None = None,
-    ) -> QueryResult:
-        """Run read-only Datalog on the server; its headers and rows. (`time_limited` is
-        for a local database's signature: the server puts every script under its limit.)"""
-        started = time.perf_counter()
+    def _read(
+        self, datalog: str, params: Mapping[str, Any] | None, time_limited: bool | None
+    ) -> dict[str, Any]:
+        # `time_limited` is for a local database: the server puts every script under its limit.
         reply = self._post(datalog, params)
         if not reply.get("ok"):
             message = str(reply.get("message", reply))
             raise CozoQueryError(message, reply.get("code"), str(reply.get("display") or message))
-        return QueryResult(
-            list(reply["headers"]), reply["rows"], (time.perf_counter() - started) * 1000
-        )
+        return reply
 
     def query(self, datalog: str, params: Mapping[str, Any] | None = None) -> Table:
         """Run read-only Datalog on the server, as `Codebase.query` does locally."""
-        result = self.query_table(datalog, params)
-        return Table(
-            tuple(result.headers), tuple(tuple(row) for row in result.rows), result.milliseconds
-        )
+        return self.query_table(datalog, params).as_table()
 
     def named_table(self, name: str, /, **params: Any) -> Table:
         """Run the named query `queries/NAME.cozo` on the server, as `Codebase.named_table`
@@ -110,34 +87,5 @@ class RemoteQueryClient:
         query = named_query(name)
         return self.query(query.script, query.bind(params))
 
-    def run_named_table(self, name: str, /, **params: Any) -> QueryResult:
-        """Run the named query `queries/NAME.cozo` on the server: headers and rows."""
-        query = named_query(name)
-        return self.query_table(query.script, query.bind(params))
-
-    def run_named(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
-        """Run the named query `queries/NAME.cozo` on the server: rows as dicts by column."""
-        return self.run_named_table(name, **params).as_dicts()
-
-    def get_stats(self) -> StorageStats:
-        """The served database's totals and breakdowns."""
-        return collect_stats(self.run_named)
-
-    def query_read_only(
-        self, datalog: str, params: Mapping[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
-        """Run read-only Datalog on the server; rows as dicts keyed by column."""
-        return self.query_table(datalog, params).as_dicts()
-
-    def relation_names(self) -> list[str]:
-        """The names of the relations the server's database holds."""
-        return [row[0] for row in self.query_table("::relations").rows]
-
     def close(self) -> None:
         """Nothing to release: each query is one HTTP request."""
-
-    def __enter__(self) -> RemoteQueryClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

@@ -16,6 +16,7 @@ from project_trees import write
 
 import parseltongue.codebase
 import parseltongue.codebase_updates
+import parseltongue.file_questions
 from parseltongue import Codebase, CozoDbStorage
 from parseltongue.answers import (
     Affected,
@@ -369,3 +370,6 @@ def test_the_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     writes = doctest.testmod(parseltongue.codebase_updates, optionflags=doctest.ELLIPSIS)
     assert writes.attempted >= 5
     assert writes.failed == 0
+    files = doctest.testmod(parseltongue.file_questions, optionflags=doctest.ELLIPSIS)
+    assert files.attempted >= 4
+    assert files.failed == 0

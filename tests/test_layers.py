@@ -18,15 +18,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "parseltongue"
 LAYER_OF_PART = {
     **dict.fromkeys(
         ("_version", "model", "packed", "queries", "answers", "languages", "file_references",
-         "file_outlines",
-         "derived", "analytics", "tokens", "parameters"),
+         "file_outlines", "derived", "analytics", "tokens", "parameters", "closing"),
         "data",
     ),
     **dict.fromkeys(("storage", "script_guard"), "storage"),
     "extract": "extract",
     "resolve": "resolve",
     "ingest": "ingest",
-    **dict.fromkeys(("codebase", "codebase_updates", "agent_questions", "context_pack"), "facade"),
+    **dict.fromkeys(
+        ("codebase", "codebase_updates", "agent_questions", "file_questions", "context_pack"),
+        "facade",
+    ),
     # Questions over the facade that read more than the database (a diff, the files).
     "changes": "facade",
     **dict.fromkeys(

@@ -46,10 +46,8 @@ Updater = Callable[[Path, list[str]], object]
 
 
 @dataclass(frozen=True)
-class ChangedEntity:
-    """An entity the change touches, with what the risk order weighs: how many entities
-    depend on it (fan-in) and it depends on (fan-out), how many the walk reached through it,
-    and how many of those are tests."""
+class LocatedEntity:
+    """An entity and where it starts: the fields a changed and an impacted entity begin with."""
 
     key: str
     name: str
@@ -57,6 +55,14 @@ class ChangedEntity:
     entity_class: str
     file_path: str
     start_line: int
+
+
+@dataclass(frozen=True)
+class ChangedEntity(LocatedEntity):
+    """An entity the change touches, with what the risk order weighs: how many entities
+    depend on it (fan-in) and it depends on (fan-out), how many the walk reached through it,
+    and how many of those are tests."""
+
     end_line: int
     status: str
     fan_in: int = 0
@@ -67,16 +73,10 @@ class ChangedEntity:
 
 
 @dataclass(frozen=True)
-class ImpactedEntity:
+class ImpactedEntity(LocatedEntity):
     """An entity depending on the change, at its nearest hop; `path` runs from it to the
     changed entity it depends on (keys), through `edge_type` at its first step."""
 
-    key: str
-    name: str
-    entity_type: str
-    entity_class: str
-    file_path: str
-    start_line: int
     hop: int
     edge_type: str
     path: tuple[str, ...]

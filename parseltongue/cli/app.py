@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from parseltongue import __version__
+from parseltongue.export import parse_edge_types
 from parseltongue.storage import (
     CozoDbStorage,
     StorageError,
@@ -33,6 +34,14 @@ def fail(message: str, exit_code: int = 1) -> typer.Exit:
     """Print one clear error line and return the Exit to raise."""
     stderr_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(exit_code)
+
+
+def parsed_edge_types(value: str) -> list[str]:
+    """An --edge-types value as the facade takes it ([] for all); an unknown type fails."""
+    try:
+        return parse_edge_types(value)
+    except ValueError as error:
+        raise fail(str(error)) from None
 
 
 def open_storage(specification: str, must_exist: bool = True) -> CozoDbStorage:

@@ -11,7 +11,7 @@ from rich.table import Table
 from parseltongue.changes import DEFAULT_HOPS, DEFAULT_LIMIT, ChangeImpact, DiffError
 from parseltongue.changes import git_change_impact as change_impact_of_work_tree
 from parseltongue.cli.app import app, fail, open_storage, print_json, stdout_console
-from parseltongue.cli.options import DatabaseOption, JsonOption
+from parseltongue.cli.options import DatabaseOption, JsonOption, limit_option
 from parseltongue.codebase import Codebase
 from parseltongue.results import wide_console_unless_terminal
 from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, StorageError
@@ -90,10 +90,7 @@ def impact(
     hops: Annotated[
         int, typer.Option("--hops", min=1, max=MAX_HOPS, help="Reverse edges followed.")
     ] = DEFAULT_HOPS,
-    limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Most impacted entities listed; past it the "
-                          "list is cut and says so.")
-    ] = DEFAULT_LIMIT,
+    limit: Annotated[int, limit_option("impacted entities")] = DEFAULT_LIMIT,
     as_json: JsonOption = False,
 ) -> None:
     """What the ingested work tree's change touches (entities changed, added, deleted), what

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 
@@ -14,6 +15,22 @@ DatabaseOption = Annotated[
         envvar="PARSELTONGUE_DB",
     ),
 ]
+
+
+def edge_types_option(what: str, kinds: Sequence[str]) -> Any:
+    """The --edge-types option: some of `kinds`, comma-separated, or all."""
+    return typer.Option(
+        "--edge-types", help=f"{what}, comma-separated ({', '.join(kinds)}), or all."
+    )
+
+
+def limit_option(what: str) -> Any:
+    """The --limit option of a list that says when it was cut."""
+    return typer.Option(
+        "--limit", min=1, help=f"Most {what} listed; past it the list is cut and says so."
+    )
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
 # A read query past this many seconds is stopped in the engine (storage/time_limit.py).
 DEFAULT_QUERY_TIMEOUT_SECONDS = 10.0

@@ -11,21 +11,30 @@ import typer
 from rich.table import Table
 
 from parseltongue import answers
-from parseltongue.cli.app import app, fail, open_storage, print_json, stderr_console, stdout_console
+from parseltongue.cli.app import (
+    app,
+    fail,
+    open_storage,
+    parsed_edge_types,
+    print_json,
+    stderr_console,
+    stdout_console,
+)
 from parseltongue.cli.options import (
     DEFAULT_QUERY_TIMEOUT_SECONDS,
     DatabaseOption,
     JsonOption,
     QueryTimeoutOption,
+    edge_types_option,
 )
 from parseltongue.codebase import Codebase
 from parseltongue.export import (
     DEFAULT_EDGE_TYPES,
     DEFAULT_HOPS,
     DEFAULT_NODE_LIMIT,
+    EDGE_TYPES,
     ExportFormat,
     UnknownEntityError,
-    parse_edge_types,
     select_graph,
     write_graph,
 )
@@ -255,9 +264,7 @@ def export(
                      help="With --around: how many edges away, either direction."),
     ] = None,
     edge_types: Annotated[
-        str,
-        typer.Option("--edge-types", help="Edge types walked and exported, comma-separated "
-                     "(calls, uses, implements, extends, imports, contains), or all."),
+        str, edge_types_option("Edge types walked and exported", EDGE_TYPES)
     ] = ",".join(DEFAULT_EDGE_TYPES),
     limit: Annotated[
         int,
@@ -278,10 +285,7 @@ def export(
     """
     if hops is not None and around is None:
         raise fail("--hops applies only with --around KEY")
-    try:
-        types = parse_edge_types(edge_types)
-    except ValueError as error:
-        raise fail(str(error)) from None
+    types = parsed_edge_types(edge_types)
     with open_storage(db) as storage:
         try:
             graph = select_graph(Codebase(storage), around, DEFAULT_HOPS if hops is None else hops,

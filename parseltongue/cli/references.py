@@ -9,10 +9,21 @@ import typer
 from rich.table import Table
 
 from parseltongue.answers import ReferenceSite, UnknownEntityError
-from parseltongue.cli.app import app, fail, open_storage, print_json, stdout_console
-from parseltongue.cli.options import DatabaseOption, JsonOption
+from parseltongue.cli.app import (
+    app,
+    fail,
+    open_storage,
+    parsed_edge_types,
+    print_json,
+    stdout_console,
+)
+from parseltongue.cli.options import (
+    DatabaseOption,
+    JsonOption,
+    edge_types_option,
+    limit_option,
+)
 from parseltongue.codebase import Codebase
-from parseltongue.export import parse_edge_types
 from parseltongue.storage import DEFAULT_DATABASE_SPECIFICATION, StorageError
 
 # What a language server's find-references lists: uses of every kind, imports included.
@@ -39,17 +50,12 @@ def references(
     key: Annotated[str, typer.Argument(help="The entity's key (find one with search).")],
     db: DatabaseOption = DEFAULT_DATABASE_SPECIFICATION,
     edge_types: Annotated[
-        str,
-        typer.Option("--edge-types", help="Kinds of reference, comma-separated (calls, uses, "
-                     "implements, extends, imports), or all."),
+        str, edge_types_option("Kinds of reference", REFERENCE_EDGE_TYPES)
     ] = ",".join(REFERENCE_EDGE_TYPES),
     scope: Annotated[
         str, typer.Option("--scope", help="Only references in files under this folder.")
     ] = "",
-    limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Most sites listed; past it the list is cut "
-                          "and says so.")
-    ] = 1000,
+    limit: Annotated[int, limit_option("sites")] = 1000,
     as_json: JsonOption = False,
 ) -> None:
     """Every place an entity is referred to (each call, use, import ... on its own line),
@@ -57,10 +63,7 @@ def references(
 
     Example: parseltongue references python:fn:save:__app_store:T123 --db rocksdb:analysis.db
     """
-    try:
-        parsed = parse_edge_types(edge_types)
-    except ValueError as error:
-        raise fail(str(error)) from None
+    parsed = parsed_edge_types(edge_types)
     # [] is every type; containment has no site of its own (a definition is not a reference).
     types = [edge_type for edge_type in parsed if edge_type != "contains"]
     if parsed and not types:

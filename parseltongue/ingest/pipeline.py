@@ -11,6 +11,7 @@ from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
+from parseltongue.closing import Closing
 from parseltongue.derived import refresh_search_tokens_for
 from parseltongue.ingest.cluster import ParseCluster, parse_cluster_address
 from parseltongue.ingest.config import (
@@ -50,7 +51,7 @@ from parseltongue.resolve import (
 from parseltongue.storage import CozoDbStorage
 
 
-class CodebaseStreamer:
+class CodebaseStreamer(Closing):
     """Ingests a folder into a Parseltongue database.
 
     Example:
@@ -76,12 +77,6 @@ class CodebaseStreamer:
     def close(self) -> None:
         """Close the database."""
         self._storage.close()
-
-    def __enter__(self) -> CodebaseStreamer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def stream_directory(
         self,

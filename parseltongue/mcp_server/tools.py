@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from parseltongue.answers import Edge, UnknownEntityError
+from parseltongue.answers import Edge, Table, UnknownEntityError
 from parseltongue.codebase import Codebase
 from parseltongue.context_pack import cut_code
 from parseltongue.mcp_server.compact import dumps, fitted, listing, location
@@ -49,6 +49,14 @@ Key = Annotated[
 
 def _limit(default: int, maximum: int, what: str) -> Any:
     return Field(default=default, ge=1, le=maximum, description=f"{what} (1..{maximum}).")
+
+
+RowLimit = Annotated[int, _limit(100, 10000, "Most rows listed")]
+
+
+def _rows_answer(table: Table, limit: int) -> str:
+    """A query's rows as compact JSON: the first `limit`, fitted to the token ceiling."""
+    return dumps(fitted(listing(table.headers, table.rows, limit, total=len(table.rows))))
 
 
 class GraphTools:
@@ -268,7 +276,7 @@ class GraphTools:
                                     "*code_entities{name, entity_type: 'fn'} :limit 5")],
         params: Annotated[dict[str, Any] | None, Field(
             description="Values for $name parameters in the query.")] = None,
-        limit: Annotated[int, _limit(100, 10000, "Most rows listed")] = 100,
+        limit: RowLimit = 100,
     ) -> str:
         """Run read-only Datalog (CozoScript) over the graph for questions no other tool
         answers; the schema resource lists the relations. Writes are refused."""
@@ -276,7 +284,7 @@ class GraphTools:
         if refused:
             raise ToolError(refusal_message(refused))
         table = self._ask(self.codebase.query, query, params or {}, time_limited=True)
-        return dumps(fitted(listing(table.headers, table.rows, limit, total=len(table.rows))))
+        return _rows_answer(table, limit)
 
     def run_named_query(
         self,
@@ -285,7 +293,7 @@ class GraphTools:
                                    "resource lists them.")],
         params: Annotated[dict[str, Any] | None, Field(
             description="Its parameters by name; declared defaults fill the rest.")] = None,
-        limit: Annotated[int, _limit(100, 10000, "Most rows listed")] = 100,
+        limit: RowLimit = 100,
     ) -> str:
         """Run one of Parseltongue's named queries (see the named-queries resource) with its
         parameters, for the questions the other tools do not ask directly."""
@@ -296,7 +304,7 @@ class GraphTools:
         if declared.writes:
             raise ToolError(f"refused: {name!r} writes to the database; only reads run here")
         table = self._ask(self.codebase.named_table, name, **(params or {}))
-        return dumps(fitted(listing(table.headers, table.rows, limit, total=len(table.rows))))
+        return _rows_answer(table, limit)
 
     # -- writing (registered with --allow-writes only) -------------------------------------
 

@@ -7,9 +7,12 @@ Failure: `{"success": false, "endpoint": "/path", "error": "what was wrong", "da
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -41,6 +44,32 @@ def estimate_tokens(data: Any) -> int:
 def envelope(endpoint: str, data: Any) -> dict[str, Any]:
     """The success envelope around `data`."""
     return {"success": True, "endpoint": endpoint, "data": data, "tokens": estimate_tokens(data)}
+
+
+def enveloped(
+    router: APIRouter, path: str, *, method: str = "GET", **options: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Registers at `path` (GET unless `method` says) a handler that returns only its data:
+    the answer is the success envelope around it, naming the endpoint by `path` without its
+    path parameters. `options` are the router's (tags, ...)."""
+    endpoint = path.split("/{")[0]
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(handler)
+        def answer(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            return envelope(endpoint, handler(*args, **kwargs))
+
+        @functools.wraps(handler)
+        async def answer_awaited(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            return envelope(endpoint, await handler(*args, **kwargs))
+
+        registered: Callable[..., Any] = (
+            answer_awaited if inspect.iscoroutinefunction(handler) else answer
+        )
+        router.api_route(path, methods=[method], **options)(registered)
+        return registered
+
+    return register
 
 
 def error_response(request: Request, error: ApiError) -> JSONResponse:

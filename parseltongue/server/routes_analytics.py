@@ -8,13 +8,13 @@ renumbered by size and smallest member.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from parseltongue import analytics
 from parseltongue.server.context import DEPENDENCY_EDGE_TYPES, ServerContext
-from parseltongue.server.envelope import ApiError, envelope
+from parseltongue.server.envelope import ApiError, enveloped
 from parseltongue.server.params import (
     MAX_TEXT_LENGTH,
     ContextDependency,
@@ -70,20 +70,38 @@ def _label_propagation(context: ServerContext, prefix: str) -> list[dict[str, An
     )
 
 
-@router.get("/semantic-cluster-grouping-list")
-def semantic_cluster_grouping_list(
-    context: ContextDependency,
+class CommunityListing(NamedTuple):
+    """What both community lists are asked: how many communities and members of each are
+    listed, in which folder."""
+
+    limit: int
+    members: int
+    scope: str
+
+
+def _community_listing(
     limit: LimitParameter = DEFAULT_COMMUNITIES_LISTED,
     members: MembersParameter = DEFAULT_MEMBERS_LISTED,
     scope: ScopeParameter = "",
+) -> CommunityListing:
+    return CommunityListing(limit, members, scope)
+
+
+CommunityListingParameters = Annotated[CommunityListing, Depends(_community_listing)]
+
+
+@enveloped(router, "/semantic-cluster-grouping-list")
+def semantic_cluster_grouping_list(
+    context: ContextDependency, asked: CommunityListingParameters
 ) -> dict[str, Any]:
     """Clusters of entities that depend on each other, by label propagation (undirected).
 
     Python, not Cozo's LabelPropagation: that one visits nodes in random order, and the same
     request must give the same answer.
     """
+    limit, members, scope = asked
     clusters = _label_propagation(context, folder_prefix(context, scope))
-    data = {
+    return {
         "algorithm": "label_propagation (deterministic, undirected, nodes in key order)",
         "total_entities": sum(cluster["size"] for cluster in clusters),
         "cluster_count": len(clusters),
@@ -96,20 +114,17 @@ def semantic_cluster_grouping_list(
             for c in clusters[:limit]
         ],
     }
-    return envelope("/semantic-cluster-grouping-list", data)
 
 
-@router.get("/leiden-community-detection-clusters")
+@enveloped(router, "/leiden-community-detection-clusters")
 def leiden_community_detection_clusters(
-    context: ContextDependency,
-    limit: LimitParameter = DEFAULT_COMMUNITIES_LISTED,
-    members: MembersParameter = DEFAULT_MEMBERS_LISTED,
-    scope: ScopeParameter = "",
+    context: ContextDependency, asked: CommunityListingParameters
 ) -> dict[str, Any]:
     """Modularity communities. Computed with Louvain (Cozo's CommunityDetectionLouvain), not
     Leiden: Cozo has no Leiden rule; `algorithm` in the answer says so."""
+    limit, members, scope = asked
     communities = _louvain(context, folder_prefix(context, scope))
-    data = {
+    return {
         "algorithm": "louvain (Cozo CommunityDetectionLouvain, undirected; Leiden not in Cozo)",
         "community_count": len(communities),
         "modularity": analytics.modularity(communities),
@@ -119,10 +134,9 @@ def leiden_community_detection_clusters(
             for community in communities[:limit]
         ],
     }
-    return envelope("/leiden-community-detection-clusters", data)
 
 
-@router.get("/strongly-connected-components-analysis")
+@enveloped(router, "/strongly-connected-components-analysis")
 def strongly_connected_components_analysis(
     context: ContextDependency, limit: LimitParameter = 100, scope: ScopeParameter = ""
 ) -> dict[str, Any]:
@@ -138,16 +152,15 @@ def strongly_connected_components_analysis(
          "risk_level": "HIGH" if row["size"] >= 3 else "MEDIUM"}
         for index, row in enumerate(rows)
     ]
-    data = {
+    return {
         "scc_count": len(sccs),
         "singleton_count": node_count - sum(scc["size"] for scc in sccs) if rows else None,
         "truncated": len(sccs) > limit,
         "sccs": sccs[:limit],
     }
-    return envelope("/strongly-connected-components-analysis", data)
 
 
-@router.get("/kcore-decomposition-layering-analysis")
+@enveloped(router, "/kcore-decomposition-layering-analysis")
 def kcore_decomposition_layering_analysis(
     context: ContextDependency,
     k: Annotated[int, Query(ge=0, le=100_000, description="Only coreness >= k.")] = 0,
@@ -166,13 +179,12 @@ def kcore_decomposition_layering_analysis(
         ((value, key) for key, value in coreness.items() if value >= k),
         key=lambda pair: (-pair[0], pair[1]),
     )
-    data = {
+    return {
         "max_coreness": max(coreness.values(), default=0),
         **_cut(ranked, limit),
         "entities": [{"entity": key, "coreness": value, "layer": analytics.kcore_layer(value)}
                      for value, key in ranked[:limit]],
     }
-    return envelope("/kcore-decomposition-layering-analysis", data)
 
 
 class CentralityMethod(StrEnum):
@@ -183,7 +195,7 @@ class CentralityMethod(StrEnum):
     DEGREE = "degree"
 
 
-@router.get("/centrality-measures-entity-ranking")
+@enveloped(router, "/centrality-measures-entity-ranking")
 def centrality_measures_entity_ranking(
     context: ContextDependency,
     method: Annotated[
@@ -214,12 +226,11 @@ def centrality_measures_entity_ranking(
         for rank, row in enumerate(rows, start=1)
     ]
     node_count = rows[0]["node_count"] if rows else 0
-    data = {"method": method.value, "total_count": node_count,
+    return {"method": method.value, "total_count": node_count,
             "truncated": len(entities) < node_count, "entities": entities}
-    return envelope("/centrality-measures-entity-ranking", data)
 
 
-@router.get("/entropy-complexity-measurement-scores")
+@enveloped(router, "/entropy-complexity-measurement-scores")
 def entropy_complexity_measurement_scores(
     context: ContextDependency,
     entity: EntityFilter = "",
@@ -238,8 +249,7 @@ def entropy_complexity_measurement_scores(
          "out_edges": int(row["out_edges"]), "edge_type_count": row["type_count"]}
         for row in rows[:limit]
     ]
-    data = {**_cut(rows, limit), "entities": entities}
-    return envelope("/entropy-complexity-measurement-scores", data)
+    return {**_cut(rows, limit), "entities": entities}
 
 
 def _ck_rows(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
@@ -252,7 +262,7 @@ def _ck_rows(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
     )
 
 
-@router.get("/coupling-cohesion-metrics-suite")
+@enveloped(router, "/coupling-cohesion-metrics-suite")
 def coupling_cohesion_metrics_suite(
     context: ContextDependency,
     entity: EntityFilter = "",
@@ -265,11 +275,10 @@ def coupling_cohesion_metrics_suite(
     """
     rows = [row for row in _ck_rows(context, folder_prefix(context, scope))
             if entity.strip() in row["entity"]]
-    data = {**_cut(rows, limit), "entities": rows[:limit]}
-    return envelope("/coupling-cohesion-metrics-suite", data)
+    return {**_cut(rows, limit), "entities": rows[:limit]}
 
 
-@router.get("/technical-debt-sqale-scoring")
+@enveloped(router, "/technical-debt-sqale-scoring")
 def technical_debt_sqale_scoring(
     context: ContextDependency,
     entity: EntityFilter = "",
@@ -289,9 +298,8 @@ def technical_debt_sqale_scoring(
         if entity.strip() in row["entity"] and row["total_debt_hours"] > 0
         and row["total_debt_hours"] >= min_debt
     ]
-    data = {
+    return {
         "codebase_total_debt_hours": sum(row["total_debt_hours"] for row in rows),
         **_cut(rows, limit),
         "entities": rows[:limit],
     }
-    return envelope("/technical-debt-sqale-scoring", data)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from parseltongue.changes import ChangeImpact, DiffError, diff_text_impact, git_change_impact
 from parseltongue.changes.impact import Updater
-from parseltongue.server.envelope import ApiError, envelope
+from parseltongue.server.envelope import ApiError, enveloped
 from parseltongue.server.params import MAX_TEXT_LENGTH, ContextDependency, limit_parameter
 from parseltongue.server.routes_graph import MAX_BLAST_LIMIT, MAX_HOPS
 
@@ -52,7 +52,7 @@ def _analysed(
             raise ApiError(400, str(error)) from None
 
 
-@router.post(ENDPOINT)
+@enveloped(router, ENDPOINT, method="POST")
 async def change_impact_analysis_of_diff(
     request: Request,
     context: ContextDependency,
@@ -75,10 +75,10 @@ async def change_impact_analysis_of_diff(
     report = await run_in_threadpool(_analysed, context, lambda update: diff_text_impact(
         context.codebase, text, hops=hops, limit=limit, update=update
     ))
-    return envelope(ENDPOINT, _answer(report, limit))
+    return _answer(report, limit)
 
 
-@router.get(ENDPOINT)
+@enveloped(router, ENDPOINT)
 def change_impact_analysis_of_work_tree(
     context: ContextDependency,
     base: Annotated[
@@ -96,4 +96,4 @@ def change_impact_analysis_of_work_tree(
     report = _analysed(context, lambda update: git_change_impact(
         context.codebase, base, staged, hops=hops, limit=limit, update=update
     ))
-    return envelope(ENDPOINT, _answer(report, limit))
+    return _answer(report, limit)

@@ -8,24 +8,21 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 
 from parseltongue import __version__
-from parseltongue.server.envelope import envelope
+from parseltongue.server.envelope import enveloped
 from parseltongue.server.params import ContextDependency
 
 router = APIRouter(tags=["Core"])
 
 
-@router.get("/server-health-check-status")
+@enveloped(router, "/server-health-check-status")
 def server_health_check_status(context: ContextDependency) -> dict[str, Any]:
     """Whether the server is up, and for how long it has been."""
-    return envelope(
-        "/server-health-check-status",
-        {
-            "status": "ok",
-            "server_uptime_seconds_count": int(time.monotonic() - context.started_at),
-            "database_file_path": context.database_label,
-            "file_watcher_active": context.watcher is not None and context.watcher.running,
-        },
-    )
+    return {
+        "status": "ok",
+        "server_uptime_seconds_count": int(time.monotonic() - context.started_at),
+        "database_file_path": context.database_label,
+        "file_watcher_active": context.watcher is not None and context.watcher.running,
+    }
 
 
 _CONSTRAINTS = {"minimum": "ge", "maximum": "le", "minLength": "min_length",
@@ -67,26 +64,23 @@ def endpoint_catalogue(app: FastAPI) -> list[dict[str, Any]]:
     return [{"name": name, "endpoints": endpoints} for name, endpoints in categories.items()]
 
 
-@router.get("/api-reference-documentation-help")
+@enveloped(router, "/api-reference-documentation-help")
 def api_reference_documentation_help(request: Request) -> dict[str, Any]:
     """Every endpoint, its parameters and what it answers (generated from the routes)."""
     categories = endpoint_catalogue(request.app)
-    return envelope(
-        "/api-reference-documentation-help",
-        {
-            "api_version": __version__,
-            "total_endpoints": sum(len(category["endpoints"]) for category in categories),
-            "openapi_docs": "/docs",
-            "categories": categories,
-        },
-    )
+    return {
+        "api_version": __version__,
+        "total_endpoints": sum(len(category["endpoints"]) for category in categories),
+        "openapi_docs": "/docs",
+        "categories": categories,
+    }
 
 
-@router.get("/codebase-statistics-overview-summary")
+@enveloped(router, "/codebase-statistics-overview-summary")
 def codebase_statistics_overview_summary(context: ContextDependency) -> dict[str, Any]:
     """Counts of entities (code and test), edges, files, and by language and type."""
     stats = context.statistics()
-    data = {
+    return {
         "code_entities_total_count": stats.total_entities - stats.test_entities,
         "test_entities_total_count": stats.test_entities,
         "all_entities_total_count": stats.total_entities,
@@ -100,4 +94,3 @@ def codebase_statistics_overview_summary(context: ContextDependency) -> dict[str
         "edges_by_type": stats.edges_by_type,
         "files_by_status": stats.files_by_status,
     }
-    return envelope("/codebase-statistics-overview-summary", data)

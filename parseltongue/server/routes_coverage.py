@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from parseltongue.server.context import ServerContext
-from parseltongue.server.envelope import envelope
+from parseltongue.server.envelope import enveloped
 from parseltongue.server.params import ContextDependency, ScopeParameter, folder_prefix
 
 router = APIRouter(tags=["Coverage"])
@@ -33,7 +33,7 @@ def _folder_of(file_path: str, depth: int) -> str:
     return "/".join(parts) or "."
 
 
-@router.get("/folder-structure-discovery-tree")
+@enveloped(router, "/folder-structure-discovery-tree")
 def folder_structure_discovery_tree(
     context: ContextDependency,
     depth: Annotated[
@@ -66,8 +66,7 @@ def folder_structure_discovery_tree(
          "entity_count": folder["entity_count"]}
         for folder in listed if folder["depth"] == 1
     ]
-    data = {"depth": depth, "folder_count": len(listed), "folders": top, "tree": listed}
-    return envelope("/folder-structure-discovery-tree", data)
+    return {"depth": depth, "folder_count": len(listed), "folders": top, "tree": listed}
 
 
 def _is_source(row: dict[str, Any]) -> bool:
@@ -79,7 +78,7 @@ def _coverage(ingested: int, seen: int) -> float:
     return round(100.0 * ingested / seen, 2) if seen else 100.0
 
 
-@router.get("/ingestion-coverage-folder-report")
+@enveloped(router, "/ingestion-coverage-folder-report")
 def ingestion_coverage_folder_report(
     context: ContextDependency,
     depth: Annotated[
@@ -123,7 +122,7 @@ def ingestion_coverage_folder_report(
         "unparsed_files": unparsed[:MAX_LISTED_FILES],
         "unparsed_truncated": len(unparsed) > MAX_LISTED_FILES,
     }
-    return envelope("/ingestion-coverage-folder-report", {"summary": summary, "folders": report})
+    return {"summary": summary, "folders": report}
 
 
 class DiagnosticsSection(StrEnum):
@@ -144,7 +143,7 @@ def _file_entry(row: dict[str, Any]) -> dict[str, Any]:
             "reason": row["error"]}
 
 
-@router.get("/ingestion-diagnostics-coverage-report")
+@enveloped(router, "/ingestion-diagnostics-coverage-report")
 def ingestion_diagnostics_coverage_report(
     context: ContextDependency,
     section: Annotated[
@@ -185,8 +184,7 @@ def ingestion_diagnostics_coverage_report(
         "failed_files": {"total_count": len(failed), "truncated": len(failed) > limit,
                          "files": failed[:limit]},
     }
-    data = parts if section is DiagnosticsSection.ALL else {section.value: parts[section.value]}
-    return envelope("/ingestion-diagnostics-coverage-report", data)
+    return parts if section is DiagnosticsSection.ALL else {section.value: parts[section.value]}
 
 
 def _status_counts(rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from parseltongue.answers import UnknownEntityError
-from parseltongue.server.envelope import ApiError, bad_parameter, envelope
+from parseltongue.server.envelope import ApiError, bad_parameter, enveloped
 from parseltongue.server.params import (
     MAX_KEY_LENGTH,
     MAX_TEXT_LENGTH,
@@ -33,19 +33,19 @@ OffsetParameter = Annotated[
 ]
 
 
-def _stored_types(context: ContextDependency) -> Mapping[str, int]:
-    return context.statistics().entities_by_type
-
-
-def _entity_type(context: ContextDependency, entity_type: str) -> str:
-    wanted = entity_type.strip().lower()
-    wanted = ENTITY_TYPE_ALIASES.get(wanted, wanted)
-    types = _stored_types(context)
-    if wanted and wanted not in types:
+def _stored_type(
+    parameter: str, given: str, stored: Mapping[str, int], aliases: Mapping[str, str]
+) -> str:
+    """The type `given` names (lower case, through `aliases`), "" for any; a 400 listing the
+    stored types when none is of that type."""
+    wanted = given.strip().lower()
+    wanted = aliases.get(wanted, wanted)
+    if wanted and wanted not in stored:
+        what = parameter.removesuffix("_type")
         raise bad_parameter(
-            "entity_type",
-            f"no entity of type {entity_type!r}; the types stored are: {', '.join(sorted(types))}",
-            allowed=sorted(types),
+            parameter,
+            f"no {what} of type {given!r}; the types stored are: {', '.join(sorted(stored))}",
+            allowed=sorted(stored),
         )
     return wanted
 
@@ -55,7 +55,7 @@ def _page(total: int, offset: int, returned: int) -> dict[str, Any]:
             "truncated": offset + returned < total}
 
 
-@router.get("/code-entities-list-all")
+@enveloped(router, "/code-entities-list-all")
 def code_entities_list_all(
     context: ContextDependency,
     entity_type: Annotated[
@@ -66,44 +66,45 @@ def code_entities_list_all(
     scope: ScopeParameter = "",
 ) -> dict[str, Any]:
     """One page of entities in key order, with the total and whether more remain."""
-    stored_type = _entity_type(context, entity_type)
+    stored_type = _stored_type(
+        "entity_type", entity_type, context.statistics().entities_by_type, ENTITY_TYPE_ALIASES
+    )
     prefix = folder_prefix(context, scope)
     rows = context.codebase.named(
         "entities_page", entity_type=stored_type, prefix=prefix, limit=limit, offset=offset
     )
     total = context.cached_named("entity_counts", entity_type=stored_type, prefix=prefix)
-    data = {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "entities": rows}
-    return envelope("/code-entities-list-all", data)
+    return {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "entities": rows}
 
 
-def _detail(context: ContextDependency, key: str, endpoint: str) -> dict[str, Any]:
+def _detail(context: ContextDependency, key: str) -> dict[str, Any]:
     entity_key = required_text("key", key)
     try:
         entity = context.codebase.entity(entity_key)
     except UnknownEntityError as error:
         raise ApiError(404, str(error), key=entity_key) from None
-    return envelope(endpoint, entity._asdict())
+    return entity._asdict()
 
 
-@router.get("/code-entity-detail-view")
+@enveloped(router, "/code-entity-detail-view")
 def code_entity_detail_view(
     context: ContextDependency,
     key: Annotated[str, key_parameter("The entity key, e.g. rust:fn:main:__src_main:T1")],
 ) -> dict[str, Any]:
     """One entity: its code, signature, location, and how many callers and callees it has."""
-    return _detail(context, key, "/code-entity-detail-view")
+    return _detail(context, key)
 
 
-@router.get("/code-entity-detail-view/{key:path}")
+@enveloped(router, "/code-entity-detail-view/{key:path}")
 def code_entity_detail_view_by_path(
     context: ContextDependency,
     key: Annotated[str, Path(max_length=MAX_KEY_LENGTH, description="The entity key.")],
 ) -> dict[str, Any]:
     """The same as /code-entity-detail-view?key=, with the key in the path."""
-    return _detail(context, key, "/code-entity-detail-view")
+    return _detail(context, key)
 
 
-@router.get("/code-entities-search-fuzzy")
+@enveloped(router, "/code-entities-search-fuzzy")
 def code_entities_search_fuzzy(
     context: ContextDependency,
     q: Annotated[
@@ -120,16 +121,15 @@ def code_entities_search_fuzzy(
     text = required_text("q", q)
     prefix = folder_prefix(context, scope)
     hits = context.codebase.search(text, scope=scope_folder(prefix), limit=limit + 1)
-    data = {
+    return {
         "query": text,
         "total_count": len(hits[:limit]),
         "truncated": len(hits) > limit,
         "entities": [hit._asdict() for hit in hits[:limit]],
     }
-    return envelope("/code-entities-search-fuzzy", data)
 
 
-@router.get("/dependency-edges-list-all", tags=["Edge"])
+@enveloped(router, "/dependency-edges-list-all", tags=["Edge"])
 def dependency_edges_list_all(
     context: ContextDependency,
     limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
@@ -141,18 +141,11 @@ def dependency_edges_list_all(
 ) -> dict[str, Any]:
     """One page of dependency edges in (from_key, to_key, edge_type) order, with the total."""
     prefix = folder_prefix(context, scope)
-    wanted = edge_type.strip().lower()
-    edge_types = context.statistics().edges_by_type
-    if wanted and wanted not in edge_types:
-        raise bad_parameter(
-            "edge_type", f"no edge of type {edge_type!r}; the types stored are: "
-            f"{', '.join(sorted(edge_types))}", allowed=sorted(edge_types)
-        )
+    wanted = _stored_type("edge_type", edge_type, context.statistics().edges_by_type, {})
     rows = context.codebase.named(
         "edges_page", edge_type=wanted, prefix=prefix, limit=limit, offset=offset
     )
     total = context.cached_named("edge_counts", edge_type=wanted, prefix=prefix)
     edges = [{**row, "source_location": f"{row['source_file']}:{row['source_line']}"}
              for row in rows]
-    data = {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "edges": edges}
-    return envelope("/dependency-edges-list-all", data)
+    return {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "edges": edges}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from parseltongue import analytics
 from parseltongue.server.context import DEPENDENCY_EDGE_TYPES, ServerContext
-from parseltongue.server.envelope import ApiError, envelope
+from parseltongue.server.envelope import ApiError, enveloped
 from parseltongue.server.params import (
     ContextDependency,
     ScopeParameter,
@@ -60,9 +60,27 @@ def _edge_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return edges
 
 
-def _neighbours(
-    context: ServerContext, entity: str, limit: int, scope: str, direction: str
-) -> dict[str, Any]:
+class EdgeListing(NamedTuple):
+    """What both edge lists are asked: whose edges, how many at most, in which folder."""
+
+    entity: str
+    limit: int
+    scope: str
+
+
+def _edge_listing(
+    entity: EntityParameter,
+    limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
+    scope: ScopeParameter = "",
+) -> EdgeListing:
+    return EdgeListing(entity, limit, scope)
+
+
+EdgeListingParameters = Annotated[EdgeListing, Depends(_edge_listing)]
+
+
+def _neighbours(context: ServerContext, asked: EdgeListing, direction: str) -> dict[str, Any]:
+    entity, limit, scope = asked
     prefix = folder_prefix(context, scope)
     degree = _existing_entity(context, entity, prefix)
     if direction == "in":
@@ -86,34 +104,26 @@ def _neighbours(
     }
 
 
-@router.get("/reverse-callers-query-graph")
+@enveloped(router, "/reverse-callers-query-graph")
 def reverse_callers_query_graph(
-    context: ContextDependency,
-    entity: EntityParameter,
-    limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
-    scope: ScopeParameter = "",
+    context: ContextDependency, asked: EdgeListingParameters
 ) -> dict[str, Any]:
     """The edges into an entity (calls, uses, implements, extends), by caller key.
 
     An entity nobody calls gives an empty list; an unknown key gives a 404.
     """
-    data = _neighbours(context, entity, limit, scope, "in")
-    return envelope("/reverse-callers-query-graph", data)
+    return _neighbours(context, asked, "in")
 
 
-@router.get("/forward-callees-query-graph")
+@enveloped(router, "/forward-callees-query-graph")
 def forward_callees_query_graph(
-    context: ContextDependency,
-    entity: EntityParameter,
-    limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
-    scope: ScopeParameter = "",
+    context: ContextDependency, asked: EdgeListingParameters
 ) -> dict[str, Any]:
     """The edges out of an entity (what it calls, uses, implements, extends), by callee key."""
-    data = _neighbours(context, entity, limit, scope, "out")
-    return envelope("/forward-callees-query-graph", data)
+    return _neighbours(context, asked, "out")
 
 
-@router.get("/blast-radius-impact-analysis")
+@enveloped(router, "/blast-radius-impact-analysis")
 def blast_radius_impact_analysis(
     context: ContextDependency,
     entity: EntityParameter,
@@ -144,7 +154,7 @@ def blast_radius_impact_analysis(
          "truncated": len(listed.get(row["hop"], [])) < row["count"]}
         for row in counts
     ]
-    data = {
+    return {
         "source_entity": key,
         "hops_requested": hops,
         "total_affected": total,
@@ -152,10 +162,9 @@ def blast_radius_impact_analysis(
         "truncated": len(rows) < total,
         "by_hop": by_hop,
     }
-    return envelope("/blast-radius-impact-analysis", data)
 
 
-@router.get("/circular-dependency-detection-scan")
+@enveloped(router, "/circular-dependency-detection-scan")
 def circular_dependency_detection_scan(
     context: ContextDependency,
     limit: Annotated[int, limit_parameter("Most cycles listed")] = 100,
@@ -186,17 +195,16 @@ def circular_dependency_detection_scan(
         return analytics.cycles_with_paths(members, edges)
 
     cycles = context.cache.get_or_compute(("cycles", prefix), compute)
-    data = {
+    return {
         "has_cycles": bool(cycles),
         "cycle_count": len(cycles),
         "truncated": len(cycles) > limit,
         "cycles": [{**cycle, **analytics.capped_members(cycle["members"])}
                    for cycle in cycles[:limit]],
     }
-    return envelope("/circular-dependency-detection-scan", data)
 
 
-@router.get("/complexity-hotspots-ranking-view")
+@enveloped(router, "/complexity-hotspots-ranking-view")
 def complexity_hotspots_ranking_view(
     context: ContextDependency,
     top: Annotated[int, limit_parameter("How many of the most coupled entities")] = 10,
@@ -222,16 +230,15 @@ def complexity_hotspots_ranking_view(
         }
         for rank, row in enumerate(rows, start=1)
     ]
-    data = {
+    return {
         "total_entities_analyzed": analyzed,
         "top_requested": top,
         "truncated": len(hotspots) < analyzed,
         "hotspots": hotspots,
     }
-    return envelope("/complexity-hotspots-ranking-view", data)
 
 
-@router.get("/smart-context-token-budget")
+@enveloped(router, "/smart-context-token-budget")
 def smart_context_token_budget(
     context: ContextDependency,
     focus: Annotated[str, key_parameter("The focus entity key")],
@@ -252,5 +259,4 @@ def smart_context_token_budget(
         "context_entities", focus=degree["key"], depth=analytics.CONTEXT_DEPTH,
         edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix,
     )
-    data = analytics.fill_token_budget(degree["key"], rows, tokens)
-    return envelope("/smart-context-token-budget", data)
+    return analytics.fill_token_budget(degree["key"], rows, tokens)

@@ -6,26 +6,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from parseltongue.server.envelope import ApiError, bad_parameter, envelope
+from parseltongue.server.envelope import ApiError, bad_parameter, enveloped
 from parseltongue.server.params import MAX_TEXT_LENGTH, ContextDependency
 from parseltongue.server.updates import ReindexRefused, reindex_path, watcher_stopped_status
 
 router = APIRouter(tags=["Updates"])
 
 
-@router.get("/file-watcher-status-check")
+@enveloped(router, "/file-watcher-status-check")
 def file_watcher_status_check(context: ContextDependency) -> dict[str, Any]:
     """Whether the file watcher runs, on which folder, events seen, updates done, the last
     update (when, files changed/added/removed, duration) and the last error."""
     assert context.updater is not None
     if context.watcher is None:
-        data = watcher_stopped_status(context.updater)
-    else:
-        data = context.watcher.status()
-    return envelope("/file-watcher-status-check", data)
+        return watcher_stopped_status(context.updater)
+    return context.watcher.status()
 
 
-@router.post("/incremental-reindex-file-update")
+@enveloped(router, "/incremental-reindex-file-update", method="POST")
 def incremental_reindex_file_update(
     context: ContextDependency,
     path: Annotated[
@@ -61,7 +59,7 @@ def incremental_reindex_file_update(
         raise ApiError(
             404, f"no file {relative!r} in {str(root)!r}, and none indexed", path=relative
         )
-    return envelope("/incremental-reindex-file-update", updater.reindex_file(root, relative))
+    return updater.reindex_file(root, relative)
 
 
 def _has_row(context: ContextDependency, relative: str) -> bool:

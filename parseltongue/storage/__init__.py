@@ -1,13 +1,9 @@
 """Storage: the one place that talks to Cozo. A database is named by a specification
-(`engines`), opened as a `CozoDbStorage` (`database`) whose layout `schema` keeps current,
-written from writer threads (`writer`), and read under a time limit (`time_limit`)."""
+(`engines`), opened as a `CozoDbStorage` (`database`, its reads in `reads`) whose layout
+`schema` keeps current, written from writer threads (`writer`), and read under a time limit
+(`time_limit`)."""
 
-from parseltongue.storage.database import (
-    CozoDbStorage,
-    QueryResult,
-    StorageStats,
-    collect_stats,
-)
+from parseltongue.storage.database import CozoDbStorage
 from parseltongue.storage.engines import (
     DEFAULT_DATABASE_SPECIFICATION,
     ROCKSDB_OPTIONS,
@@ -23,6 +19,7 @@ from parseltongue.storage.errors import (
     SchemaVersionError,
     StorageError,
 )
+from parseltongue.storage.reads import DatabaseReads, QueryResult, StorageStats, collect_stats
 from parseltongue.storage.schema import SCHEMA_VERSION
 from parseltongue.storage.writer import BackgroundWriter
 
@@ -33,6 +30,7 @@ __all__ = [
     "BackgroundWriter",
     "CozoDbStorage",
     "CozoQueryError",
+    "DatabaseReads",
     "DatabaseSpecification",
     "DatabaseSpecificationError",
     "QueryResult",

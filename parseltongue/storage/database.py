@@ -8,9 +8,8 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from parseltongue.storage.errors import (
     SchemaVersionError,
     StorageError,
 )
+from parseltongue.storage.reads import DatabaseReads, rows_as_dicts
 from parseltongue.storage.schema import RETIRED_RELATIONS, SCHEMA_VERSION, schema_layouts
 from parseltongue.storage.time_limit import QueryWatchdog
 
@@ -39,55 +39,6 @@ _BUSY_MESSAGES = ("Resource busy", "database is locked")
 _BUSY_RETRY_LIMIT = 200
 # SQLite admits one writer at a time, so its writers queue on a lock instead of colliding.
 _SINGLE_WRITER_ENGINES = ("sqlite",)
-
-
-@dataclass
-class StorageStats:
-    """Totals and breakdowns of what a database holds."""
-
-    total_entities: int = 0
-    test_entities: int = 0
-    total_edges: int = 0
-    unresolved_references: int = 0
-    total_files: int = 0
-    entities_by_language: dict[str, int] = field(default_factory=dict)
-    entities_by_type: dict[str, int] = field(default_factory=dict)
-    edges_by_type: dict[str, int] = field(default_factory=dict)
-    files_by_status: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The statistics as plain JSON-ready values."""
-        return asdict(self)
-
-
-@dataclass
-class QueryResult:
-    """A read-only query's answer: column headers, rows as lists, and how long it took."""
-
-    headers: list[str]
-    rows: list[list[Any]]
-    milliseconds: float = 0.0
-
-    def as_dicts(self) -> list[dict[str, Any]]:
-        """The rows as dicts keyed by column."""
-        return [dict(zip(self.headers, row, strict=True)) for row in self.rows]
-
-
-_BREAKDOWN_FIELDS = {
-    "language": "entities_by_language",
-    "entity_type": "entities_by_type",
-    "edge_type": "edges_by_type",
-    "file_status": "files_by_status",
-}
-
-
-def collect_stats(run_named: Callable[..., list[dict[str, Any]]]) -> StorageStats:
-    """Totals and breakdowns from the named queries stats_totals and stats_breakdown, run by
-    `run_named` (a local database's, or a served one's through RemoteQueryClient)."""
-    stats = StorageStats(**run_named("stats_totals")[0])
-    for row in run_named("stats_breakdown"):
-        getattr(stats, _BREAKDOWN_FIELDS[row["category"]])[row["value"]] = row["count"]
-    return stats
 
 
 def _is_busy_conflict(error: QueryException) -> bool:
@@ -107,13 +58,15 @@ def _as_query_error(error: QueryException) -> CozoQueryError:
     return CozoQueryError(message, response.get("code"), response.get("display") or message)
 
 
-class CozoDbStorage:
+class CozoDbStorage(DatabaseReads):
     """A Parseltongue database: schema, batched writes, queries and statistics.
 
     Example:
         storage = CozoDbStorage("rocksdb:analysis.db")
         storage.run_named("reverse_callers", entity="rust:fn:main:__src_main:T1")
     """
+
+    specification: DatabaseSpecification
 
     def __init__(self, specification: str | DatabaseSpecification) -> None:
         if not isinstance(specification, DatabaseSpecification):
@@ -202,15 +155,6 @@ class CozoDbStorage:
     def scripts_running(self) -> int:
         """How many scripts are inside the engine now (on any thread)."""
         return self._running
-
-    def __enter__(self) -> CozoDbStorage:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"CozoDbStorage({str(self.specification)!r})"
 
     def _ensure_schema(self) -> None:
         names = self.relation_names()
@@ -307,54 +251,14 @@ class CozoDbStorage:
             time.sleep(random.uniform(0, min(0.05, 0.0005 * 2 ** min(attempt, 7))))
         raise AssertionError("unreachable")
 
-    @staticmethod
-    def _rows_as_dicts(result: Mapping[str, Any]) -> list[dict[str, Any]]:
-        headers = result["headers"]
-        return [dict(zip(headers, row, strict=True)) for row in result["rows"]]
+    def _read(
+        self, datalog: str, params: Mapping[str, Any] | None, time_limited: bool | None
+    ) -> dict[str, Any]:
+        return self._execute(datalog, params, read_only=True, time_limited=time_limited)
 
     def query(self, datalog: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run Datalog (which may write) and return the rows as dicts keyed by column."""
-        return self._rows_as_dicts(self._execute(datalog, params))
-
-    def query_read_only(
-        self, datalog: str, params: Mapping[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
-        """Run Datalog that must not write; a write is refused by Cozo with an error."""
-        return self._rows_as_dicts(self._execute(datalog, params, read_only=True))
-
-    def query_table(
-        self,
-        datalog: str,
-        params: Mapping[str, Any] | None = None,
-        time_limited: bool | None = None,
-    ) -> QueryResult:
-        """Run read-only Datalog and return its headers and rows (kept even when no row came).
-        `time_limited` puts it under the time limit (see set_query_time_limit) or not; None
-        follows the storage's setting."""
-        started = time.perf_counter()
-        result = self._execute(datalog, params, read_only=True, time_limited=time_limited)
-        return QueryResult(
-            list(result["headers"]), result["rows"], (time.perf_counter() - started) * 1000
-        )
-
-    def run_named_table(self, name: str, /, **params: Any) -> QueryResult:
-        """Run the named read-only query `name`, returning headers and rows."""
-        query = named_query(name)
-        return self.query_table(query.script, query.bind(params))
-
-    def run_named(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
-        """Run the named read-only query `queries/NAME.cozo` with its declared parameters.
-
-        A parameter the query declares with a default may be left out. The rows are dicts
-        with the columns the query's header declares, e.g.
-        `storage.run_named("reverse_callers", entity=key, limit=10)`.
-        """
-        query = named_query(name)
-        return self.query_read_only(query.script, query.bind(params))
-
-    def relation_names(self) -> list[str]:
-        """The names of the stored relations."""
-        return [row[0] for row in self._execute("::relations", read_only=True)["rows"]]
+        return rows_as_dicts(self._execute(datalog, params))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -397,9 +301,3 @@ class CozoDbStorage:
         hotspots and file_hotspots read these narrow relations instead of scanning the graph.
         """
         rebuild_derived_relations(self)
-
-    # -- statistics ----------------------------------------------------------------------
-
-    def get_stats(self) -> StorageStats:
-        """Totals, and counts by language, entity type, edge type and file status."""
-        return collect_stats(self.run_named)
