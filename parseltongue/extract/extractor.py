@@ -39,6 +39,7 @@ from parseltongue.extract.records import (
     FileExtraction,
     ReferenceRecord,
 )
+from parseltongue.extract.recovery import inside_error
 from parseltongue.languages import LanguageSpec, path_test_reason
 from parseltongue.model import (
     EntityClass,
@@ -119,7 +120,7 @@ class FileExtractor:
             self.spec.name,
             STATUS_INGESTED,
             "",
-            _syntax_error_count(self.root),
+            syntax_error_count(self.root),
             replaced,
             hashlib.blake2b(self.source, digest_size=16).hexdigest(),
             len(self.source),
@@ -205,6 +206,8 @@ class FileExtractor:
         name_nodes = captures.get("name")
         if name_nodes:
             name = _unquoted(" ".join(_text(self.source, name_nodes[0]).split()))
+            if name in self.compiled.keywords and inside_error(node):
+                return  # a confused parse's junk: `switch (x) {` read as a method `switch`
         else:
             # A pattern may name what has no name node: `(#set! name "Companion")`.
             name = self.compiled.query.pattern_settings(pattern_index).get("name") or ""
@@ -465,7 +468,7 @@ _TEST_CLASS = EntityClass.TEST.value
 _CODE_CLASS = EntityClass.CODE.value
 
 
-def _syntax_error_count(root: Node) -> int:
+def syntax_error_count(root: Node) -> int:
     """How many ERROR and MISSING nodes the parse produced (0 without walking a clean tree)."""
     if not root.has_error:
         return 0
