@@ -84,3 +84,25 @@ def test_a_namespace_import_reaches_a_renamed_export(tmp_path: Path) -> None:
     assert {("src/use.ts:run", f"{api}:async_"), ("src/use.ts:run", f"{api}:parse_")} <= calls
     assert ("src/use.ts:use", f"{api}:async_", "imports", 2, "import") in rows.edges
     assert not [row for row in rows.unresolved if row[0] == "src/use.ts:run"]
+
+
+def test_prototype_and_exports_assignments_are_entities() -> None:
+    """Item 3: `X.prototype.m = function`, `module.exports.f =`, `exports.f =` define."""
+    from extraction_views import entity_rows
+
+    from parseltongue.extract import extract_source
+    from parseltongue.languages import language_for_path
+
+    source = (
+        b"function Cache() { this.data = {}; }\n"
+        b"Cache.prototype.get = function (key) { return this.data[key]; };\n"
+        b"module.exports.make = function () { return new Cache(); };\n"
+        b"exports.clear = (cache) => { cache.data = {}; };\n"
+    )
+    extraction = extract_source("lib/cache.js", source, language_for_path("a.js"))
+    assert entity_rows(extraction)[1:] == [
+        ("fn", "Cache", "Cache", 1, 1),
+        ("method", "get", "Cache.get", 2, 2),
+        ("fn", "make", "make", 3, 3),
+        ("fn", "clear", "clear", 4, 4),
+    ]
