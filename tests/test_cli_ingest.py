@@ -58,7 +58,7 @@ def test_pt01_json_reports_exact_counts(project: Path, tmp_path: Path) -> None:
     assert summary["syntax_errors"] == 1
     assert summary["problems"] == [
         {"file_path": "bad.py", "status": "ingested",
-         "reason": "1 syntax error(s); recovered what parsed"}
+         "reason": "1 syntax error(s) (line 1); recovered what parsed"}
     ]
     assert summary["problems_total"] == 1 and summary["problems_not_shown"] == 0
     assert summary["elapsed_seconds"] > 0 and summary["peak_memory_mb"] > 0

@@ -158,7 +158,7 @@ def test_broken_files_are_reported_and_everything_else_is_ingested(broken_tree: 
             "skipped", f"larger than the 2,097,152-byte limit ({huge_size:,} bytes)"),
         "bad/latin1.py": ("ingested", "undecodable bytes replaced"),
         "bad/pipe.py": ("skipped", "not a regular file (a pipe, socket or device)"),
-        "bad/syntax.py": ("ingested", "1 syntax error(s); recovered what parsed"),
+        "bad/syntax.py": ("ingested", "1 syntax error(s) (line 1); recovered what parsed"),
         "bad/unreadable.py": ("skipped", "symbolic link to a file outside the ingested root"),
     }
     assert {path: (row["status"], row["error"]) for path, row in files.items()

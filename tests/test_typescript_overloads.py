@@ -195,3 +195,19 @@ def test_a_parameter_type_in_a_signature_does_not_type_the_implementation_body()
     [call] = [r for r in extraction.references if r.kind == "call"]
     # `shape` is a Circle or a Square: neither overload's type is the receiver's.
     assert (call.name, call.receiver, call.receiver_type) == ("area", "shape", "")
+
+
+def test_a_function_type_inside_a_signature_does_not_part_the_overloads() -> None:
+    source = (
+        b"export class Stream<T> {\n"
+        b"  subscribe(next: (value: T) => void): void;\n"
+        b"  subscribe(observer: { next: (value: T) => void }): void;\n"
+        b"  subscribe(target: unknown): void {}\n"
+        b"}\n"
+    )
+    extraction = extract_source("src/stream.ts", source, language_for_path("a.ts"))
+    # `next` of the second signature's parameter type is no entity of its own.
+    assert entity_rows(extraction)[1:] == [
+        ("class", "Stream", "Stream", 1, 5),
+        ("method", "subscribe", "Stream.subscribe", 2, 4),
+    ]

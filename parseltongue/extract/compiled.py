@@ -11,6 +11,7 @@ from typing import Any, cast
 from tree_sitter import Language, Node, Parser, Query
 from tree_sitter_language_pack import get_language
 
+from parseltongue.extract.recovery import keywords_of
 from parseltongue.languages import LanguageSpec
 
 ROLE_DEFINITION = 0
@@ -38,6 +39,8 @@ class CompiledLanguage:
     annotation_types: frozenset[str] = frozenset()
     modifier_lists: frozenset[str] = frozenset()
     """The language file's leading annotation and modifier-list node types, as sets."""
+    keywords: frozenset[str] = frozenset()
+    """The grammar's keywords: no definition inside a syntax error is named after one."""
     # pattern index -> (role, main capture name), learnt from the first match of each pattern
     pattern_roles: dict[int, tuple[int, str, str]] = field(default_factory=dict, compare=False)
 
@@ -67,6 +70,7 @@ def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
     return CompiledLanguage(
         spec, language, query, overload_patterns,
         frozenset(spec.leading_annotation_types), frozenset(spec.leading_modifier_lists),
+        keywords_of(language),
     )
 
 

@@ -42,6 +42,16 @@ def merge_overloads(
     Bindings inside a signature are dropped: a parameter's type there is one overload's,
     not the implementation's.
     """
+    # What a signature's types define (`next` in `m(o: { next: () => void }): X;`) is no
+    # definition of its own, and would part the signature from the overloads after it.
+    inside_signature: list[bool] = []
+    for parent in parents:
+        inside_signature.append(parent >= 0 and (
+            ordered[parent].pattern_index in overload_patterns or inside_signature[parent]
+        ))
+    if any(inside_signature):
+        ordered = [d for d, inside in zip(ordered, inside_signature, strict=True) if not inside]
+        parents = parent_indexes(ordered)
     merged: list[Definition] = []
     signature_spans: list[tuple[int, int]] = []
     index = 0

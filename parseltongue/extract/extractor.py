@@ -39,6 +39,7 @@ from parseltongue.extract.records import (
     FileExtraction,
     ReferenceRecord,
 )
+from parseltongue.extract.recovery import inside_error
 from parseltongue.languages import LanguageSpec, path_test_reason
 from parseltongue.model import (
     EntityClass,
@@ -119,7 +120,7 @@ class FileExtractor:
             self.spec.name,
             STATUS_INGESTED,
             "",
-            _syntax_error_count(self.root),
+            syntax_error_count(self.root),
             replaced,
             hashlib.blake2b(self.source, digest_size=16).hexdigest(),
             len(self.source),
@@ -147,8 +148,10 @@ class FileExtractor:
             main_node = captures[main_name][0]
             if role == ROLE_REFERENCE:
                 name_nodes = captures.get("name")
-                if kind == "import":
-                    add_reference(_raw_import(source, main_node, name_nodes, captures, separator))
+                if kind == "import" or kind == _EXPORT:
+                    add_reference(
+                        _raw_import(source, main_node, name_nodes, captures, separator, kind)
+                    )
                     continue
                 # `_unquoted` and `_short_text`'s common case are inlined: this branch runs for
                 # most matches, and a Python call costs as much as the rest of a line here.
@@ -203,6 +206,8 @@ class FileExtractor:
         name_nodes = captures.get("name")
         if name_nodes:
             name = _unquoted(" ".join(_text(self.source, name_nodes[0]).split()))
+            if name in self.compiled.keywords and inside_error(node):
+                return  # a confused parse's junk: `switch (x) {` read as a method `switch`
         else:
             # A pattern may name what has no name node: `(#set! name "Companion")`.
             name = self.compiled.query.pattern_settings(pattern_index).get("name") or ""
@@ -404,9 +409,10 @@ class _KeyBuilder:
 
 def _raw_import(
     source: bytes, main_node: Node, name_nodes: list[Node] | None,
-    captures: dict[str, list[Node]], separator: str,
+    captures: dict[str, list[Node]], separator: str, kind: str = "import",
 ) -> tuple[int, str, str, int, str, str, str, Node | None]:
-    """An import's plain values: the module path goes where other references keep a scope."""
+    """An import's (or an export rename's) plain values: the module path goes where other
+    references keep a scope."""
     name_node = name_nodes[0] if name_nodes else main_node
     module = captures.get("module")
     scope = captures.get("scope")
@@ -419,7 +425,7 @@ def _raw_import(
         parts[0] = "".join(head.decode("utf-8", "replace").split()).rstrip(".:\\/")
     module_path = separator.join(part for part in parts if part)
     return (
-        main_node.start_byte, "import",
+        main_node.start_byte, kind,
         source[name_node.start_byte:name_node.end_byte].decode() if name_nodes else "",
         name_node.start_point[0] + 1, "", module_path,
         _short_text(source, alias[0]) if alias else "",
@@ -432,6 +438,8 @@ _LINE_OF = itemgetter(3)
 
 
 _QUOTES = "\"`"
+# `@reference.export`: a file binds one of its names again under another (`export { a as b }`).
+_EXPORT = "export"
 # The `@binding.member` role's kind (what follows `binding` in the capture name).
 _MEMBER_BINDING = ".member"
 
@@ -460,7 +468,7 @@ _TEST_CLASS = EntityClass.TEST.value
 _CODE_CLASS = EntityClass.CODE.value
 
 
-def _syntax_error_count(root: Node) -> int:
+def syntax_error_count(root: Node) -> int:
     """How many ERROR and MISSING nodes the parse produced (0 without walking a clean tree)."""
     if not root.has_error:
         return 0

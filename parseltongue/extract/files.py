@@ -12,13 +12,14 @@ import threading
 from tree_sitter import Parser
 
 from parseltongue.extract.compiled import CompiledLanguage, compile_language
-from parseltongue.extract.extractor import FileExtractor
+from parseltongue.extract.extractor import FileExtractor, syntax_error_count
 from parseltongue.extract.records import (
     DEFAULT_LIMITS,
     STATUS_SKIPPED,
     ExtractionLimits,
     FileExtraction,
 )
+from parseltongue.extract.recovery import error_lines, recover
 from parseltongue.languages import LanguageSpec
 
 
@@ -78,9 +79,26 @@ def extract_compiled(
     if skip_reason:
         return _skipped(relative_path, compiled.spec, source, skip_reason)
     source, replaced = _valid_utf8(source)
-    tree = (parser or compiled.new_parser()).parse(source)
+    parser = parser or compiled.new_parser()
+    tree = parser.parse(source)
+    if not tree.root_node.has_error:
+        with _COLLECTOR_PAUSE:
+            return FileExtractor(relative_path, source, compiled, tree.root_node).run(replaced)
+    # What a syntax error cost the top level is parsed again (recovery.py); the extractor
+    # reads the new tree over the file's own bytes, since offsets are unchanged.
+    # The recovered tree is kept only where it loses no definition.
+    errors = syntax_error_count(tree.root_node)
+    recovery = recover(parser, source, tree)
     with _COLLECTOR_PAUSE:
-        return FileExtractor(relative_path, source, compiled, tree.root_node).run(replaced)
+        extraction = FileExtractor(relative_path, source, compiled, tree.root_node).run(replaced)
+        lines = error_lines(tree.root_node)
+        if recovery.tree is not tree:
+            recovered = FileExtractor(
+                relative_path, source, compiled, recovery.tree.root_node
+            ).run(replaced)
+            if len(recovered.entities) >= len(extraction.entities):
+                extraction, lines = recovered, recovery.error_lines
+    return extraction._replace(syntax_error_count=errors, syntax_error_lines=lines)
 
 
 class _CollectorPause:

@@ -131,6 +131,9 @@ class FileExtraction(NamedTuple):
     line_count: int
     entities: tuple[EntityRecord, ...]
     references: tuple[ReferenceRecord, ...]
+    syntax_error_lines: tuple[tuple[int, int], ...] = ()
+    """1-based (first, last) lines of each stretch in syntax error (blanked by recovery, or
+    left in error), in order; () when the file parsed clean."""
 
     def module_key(self) -> str:
         """The key of the file's module entity (the `from_key` of top-level references)."""

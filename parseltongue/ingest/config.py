@@ -52,7 +52,10 @@ STATUS_COMPLETE = "complete"
 # 7: an edge keeps every line referring to its target (dependency_edges.source_lines), not
 #    only the first.
 # 8: each file's entities in outline (file_outlines), what reading the index back reads.
-ROW_FORMAT = 8
+# 9: JavaScript/TypeScript object-literal functions are methods; a syntax error's top-level
+#    damage is parsed again (more entities); TypeScript type aliases of object types are
+#    interfaces, fields and parameter properties type `this.x`; `export {a as b}` binds b.
+ROW_FORMAT = 9
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.

@@ -214,7 +214,14 @@ def extraction_rows(
     file_path = extraction.file_path
     note = extraction.reason
     if extraction.syntax_error_count:
-        note = f"{extraction.syntax_error_count} syntax error(s); recovered what parsed"
+        at = ", ".join(
+            str(first) if first == last else f"{first}-{last}"
+            for first, last in extraction.syntax_error_lines
+        )
+        # In parentheses, as a file's own figures are (the ingest report groups notes
+        # without them).
+        where = f" (line{'s' if ',' in at or '-' in at else ''} {at})" if at else ""
+        note = f"{extraction.syntax_error_count} syntax error(s){where}; recovered what parsed"
     if extraction.replaced_undecodable_bytes:
         note = "; ".join(filter(None, (note, "undecodable bytes replaced")))
     rows["put_source_files"].append(

@@ -75,6 +75,12 @@ class LanguageSpec:
     loop targets ...) hides every definition of that name outside the function from the bare
     references of the function and of the functions nested in it. False where functions and
     variables have separate namespaces (Java's `render()` is always a method)."""
+    methods_need_receiver: bool = False
+    """Whether a method is reached only through a receiver (`this.m()`, `obj.m()`), never by
+    a bare name: JavaScript and TypeScript, where a bare `pipe(x)` in an object literal's or
+    a prototype's method names the module's `pipe`, not the object's. A method outside any
+    class (an object literal's, `X.prototype.m = ...`) is then no name of its file. False
+    where a bare name in a method may name a member (C++'s implicit `this`)."""
     extra_query_files: tuple[str, ...] = ()
     """Query files appended after `query_file`: patterns that several grammars share (JSX in
     JavaScript and TSX, what JavaScript and TypeScript spell alike). For one node, patterns of
@@ -214,6 +220,12 @@ def constructor_name_rows() -> list[list[str]]:
     `$constructor_names`)."""
     rows = {(spec.name, name) for spec in LANGUAGES for name in spec.constructor_names}
     return [list(row) for row in sorted(rows)]
+
+
+def methods_need_receiver_languages() -> frozenset[str]:
+    """The languages whose methods only a receiver reaches (resolve.cozo's
+    `$methods_need_receiver`, as rows of [language])."""
+    return frozenset(spec.name for spec in LANGUAGES if spec.methods_need_receiver)
 
 
 def package_scoped_language_rows() -> list[list[str]]:

@@ -3,9 +3,10 @@
 ; describe/it/test blocks. Capture names are explained in README.md beside this file.
 
 ; ---- definitions (for one node, the earliest pattern wins) --------------------------------
-; Functions in an object literal (before the generic `method_definition`): qualified by the
-; variable holding it (`const api = { get() {} }` gives the method `api.get`), else by nothing
-; (`module.exports = { f() {} }`).
+; Functions in an object literal (before the generic `method_definition`) are its methods:
+; qualified by the variable holding it (`const api = { get() {} }` gives the method `api.get`),
+; else by nothing (`module.exports = { f() {} }`). Only a receiver reaches a method
+; (`methods_need_receiver`): a bare `get()` inside never names the object's own.
 (variable_declarator
   name: (identifier) @scope
   value: (object [
@@ -24,7 +25,16 @@
     (computed_property_name) @name
   ]
   value: [(arrow_function body: (_) @body) (function_expression body: (_) @body)]
-) @definition.function
+) @definition.method
+(object
+  (method_definition
+    name: [
+      (string (string_fragment) @name)
+      (property_identifier) @name
+      (computed_property_name) @name
+      (number) @name
+    ]
+    body: (statement_block) @body) @definition.method)
 
 (function_declaration name: (identifier) @name body: (statement_block) @body) @definition.function
 (generator_function_declaration
@@ -131,6 +141,10 @@
   (export_clause (export_specifier name: (_) @name alias: (_)? @alias))
   source: (string (string_fragment) @module)) @reference.import
 (export_statement "*" @name . source: (string (string_fragment) @module)) @reference.import
+; A file's own name exported under another: `export { async_ as async }` (no `from`).
+(export_statement
+  (export_clause (export_specifier name: (_) @name alias: (_) @alias))
+  !source) @reference.export
 (export_statement
   (namespace_export (_) @alias) source: (string (string_fragment) @module)) @reference.import
 ; CommonJS: `const fs = require('fs')`, `const {a, b: c} = require('m')`, `require('m');`,

@@ -8,6 +8,9 @@
 (interface_declaration
   name: (type_identifier) @name body: (interface_body) @body) @definition.interface
 (enum_declaration name: (identifier) @name body: (enum_body) @body) @definition.enum
+; An object type given a name is an interface: its members are what a value of it has.
+(type_alias_declaration
+  name: (type_identifier) @name value: (object_type) @body) @definition.interface
 (type_alias_declaration name: (type_identifier) @name) @definition.type
 ; `namespace A.B {}` is named `A.B`; `declare module 'x' {}` is named `x`.
 (internal_module
@@ -107,24 +110,87 @@
   (as_expression (generic_type name: (type_identifier) @name))
 ] @reference.type)
 
-; ---- local bindings that give a receiver its type: `let g: Graph`, `(g: Graph) => ...` ---
+; ---- local bindings that give a receiver its type: `let g: Graph`, `(g: Graph) => ...`;
+; a type or null/undefined (`x: Foo | undefined`) is that type.
 (variable_declarator
   name: (identifier) @name
   type: (type_annotation [
-    (type_identifier) @type
-    (nested_type_identifier) @type
-    (generic_type name: (_) @type)
-  ])) @binding
-([(required_parameter pattern: (identifier) @name
-    type: (type_annotation [
       (type_identifier) @type
       (nested_type_identifier) @type
       (generic_type name: (_) @type)
+      (union_type
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
+        (literal_type [(null) (undefined)]))
+      (union_type
+        (literal_type [(null) (undefined)])
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
+    ])) @binding
+([(required_parameter pattern: (identifier) @name type: (type_annotation [
+      (type_identifier) @type
+      (nested_type_identifier) @type
+      (generic_type name: (_) @type)
+      (union_type
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
+        (literal_type [(null) (undefined)]))
+      (union_type
+        (literal_type [(null) (undefined)])
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
     ]))
-  (optional_parameter pattern: (identifier) @name
-    type: (type_annotation [
+  (optional_parameter pattern: (identifier) @name type: (type_annotation [
       (type_identifier) @type
       (nested_type_identifier) @type
       (generic_type name: (_) @type)
+      (union_type
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
+        (literal_type [(null) (undefined)]))
+      (union_type
+        (literal_type [(null) (undefined)])
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
     ]))
 ] @binding)
+; Class members given a type: a field `#cache: QueryCache` (a class-body binding), and a
+; constructor's parameter property `constructor(private client: Client)`.
+(public_field_definition
+  name: [(property_identifier) (private_property_identifier)] @name
+  type: (type_annotation [
+      (type_identifier) @type
+      (nested_type_identifier) @type
+      (generic_type name: (_) @type)
+      (union_type
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
+        (literal_type [(null) (undefined)]))
+      (union_type
+        (literal_type [(null) (undefined)])
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
+    ])) @binding
+(method_definition
+  name: (property_identifier) @_constructor
+  parameters: (formal_parameters [
+    (required_parameter
+      [(accessibility_modifier) "readonly"] pattern: (identifier) @name
+      type: (type_annotation [
+      (type_identifier) @type
+      (nested_type_identifier) @type
+      (generic_type name: (_) @type)
+      (union_type
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
+        (literal_type [(null) (undefined)]))
+      (union_type
+        (literal_type [(null) (undefined)])
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
+    ]))
+    (optional_parameter
+      [(accessibility_modifier) "readonly"] pattern: (identifier) @name
+      type: (type_annotation [
+      (type_identifier) @type
+      (nested_type_identifier) @type
+      (generic_type name: (_) @type)
+      (union_type
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
+        (literal_type [(null) (undefined)]))
+      (union_type
+        (literal_type [(null) (undefined)])
+        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
+    ]))
+  ] @binding.member)
+  (#eq? @_constructor "constructor"))

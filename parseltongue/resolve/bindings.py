@@ -9,7 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from parseltongue.resolve.rows import (
+    EXPORT,
     RawReference,
+    names_its_file_binds,
 )
 from parseltongue.resolve.scopes import LexicalScopes
 
@@ -72,11 +74,17 @@ class FileBindings(LexicalScopes):
             pending.append((file_path, name, key))
 
         files = self.file_module.keys() if only is None else only
+        # `export { a as b }`: what `a` stands for in the file, `b` stands for too.
+        renames: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for file_path in files:
+            for reference in self.binding_references.get(file_path, ()):
+                if reference.kind == EXPORT and reference.alias not in ("", reference.name):
+                    renames[(file_path, reference.name)].add(reference.alias)
         for file_path in files:
             module = self.file_module.get(file_path)
             for child in self.children.get(module, ()) if module is not None else ():
                 entity = self.entity.get(child)
-                if entity is not None and entity.entity_type != "impl":
+                if entity is not None and names_its_file_binds(entity):
                     add(file_path, entity.name, child)
         # Who takes a name (or every name) from a file, so new facts flow on to them.
         takers_of_name: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
@@ -107,6 +115,8 @@ class FileBindings(LexicalScopes):
                     takers_of_name[(imported_file, taken)].add((file_path, local))
         while pending:
             file_path, name, key = pending.pop()
+            for alias in renames.get((file_path, name), ()):
+                add(file_path, alias, key)
             for taker, local in takers_of_name.get((file_path, name), ()):
                 add(taker, local, key)
             for taker in takers_of_all.get(file_path, ()):

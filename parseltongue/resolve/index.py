@@ -17,6 +17,7 @@ from parseltongue.resolve.rows import (
     ModulePathRow,
     RawReference,
     imported_paths,
+    names_its_file_binds,
 )
 
 
@@ -61,7 +62,8 @@ class IndexedRows:
         self.binding_references: dict[str, list[RawReference]] = defaultdict(list)
         # name -> entities that make a reference to that name -> how many such references.
         self.referrers_of_name: dict[str, dict[str, int]] = defaultdict(dict)
-        # (language, name) -> top-level definitions (children of a file's module, no impl).
+        # (language, name) -> top-level definitions (children of a file's module that are
+        # names of it: `names_its_file_binds`).
         self._top_level: dict[tuple[str, str], set[str]] = defaultdict(set)
         # module path -> files importing it (or a name of it as a submodule) -> how often.
         self._importers: dict[str, dict[str, int]] = defaultdict(dict)
@@ -165,7 +167,7 @@ class IndexedRows:
         return [
             key
             for key in self.children.get(module, ())
-            if key in self.entity and self.entity[key].entity_type != "impl"
+            if key in self.entity and names_its_file_binds(self.entity[key])
         ]
 
     def _recount_module_paths(self, module_paths: Iterable[str]) -> None:

@@ -7,15 +7,21 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from parseltongue.languages import receiver_words
+from parseltongue.languages import methods_need_receiver_languages, receiver_words
 
 CLASS_TYPES = frozenset({"class", "struct", "interface", "trait", "enum", "impl", "protocol"})
 FUNCTION_TYPES = frozenset({"fn", "method"})
 # Receivers naming the object a method runs on, and its base class (the languages' files).
 SELF_WORDS, SUPER_WORDS = receiver_words()
+# Languages whose methods only a receiver reaches: a method outside any class (an object
+# literal's, a prototype's) is no top-level name of its file there.
+METHODS_NEED_RECEIVER = methods_need_receiver_languages()
 # Reference kinds that bind names for other references (what a file imports, what a class
 # extends): part of a file's interface.
-BINDING_KINDS = frozenset({"import", "extends", "implements", "member_of"})
+BINDING_KINDS = frozenset({"import", "extends", "implements", "member_of", "export"})
+# A file binds one of its names again under another (`export { async_ as async }`): the name
+# `alias` stands for what `name` stands for in that file. Makes no edge.
+EXPORT = "export"
 # A method defined outside its type's body names the type (Go `func (c *Command) Flags()`):
 # it is a member of the type of that name in its own module unit (package).
 MEMBER_OF = "member_of"
@@ -58,6 +64,14 @@ class EntityRow(NamedTuple):
     entity_type: str
     name: str
     language: str
+
+
+def names_its_file_binds(entity: EntityRow) -> bool:
+    """Whether a top-level definition is a name of its file: not an `impl` block, nor a
+    method in a language whose methods only a receiver reaches."""
+    return entity.entity_type != "impl" and not (
+        entity.entity_type == "method" and entity.language in METHODS_NEED_RECEIVER
+    )
 
 
 class RawReference(NamedTuple):

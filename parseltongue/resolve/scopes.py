@@ -51,7 +51,8 @@ class LexicalScopes(IndexedRows):
     def _children_named(self, key: str, name: str) -> Iterable[str]:
         for child in self.children.get(key, ()):
             entity = self.entity.get(child)
-            if entity is not None and entity.name == name:
+            # A method in a function is an object literal's member: not in lexical scope.
+            if entity is not None and entity.name == name and entity.entity_type != "method":
                 yield child
 
     def unique_top_level(self, language: str, name: str) -> str | None:
