@@ -174,7 +174,7 @@ def test_references_exactly(extraction) -> None:
         ('call', 'Circle', 'Graph', 44, '', '', '', ''),
         ('type', 'Circle.resize', 'Circle', 50, '', '', '', ''),
         ('type', 'Circle.resize', 'Link', 51, '', '', '', ''),
-        ('call', 'Circle.resize', 'connect', 51, 'this.graph', '', '', ''),
+        ('call', 'Circle.resize', 'connect', 51, 'this.graph', 'Graph', '', ''),  # the field's type
         ('call', 'Circle.resize', 'weigh', 52, 'link', 'Link', '', ''),
         ('call', 'Circle.resize', 'Circle', 53, '', '', '', ''),
         ('type', 'totalArea', 'Shape', 57, '', '', '', ''),
