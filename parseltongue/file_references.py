@@ -42,12 +42,17 @@ def pack_file_references(file_path: str, references: Iterable[Sequence]) -> File
     return (file_path, count, json.dumps(packed, ensure_ascii=False, separators=(",", ":")))
 
 
+def reference_groups(references: str) -> list[list]:
+    """A stored row's references as [from_key, [PACKED_COLUMNS list, ...]] groups."""
+    return json.loads(references)
+
+
 def unpack_file_references(file_path: str, references: str) -> list[tuple]:
     """A stored row's references as RawReference-ordered tuples."""
     return [
         (from_key, kind, name, line, receiver, scope, alias, file_path, receiver_type,
          module_path)
-        for from_key, group in json.loads(references)
+        for from_key, group in reference_groups(references)
         for kind, name, line, receiver, scope, alias, receiver_type, module_path in group
     ]
 

@@ -9,6 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from sys import intern
 
+from parseltongue.file_references import reference_groups
+from parseltongue.resolve.references import ReferenceLists
 from parseltongue.resolve.rows import (
     BINDING_KINDS,
     LOCAL,
@@ -54,7 +56,7 @@ class IndexedRows:
         self._module_rows_of_file: dict[str, list[ModulePathRow]] = defaultdict(list)
         self.module_files: dict[str, set[str]] = {}
         self.unit: dict[str, str] = {}
-        self.references: dict[str, list[RawReference]] = defaultdict(list)
+        self.references = ReferenceLists()
         # function -> the names it binds itself (its `local` references).
         self.local_names: dict[str, set[str]] = {}
         # The imports, extends and implements of each file: what the derived lookups read,
@@ -142,23 +144,54 @@ class IndexedRows:
                 intern(receiver), intern(scope), intern(alias), intern(file_path),
                 intern(receiver_type), intern(module_path),
             )
-            self.references[reference.from_key].append(reference)
-            referrers = self.referrers_of_name[reference.name]
-            referrers[reference.from_key] = referrers.get(reference.from_key, 0) + 1
+            self.references.append(reference)
+            self._count_reference(
+                reference.from_key, reference.kind, reference.name, reference.receiver,
+                reference.scope, reference.file_path,
+            )
             if reference.kind in BINDING_KINDS:
-                self.binding_references[reference.file_path].append(reference)
-                for module_path in imported_paths(reference):
-                    importers = self._importers[module_path]
-                    importers[reference.file_path] = importers.get(reference.file_path, 0) + 1
-                if reference.kind == MEMBER_OF:
-                    self._member_links[reference.name].add(
-                        (reference.from_key, reference.file_path)
-                    )
-            elif reference.kind == LOCAL:
-                self.local_names.setdefault(reference.from_key, set()).add(reference.name)
-            if "." in (reference.receiver or reference.scope):
-                dotted = self._dotted_referrers[reference.file_path]
-                dotted[reference.from_key] = dotted.get(reference.from_key, 0) + 1
+                self._add_binding(reference)
+
+    def add_packed_references(self, rows: Iterable[Sequence[str]]) -> None:
+        """Add stored `file_references` packs, (file_path, references) rows, of files whose
+        other rows are in the index: counted now, each unpacked when first read (only its
+        bindings are made now)."""
+        new_reference = RawReference.__new__
+        for row_file_path, packed in rows:
+            file_path = intern(row_file_path)
+            from_keys = []
+            for group_key, group in reference_groups(packed):
+                from_key = intern(group_key)
+                from_keys.append(from_key)
+                for kind, name, line, receiver, scope, alias, receiver_type, module_path in group:
+                    # Not interned here: only counted (a name is kept once, as a dict key).
+                    self._count_reference(from_key, kind, name, receiver, scope, file_path)
+                    if kind in BINDING_KINDS:
+                        self._add_binding(new_reference(
+                            RawReference, from_key, intern(kind), intern(name), line,
+                            intern(receiver), intern(scope), intern(alias), file_path,
+                            intern(receiver_type), intern(module_path),
+                        ))
+            self.references.add_packed(file_path, from_keys, packed)
+
+    def _count_reference(
+        self, from_key: str, kind: str, name: str, receiver: str, scope: str, file_path: str
+    ) -> None:
+        referrers = self.referrers_of_name[name]
+        referrers[from_key] = referrers.get(from_key, 0) + 1
+        if kind == LOCAL:
+            self.local_names.setdefault(from_key, set()).add(name)
+        if "." in (receiver or scope):
+            dotted = self._dotted_referrers[file_path]
+            dotted[from_key] = dotted.get(from_key, 0) + 1
+
+    def _add_binding(self, reference: RawReference) -> None:
+        self.binding_references[reference.file_path].append(reference)
+        for module_path in imported_paths(reference):
+            importers = self._importers[module_path]
+            importers[reference.file_path] = importers.get(reference.file_path, 0) + 1
+        if reference.kind == MEMBER_OF:
+            self._member_links[reference.name].add((reference.from_key, reference.file_path))
 
     def _top_level_keys(self, file_path: str) -> list[str]:
         module = self.file_module.get(file_path)
@@ -216,13 +249,14 @@ class IndexedRows:
                 self.children.pop(key, None)
                 self.parent.pop(key, None)
                 self.local_names.pop(key, None)
-                for reference in self.references.pop(key, ()):
+                for reference in self.references.pop(key):
                     referrers = self.referrers_of_name[reference.name]
                     referrers[key] -= 1
                     if not referrers[key]:
                         del referrers[key]
                         if not referrers:
                             del self.referrers_of_name[reference.name]
+            self.references.drop_packed(file_path)
             self.binding_references.pop(file_path, None)
             self._dotted_referrers.pop(file_path, None)
             module = self.file_module.pop(file_path, None)

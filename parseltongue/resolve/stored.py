@@ -20,7 +20,6 @@ from parseltongue.derived import (
     search_token_rows,
 )
 from parseltongue.file_outlines import unpack_file_outlines
-from parseltongue.file_references import unpack_rows
 from parseltongue.languages import (
     constructor_name_rows,
     package_scoped_language_rows,
@@ -139,7 +138,7 @@ def load_codebase_index(storage: CozoDbStorage) -> CodebaseIndex:
             entities, containment, module_paths.result(), (), provided_name_rows(),
             package_scoped_language_rows(), constructor_name_rows(),
         )
-        index.add_references(unpack_rows(references.result()))
+        index.add_packed_references(references.result())
     return index
 
 
