@@ -69,6 +69,8 @@ class IndexedRows:
         self._dotted_referrers: dict[str, dict[str, int]] = defaultdict(dict)
         # type name -> (method, its file) of every `member_of` link naming it.
         self._member_links: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        # The methods with a `member_of` link: members of their type, not names of their file.
+        self.linked_methods: set[str] = set()
         self._member_of: dict[str, dict[str, set[str]]] = {}
         self.invalidate()
         self.add_rows(entities, containment, module_paths, references)
@@ -152,11 +154,24 @@ class IndexedRows:
                     self._member_links[reference.name].add(
                         (reference.from_key, reference.file_path)
                     )
+                    self._link_method(reference.from_key)
             elif reference.kind == LOCAL:
                 self.local_names.setdefault(reference.from_key, set()).add(reference.name)
             if "." in (reference.receiver or reference.scope):
                 dotted = self._dotted_referrers[reference.file_path]
                 dotted[reference.from_key] = dotted.get(reference.from_key, 0) + 1
+
+    def _link_method(self, key: str) -> None:
+        """A method declared outside its type (Go `func (c *Command) Flags()`) is no
+        top-level name of its file: a bare `Flags()` never calls it."""
+        self.linked_methods.add(key)
+        entity = self.entity.get(key)
+        if entity is not None:
+            same_name = self._top_level.get((entity.language, entity.name))
+            if same_name is not None:
+                same_name.discard(key)
+                if not same_name:
+                    del self._top_level[(entity.language, entity.name)]
 
     def _top_level_keys(self, file_path: str) -> list[str]:
         module = self.file_module.get(file_path)
@@ -165,7 +180,9 @@ class IndexedRows:
         return [
             key
             for key in self.children.get(module, ())
-            if key in self.entity and self.entity[key].entity_type != "impl"
+            if key in self.entity
+            and self.entity[key].entity_type != "impl"
+            and key not in self.linked_methods
         ]
 
     def _recount_module_paths(self, module_paths: Iterable[str]) -> None:
@@ -214,6 +231,7 @@ class IndexedRows:
                 self.children.pop(key, None)
                 self.parent.pop(key, None)
                 self.local_names.pop(key, None)
+                self.linked_methods.discard(key)
                 for reference in self.references.pop(key, ()):
                     referrers = self.referrers_of_name[reference.name]
                     referrers[key] -= 1

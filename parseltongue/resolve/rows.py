@@ -40,8 +40,9 @@ RESOLUTION_NAMES = {
     5: "import",
     6: "type_member",
     7: "same_file",
-    8: "import",
-    9: "unique_name",
+    8: "same_package",
+    9: "import",
+    10: "unique_name",
 }
 
 # Both cut at the first '.' (Cozo's regex semantics: '.' stops at a line break, '$' is the

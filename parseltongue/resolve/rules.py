@@ -81,14 +81,19 @@ class Resolver(ClassMembers):
             same_file = {key for key in targets if self.entity[key].file_path == file_path}
             if same_file:
                 return 7, same_file
+            if language in self.package_scoped:
+                # Go: a top-level name of another file of the package.
+                same_package = self.package_top_level(file_path, language, name)
+                if same_package:
+                    return 8, same_package
             if targets:
-                return 8, set(targets)
+                return 9, set(targets)
             if (language, name) not in self.provided:
                 unique = self.unique_top_level(language, name)
                 if unique is not None and unique != from_key and (
                     kind != "type" or self._is_class(unique)
                 ):
-                    return 9, {unique}
+                    return 10, {unique}
         return 0, set()
 
     def constructor_run(self, kind: str, target: str) -> str | None:
