@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_resolve_differential import resolve_tree
+from test_resolve_differential import (
+    assert_implementations_agree,
+    ingested,
+    resolve_tree,
+    write_tree,
+)
 
 
 def test_a_method_is_no_name_of_its_file(tmp_path: Path) -> None:
@@ -109,3 +114,167 @@ def test_an_import_binds_the_name_its_package_declares(tmp_path: Path) -> None:
     # The edge's first site is `yaml.Marshal` (line 9); `y3.Marshal` (10) is its second.
     assert (main, "example.com/yaml.v3/yaml.go:Marshal", "calls", 9, "import") in rows.edges
     assert not any(row[0] == main for row in rows.unresolved)
+
+
+def test_methods_of_a_defined_type_that_is_no_struct(tmp_path: Path) -> None:
+    """`type Key []string` has methods too: `key.String()` on a parameter, `k.add()` on the
+    receiver, reach them."""
+    rows = resolve_tree(tmp_path, {
+        "toml/meta.go": """
+            package toml
+
+            type Key []string
+
+            func (k Key) String() string { return "" }
+
+            func (k Key) add(piece string) Key { return k.add(piece) }
+        """,
+        "toml/parse.go": """
+            package toml
+
+            func isImplicit(key Key) bool { return key.String() == "" }
+        """,
+    })
+    meta = "toml/meta.go"
+    assert {
+        (f"{meta}:Key.add", f"{meta}:Key.add", "calls", 7, "receiver_type"),
+        ("toml/parse.go:isImplicit", f"{meta}:Key.String", "calls", 3, "receiver_type"),
+    } <= rows.edges
+
+
+CLI_TREE = {
+    "cli/command.go": """
+        package cli
+
+        import "flags"
+
+        type Command struct {
+            parent *Command
+            flags  *flags.FlagSet
+            Base
+        }
+
+        type Base struct {
+            name string
+            help *Command
+        }
+
+        func NewCommand() *Command { return &Command{} }
+
+        func Open(path string) (*Command, error) { return nil, nil }
+
+        func (c *Command) Flags() *flags.FlagSet { return c.flags }
+
+        func (c *Command) Parent() *Command { return c.parent }
+
+        func (b *Base) Name() string { return b.name }
+
+        func lookup() int { return 0 }
+    """,
+    "flags/flag.go": """
+        package flags
+
+        type FlagSet struct{}
+
+        type Value interface {
+            Set(s string) error
+        }
+
+        func (f *FlagSet) Lookup(name string) Value { return nil }
+
+        func (f *FlagSet) Parse() {}
+
+        func NewFlagSet() *FlagSet { return nil }
+    """,
+    "app/main.go": """
+        package main
+
+        import (
+            "cli"
+            "flags"
+        )
+
+        func run(cmd *cli.Command) {
+            c := cli.NewCommand()
+            c.Flags()
+            root, err := cli.Open("x")
+            root.Parent()
+            cmd.Flags().Parse()
+            cmd.Parent().Flags().Lookup("v").Set("1")
+            cli.NewCommand().Name()
+            f := flags.NewFlagSet()
+            f.Parse()
+            p := c.Parent()
+            p.Flags()
+            value, ok := f.Lookup("v").(*flags.FlagSet)
+            value.Parse()
+        }
+    """,
+    "cli/inside.go": """
+        package cli
+
+        func (c *Command) walk() {
+            c.parent.Flags()
+            c.Base.Name()
+            c.Name()
+            c.help.Parent()
+            n := new(Command)
+            n.Flags()
+            x := lookup()
+            x.Flags()
+        }
+    """,
+}
+
+
+def test_calls_through_constructors_fields_and_results(tmp_path: Path) -> None:
+    """`x := NewX()` / `pkg.NewX()` (its declared result, pointer or not), `x, err :=
+    Open()` (the first result), `c.parent.M()` (a field's declared type), a field or method
+    promoted from an embedded struct, call chains `c.Flags().Parse()` through results of
+    methods, interfaces and functions of other packages, and `new(T)`."""
+    rows = resolve_tree(tmp_path, CLI_TREE)
+    command, flag, main, inside = "cli/command.go", "flags/flag.go", "app/main.go:run", (
+        "cli/inside.go:Command.walk"
+    )
+    found = {edge for edge in rows.edges if edge[4] == "receiver_type"}
+    assert {
+        (main, f"{command}:Command.Flags", "calls", 10, "receiver_type"),
+        (main, f"{command}:Command.Parent", "calls", 12, "receiver_type"),
+        (main, f"{flag}:FlagSet.Parse", "calls", 13, "receiver_type"),
+        (main, f"{flag}:FlagSet.Lookup", "calls", 14, "receiver_type"),
+        (main, f"{flag}:Value.Set", "calls", 14, "receiver_type"),  # the interface's method
+        (main, f"{command}:Base.Name", "calls", 15, "receiver_type"),  # promoted
+        (inside, f"{command}:Command.Flags", "calls", 4, "receiver_type"),
+        (inside, f"{command}:Base.Name", "calls", 5, "receiver_type"),
+        (inside, f"{command}:Command.Parent", "calls", 7, "receiver_type"),  # promoted field
+    } <= found
+    # `p := c.Parent()` then `p.Flags()`, `f := flags.NewFlagSet()` then `f.Parse()`, `n :=
+    # new(Command)` then `n.Flags()`: later sites of the edges above.
+    assert {(edge[0], edge[1]) for edge in found} >= {
+        (main, f"{flag}:FlagSet.Parse"), (inside, f"{command}:Command.Flags"),
+    }
+    # `x := lookup()`: a function with no declared type of its own: no type, no edge.
+    assert (inside, "x.Flags", "calls", 11, 0) in rows.unresolved
+
+
+def test_every_chain_site_of_an_edge_is_listed(tmp_path: Path) -> None:
+    """The sites of one edge: `c.Flags()` (line 10), `cmd.Flags().Parse()` (13),
+    `cmd.Parent().Flags()` (14), `p.Flags()` (19) all reach Command.Flags from run;
+    `f.Parse()` after `f := flags.NewFlagSet()` (17) and `value.Parse()` after a type
+    assertion (21) reach FlagSet.Parse; `n.Flags()` after `n := new(Command)` (9) reaches
+    Command.Flags from walk."""
+    tree = write_tree(tmp_path / "tree", CLI_TREE)
+    with ingested(tree, "mem", "") as storage:
+        assert_implementations_agree(storage)
+        sites = {
+            (caller, callee): lines
+            for caller, callee, lines in storage.query_table(
+                "?[caller, callee, lines] := *dependency_edges{from_key, to_key, edge_type,"
+                " source_lines: lines}, edge_type == 'calls',"
+                " *code_entities{key: from_key, qualified_name: caller},"
+                " *code_entities{key: to_key, qualified_name: callee}"
+            ).rows
+        }
+    assert sites[("run", "Command.Flags")] == [10, 13, 14, 19]
+    assert sites[("run", "FlagSet.Parse")] == [13, 17, 21]
+    assert sites[("Command.walk", "Command.Flags")] == [4, 9]

@@ -70,6 +70,11 @@ class LanguageSpec:
     constructor_names: tuple[str, ...] = ()
     """Methods a construction runs (Python `__init__`, JavaScript `constructor`): a call that
     reaches a class also reaches the one such method the class has or inherits."""
+    receiver_chains: bool = False
+    """Whether a receiver written as a chain (`c.parent.Flags()`, `c.Flags().Set()`,
+    `NewX().M()`, a name bound to `NewX()` or `y.M()`) gets a typed chain as its receiver
+    type: its head's type, then each field's declared type and each call's result type, which
+    resolution follows (`@reference.member_type`, `@reference.returns`)."""
     locals_shadow: bool = False
     """Whether a name a function binds (its `@binding` captures: assignments, parameters,
     loop targets ...) hides every definition of that name outside the function from the bare

@@ -9,10 +9,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from sys import intern
 
+from parseltongue.model import CALLED, CHAIN_STEP
 from parseltongue.resolve.rows import (
     BINDING_KINDS,
     LOCAL,
     MEMBER_OF,
+    MEMBER_TYPE,
+    RETURNS,
     EntityRow,
     ModulePathRow,
     RawReference,
@@ -71,6 +74,10 @@ class IndexedRows:
         self._member_links: dict[str, set[tuple[str, str]]] = defaultdict(set)
         # The methods with a `member_of` link: members of their type, not names of their file.
         self.linked_methods: set[str] = set()
+        # entity -> its `member_type` and `returns` references (what typed chains read).
+        self.declared_types: dict[str, list[RawReference]] = {}
+        # file -> entities with a typed-chain receiver type -> how many such references.
+        self._chain_referrers: dict[str, dict[str, int]] = defaultdict(dict)
         self._member_of: dict[str, dict[str, set[str]]] = {}
         self.invalidate()
         self.add_rows(entities, containment, module_paths, references)
@@ -155,11 +162,16 @@ class IndexedRows:
                         (reference.from_key, reference.file_path)
                     )
                     self._link_method(reference.from_key)
+                elif reference.kind in (MEMBER_TYPE, RETURNS):
+                    self.declared_types.setdefault(reference.from_key, []).append(reference)
             elif reference.kind == LOCAL:
                 self.local_names.setdefault(reference.from_key, set()).add(reference.name)
             if "." in (reference.receiver or reference.scope):
                 dotted = self._dotted_referrers[reference.file_path]
                 dotted[reference.from_key] = dotted.get(reference.from_key, 0) + 1
+            if CHAIN_STEP in reference.receiver_type or reference.receiver_type.endswith(CALLED):
+                chained = self._chain_referrers[reference.file_path]
+                chained[reference.from_key] = chained.get(reference.from_key, 0) + 1
 
     def _link_method(self, key: str) -> None:
         """A method declared outside its type (Go `func (c *Command) Flags()`) is no
@@ -232,6 +244,7 @@ class IndexedRows:
                 self.parent.pop(key, None)
                 self.local_names.pop(key, None)
                 self.linked_methods.discard(key)
+                self.declared_types.pop(key, None)
                 for reference in self.references.pop(key, ()):
                     referrers = self.referrers_of_name[reference.name]
                     referrers[key] -= 1
@@ -241,6 +254,7 @@ class IndexedRows:
                             del self.referrers_of_name[reference.name]
             self.binding_references.pop(file_path, None)
             self._dotted_referrers.pop(file_path, None)
+            self._chain_referrers.pop(file_path, None)
             module = self.file_module.pop(file_path, None)
             if module is not None:
                 self.module_of.pop(module, None)
@@ -270,8 +284,8 @@ class IndexedRows:
             (key, child) for key in keys for child in self.children.get(key, ())
         )
         bindings = sorted(
-            (reference.from_key, reference.kind, reference.name, reference.scope,
-             reference.alias, reference.module_path)
+            (reference.from_key, reference.kind, reference.name, reference.receiver,
+             reference.scope, reference.alias, reference.module_path)
             for reference in self.binding_references.get(file_path, ())
         )
         module_rows = sorted(self._module_rows_of_file.get(file_path, ()))

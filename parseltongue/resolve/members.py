@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from parseltongue.resolve.bindings import FileBindings
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
+    MEMBER_OWNER_TYPES,
     RawReference,
 )
 
@@ -66,10 +67,11 @@ class ClassMembers(FileBindings):
         """name -> direct members of one class (with its impl blocks' methods, for a type)."""
         entity = self.entity.get(class_key)
         found: dict[str, set[str]] = {}
-        if entity is None or entity.entity_type not in CLASS_TYPES:
+        if entity is None or entity.entity_type not in MEMBER_OWNER_TYPES:
             return found
-        owners = [class_key]
-        if entity.entity_type != "impl":
+        # A defined type (no class) has only the methods linked to it.
+        owners = [class_key] if entity.entity_type in CLASS_TYPES else []
+        if entity.entity_type in CLASS_TYPES and entity.entity_type != "impl":
             owners.extend(
                 key
                 for key in self.by_name.get(entity.name, ())
@@ -95,7 +97,7 @@ class ClassMembers(FileBindings):
         for key in self.by_name.get(name, ()):
             entity = self.entity[key]
             if (
-                entity.entity_type in CLASS_TYPES
+                entity.entity_type in MEMBER_OWNER_TYPES
                 and entity.language == language
                 and entity.file_path in self.file_module
                 and self.package_of(entity.file_path) == package
@@ -105,7 +107,7 @@ class ClassMembers(FileBindings):
     def _linked_members(self, class_key: str) -> Iterable[str]:
         """The methods whose `member_of` link names this type from its module unit."""
         entity = self.entity.get(class_key)
-        if entity is None or entity.entity_type not in CLASS_TYPES:
+        if entity is None or entity.entity_type not in MEMBER_OWNER_TYPES:
             return
         if entity.file_path not in self.file_module:
             return
