@@ -278,3 +278,32 @@ def test_every_chain_site_of_an_edge_is_listed(tmp_path: Path) -> None:
     assert sites[("run", "Command.Flags")] == [10, 13, 14, 19]
     assert sites[("run", "FlagSet.Parse")] == [13, 17, 21]
     assert sites[("Command.walk", "Command.Flags")] == [4, 9]
+
+
+def test_a_standard_library_import_is_not_a_folder_of_that_name(tmp_path: Path) -> None:
+    """`import "errors"` is the standard library's: `errors.New` does not reach
+    `github.com/pkg/errors`'s New, which its own import path does reach."""
+    rows = resolve_tree(tmp_path, {
+        "github.com/pkg/errors/errors.go": """
+            package errors
+
+            func New(message string) error { return nil }
+        """,
+        "app/std.go": """
+            package app
+
+            import "errors"
+
+            func standard() error { return errors.New("x") }
+        """,
+        "app/pkg.go": """
+            package app
+
+            import "github.com/pkg/errors"
+
+            func wrapped() error { return errors.New("y") }
+        """,
+    })
+    new = "github.com/pkg/errors/errors.go:New"
+    assert {edge[0] for edge in rows.edges if edge[1] == new} == {"app/pkg.go:wrapped"}
+    assert ("app/std.go:standard", "errors.New", "calls", 5, 0) in rows.unresolved

@@ -64,6 +64,10 @@ class LanguageSpec:
     """Names the language itself provides everywhere (builtins, the prelude, globals): a
     reference to one is pinned only to a definition its own file or imports make visible,
     never by the codebase-wide unique-name fallback (`Ok(x)` is not some crate's `fn Ok`)."""
+    provided_modules: frozenset[str] = frozenset()
+    """First segments of the module paths the language itself provides (Go's standard
+    library: `errors`, `net`): a folder answers to a path starting with one only at its whole
+    path, so `import "errors"` is not the codebase's `github.com/pkg/errors`."""
     package_scoped: bool = False
     """Whether a file sees the types the other files of its module unit define (a Go
     package): a receiver's type is looked up there too, besides the file's own names."""
@@ -142,8 +146,9 @@ def _spec_from_table(table: dict[str, Any], folder: Path, source: Path) -> Langu
         for key, value in table.items()
         if key in _SPEC_FIELDS
     }
-    if isinstance(values.get("provided_names"), str):
-        values["provided_names"] = frozenset(values["provided_names"].split())
+    for key in ("provided_names", "provided_modules"):
+        if isinstance(values.get(key), str):
+            values[key] = frozenset(values[key].split())
     common = COMMON_TEST_PATHS if table.get("common_test_paths", True) else ()
     values["test_path_patterns"] = (*common, *table.get("test_paths", ()))
     values.setdefault("query_file", f"{source.stem}.scm")
