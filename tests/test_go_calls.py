@@ -307,3 +307,40 @@ def test_a_standard_library_import_is_not_a_folder_of_that_name(tmp_path: Path) 
     new = "github.com/pkg/errors/errors.go:New"
     assert {edge[0] for edge in rows.edges if edge[1] == new} == {"app/pkg.go:wrapped"}
     assert ("app/std.go:standard", "errors.New", "calls", 5, 0) in rows.unresolved
+
+
+def test_an_embedded_type_of_another_file_promotes_its_methods(tmp_path: Path) -> None:
+    """`type mockUser struct{ Mock }` in one file of the package, `Mock` in another:
+    `u.On()` reaches Mock.On; `var m = new(timer)` types `m` too."""
+    rows = resolve_tree(tmp_path, {
+        "mock/mock.go": """
+            package mock
+
+            type Mock struct{}
+
+            func (m *Mock) On(method string) {}
+        """,
+        "mock/mock_test.go": """
+            package mock
+
+            type mockUser struct {
+                Mock
+            }
+
+            type timer struct{ Mock }
+
+            func use() {
+                u := &mockUser{}
+                u.On("a")
+                var m = new(timer)
+                m.On("b")
+            }
+        """,
+    })
+    use = "mock/mock_test.go:use"
+    assert (use, "mock/mock.go:Mock.On", "calls", 11, "receiver_type") in rows.edges
+    assert ("mock/mock_test.go:mockUser", "mock/mock.go:Mock", "extends", 4, "same_package") in (
+        rows.edges
+    )
+    # `m.On` (line 13) is a second site of that edge; only the builtin `new` stays open.
+    assert {row for row in rows.unresolved if row[0] == use} == {(use, "new", "calls", 12, 0)}

@@ -1137,6 +1137,7 @@ Files = dict[str, str | None]
 _SHAPES = "class Shape:\n    def area(self):\n        return 1\n"
 _THING = "pub struct Thing { value: u32 }\n\nimpl Thing {\n    pub fn bump(&self) {}\n}\n"
 _THING_IMPL = "impl Thing {\n    pub fn reset(&self) { self.bump(); }\n}\n"
+_GO_MOCK = "package mock\n\ntype Mock struct{}\n\nfunc (m *Mock) On() {}\n"
 _GO_FLAGS = (
     "package cli\n\nfunc (c *Command) Flags() *FlagSet { return nil }\n\n"
     "type FlagSet struct{}\n\nfunc (f *FlagSet) Set() {}\n"
@@ -1370,6 +1371,20 @@ SCENARIOS: dict[str, tuple[Files, list[tuple[str, Files]]]] = {
                 "cli/command.go": "package cli\n\ntype Command struct {\n\tparent *Command\n}\n"
                                   "\nfunc NewCommand() *Command { return &Command{} }\n",
             }),
+        ],
+    ),
+    # user.go embeds a type another file of its package declares: its methods are
+    # promoted while that file declares them.
+    "a Go struct embedding a type of another file of its package": (
+        {
+            "mock/mock.go": _GO_MOCK,
+            "mock/user.go": "package mock\n\ntype user struct{ Mock }\n\nfunc use() {\n"
+                            "\tu := &user{}\n\tu.On()\n}\n",
+        },
+        [
+            ("On renamed", {"mock/mock.go": _GO_MOCK.replace("On()", "Once()")}),
+            ("Mock goes", {"mock/mock.go": "package mock\n"}),
+            ("Mock comes back", {"mock/mock.go": _GO_MOCK}),
         ],
     ),
     # run.go neither imports q nor shares its package: only its chain reads q's methods.

@@ -162,6 +162,14 @@
     arguments: (argument_list . [
       (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)] .))))
   @binding (#eq? @_new "new"))
+((var_spec
+  name: (identifier) @name
+  !type
+  value: (expression_list . (call_expression
+    function: (identifier) @_new
+    arguments: (argument_list . [
+      (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)] .))))
+  @binding (#eq? @_new "new"))
 (short_var_declaration
   left: (expression_list . (identifier) @name)
   right: (expression_list . (type_assertion_expression type: [

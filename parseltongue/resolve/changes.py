@@ -117,16 +117,18 @@ class CodebaseIndex(Resolver):
             if own:
                 members[key] = own
         self._member = members
-        # Bases: those declared in files whose bindings were recomputed.
+        # Bases: those declared in files whose bindings were recomputed, and (a package's
+        # types name bases across its files) in the changed files' packages.
+        base_files = closure | package_files
         base_keys = {entity.key for entity in changed_entities}
-        for file_path in closure:
+        for file_path in base_files:
             base_keys.update(
                 reference.from_key
                 for reference in self.binding_references.get(file_path, ())
                 if reference.kind in ("extends", "implements")
             )
         bases = {key: found for key, found in before.base.items() if key not in base_keys}
-        for file_path in closure:
+        for file_path in base_files:
             for reference in self.binding_references.get(file_path, ()):
                 if reference.kind in ("extends", "implements"):
                     for key in self._bases_named_by(reference):

@@ -123,9 +123,14 @@ class ClassMembers(FileBindings):
                 yield method
 
     def _bases_named_by(self, reference: RawReference) -> Iterable[str]:
-        """The classes an extends / implements reference names, through its file's names."""
+        """The classes an extends / implements reference names, through its file's names (in a
+        package-scoped language, its package's types too: Go embeds a type of another file)."""
         if reference.scope == "":
             files: Iterable[str] = (reference.file_path,)
+            entity = self.entity.get(reference.from_key)
+            if entity is not None and entity.language in self.package_scoped:
+                named = self.package_types(reference.file_path, entity.language, reference.name)
+                yield from (key for key in named if self._is_class(key))
         else:
             files = self.module_alias.get(reference.file_path, {}).get(reference.scope, ())
         for file_path in files:
