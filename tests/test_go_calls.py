@@ -344,3 +344,88 @@ def test_an_embedded_type_of_another_file_promotes_its_methods(tmp_path: Path) -
     )
     # `m.On` (line 13) is a second site of that edge; only the builtin `new` stays open.
     assert {row for row in rows.unresolved if row[0] == use} == {(use, "new", "calls", 12, 0)}
+
+
+def test_package_variables_type_their_calls(tmp_path: Path) -> None:
+    """`var std = New()` types `std.Info()` in its file and in the package's other files,
+    `pflag.CommandLine.Parse()` through the package's import, `var entry = std.WithField()`
+    through a chain; a local `std` of a type not known hides the package's."""
+    rows = resolve_tree(tmp_path, {
+        "logrus/logger.go": """
+            package logrus
+
+            type Logger struct{}
+
+            type Entry struct{}
+
+            func New() *Logger { return &Logger{} }
+
+            func (l *Logger) Info() {}
+
+            func (l *Logger) WithField(key string) *Entry { return nil }
+
+            func (e *Entry) Debug() {}
+        """,
+        "logrus/exported.go": """
+            package logrus
+
+            var std = New()
+
+            var entry = std.WithField("a")
+
+            func Info() {
+                std.Info()
+                entry.Debug()
+            }
+        """,
+        "logrus/hooks.go": """
+            package logrus
+
+            func hook() {
+                std.WithField("b").Debug()
+            }
+
+            func shadowed() {
+                std := lookup()
+                std.Info()
+            }
+
+            func lookup() int { return 0 }
+        """,
+        "app/main.go": """
+            package main
+
+            import "logrus"
+
+            func main() {
+                logrus.Info()
+            }
+        """,
+        "pflag/flag.go": """
+            package pflag
+
+            type FlagSet struct{}
+
+            func (f *FlagSet) Parse() {}
+
+            var CommandLine = &FlagSet{}
+        """,
+        "cobra/command.go": """
+            package cobra
+
+            import "pflag"
+
+            func parse() {
+                pflag.CommandLine.Parse()
+            }
+        """,
+    })
+    logger = "logrus/logger.go"
+    assert {
+        ("logrus/exported.go:Info", f"{logger}:Logger.Info", "calls", 8, "receiver_type"),
+        ("logrus/exported.go:Info", f"{logger}:Entry.Debug", "calls", 9, "receiver_type"),
+        ("logrus/hooks.go:hook", f"{logger}:Logger.WithField", "calls", 4, "receiver_type"),
+        ("logrus/hooks.go:hook", f"{logger}:Entry.Debug", "calls", 4, "receiver_type"),
+        ("cobra/command.go:parse", "pflag/flag.go:FlagSet.Parse", "calls", 6, "receiver_type"),
+    } <= rows.edges
+    assert ("logrus/hooks.go:shadowed", "std.Info", "calls", 9, 0) in rows.unresolved

@@ -1138,6 +1138,11 @@ _SHAPES = "class Shape:\n    def area(self):\n        return 1\n"
 _THING = "pub struct Thing { value: u32 }\n\nimpl Thing {\n    pub fn bump(&self) {}\n}\n"
 _THING_IMPL = "impl Thing {\n    pub fn reset(&self) { self.bump(); }\n}\n"
 _GO_MOCK = "package mock\n\ntype Mock struct{}\n\nfunc (m *Mock) On() {}\n"
+_GO_LOGGER = (
+    "package lg\n\ntype Logger struct{}\n\ntype Other struct{}\n\n"
+    "func New() *Logger { return nil }\n\nfunc (l *Logger) Info() {}\n\n"
+    "func (o *Other) Info() {}\n"
+)
 _GO_FLAGS = (
     "package cli\n\nfunc (c *Command) Flags() *FlagSet { return nil }\n\n"
     "type FlagSet struct{}\n\nfunc (f *FlagSet) Set() {}\n"
@@ -1385,6 +1390,23 @@ SCENARIOS: dict[str, tuple[Files, list[tuple[str, Files]]]] = {
             ("On renamed", {"mock/mock.go": _GO_MOCK.replace("On()", "Once()")}),
             ("Mock goes", {"mock/mock.go": "package mock\n"}),
             ("Mock comes back", {"mock/mock.go": _GO_MOCK}),
+        ],
+    ),
+    # use.go calls a method on a package variable another file declares.
+    "a Go package variable declared in another file of the package": (
+        {
+            "lg/logger.go": _GO_LOGGER,
+            "lg/exported.go": "package lg\n\nvar std = New()\n",
+            "lg/use.go": "package lg\n\nfunc use() {\n\tstd.Info()\n}\n",
+        },
+        [
+            ("std becomes an Other", {"lg/exported.go": "package lg\n\nvar std = &Other{}\n"}),
+            ("New returns an Other", {
+                "lg/exported.go": "package lg\n\nvar std = New()\n",
+                "lg/logger.go": _GO_LOGGER.replace("New() *Logger", "New() *Other"),
+            }),
+            ("the declaration goes", {"lg/exported.go": None}),
+            ("it comes back", {"lg/exported.go": "package lg\n\nvar std = New()\n"}),
         ],
     ),
     # run.go neither imports q nor shares its package: only its chain reads q's methods.

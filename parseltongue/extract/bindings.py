@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from parseltongue.extract.chains import MAX_BINDING_DEPTH, chain_type, split_chain
 from parseltongue.extract.definitions import Definition, innermost
 from parseltongue.extract.records import (
     CLASS_ENTITY_TYPES,
@@ -131,30 +130,3 @@ def local_names(
         if name in called and scopes.is_function(owner)
     ]
 
-
-def typed_receiver(
-    receiver: str, scopes: Scopes, binding_types: BindingTypes, owner: int, line: int,
-    at_byte: int,
-) -> str:
-    """The typed chain of a receiver (`receiver_chains`): `c.parent.Flags()` with `c` bound
-    to a `Command` gives `Command/parent/Flags()`; "" when its head has no type here."""
-    elements = split_chain(receiver)
-    if elements is None:
-        return ""
-
-    def type_of(name: str, line: int, at_byte: int, depth: int) -> str:
-        binding = scopes.local_binding(binding_types, owner, name, line, at_byte)
-        if binding is None:
-            return ""
-        binding_line, start_byte, _end_byte, type_text = binding
-        if "(" not in type_text:
-            return type_text  # a type name, or "" (bound again, type not known)
-        # Bound to a call's result (`x := y.M()`): its chain, read where the binding is.
-        bound = split_chain(type_text)
-        if bound is None or depth >= MAX_BINDING_DEPTH:
-            return ""
-        return chain_type(
-            bound, lambda head: type_of(head, binding_line, start_byte, depth + 1)
-        )
-
-    return chain_type(elements, lambda head: type_of(head, line, at_byte, 0))

@@ -11,9 +11,15 @@ from operator import itemgetter
 
 from tree_sitter import Node, QueryCursor
 
-from parseltongue.extract.bindings import Scopes, local_names, typed_receiver
+from parseltongue.extract.bindings import Scopes, local_names
 from parseltongue.extract.bindings import binding_types as find_binding_types
 from parseltongue.extract.bindings import member_types as find_member_types
+from parseltongue.extract.chains import (
+    NO_CONTEXT,
+    chain_context,
+    module_value_types,
+    typed_receiver,
+)
 from parseltongue.extract.compiled import (
     ROLE_BINDING,
     ROLE_DEFINITION,
@@ -357,15 +363,18 @@ class FileExtractor:
         make_record = tuple.__new__  # a NamedTuple's own constructor is Python code, 3x slower
         results: list[ReferenceRecord] = []
         chains = self.spec.receiver_chains
+        context = chain_context(self.references) if chains else NO_CONTEXT
         for start_byte, kind, name, line, receiver, scope, alias, node in self.references:
             owner = bisect_right(starts, start_byte) - 1
             while owner >= 0 and ends[owner] <= start_byte:
                 owner = parents[owner]
             receiver_type = ""
-            if receiver and chains:
-                receiver_type = typed_receiver(
-                    receiver, scopes, binding_types, owner, line, start_byte
-                )
+            if chains:
+                # Only a call is made on its receiver (a `member_type`'s is the field).
+                if receiver and kind == "call":
+                    receiver_type = typed_receiver(
+                        receiver, scopes, binding_types, owner, line, start_byte, context
+                    )
             elif receiver and binding_types:
                 receiver_type = scopes.local_type(
                     binding_types, owner, receiver, line, start_byte
@@ -383,6 +392,8 @@ class FileExtractor:
             )))
         if self.spec.locals_shadow and binding_types:
             results.extend(local_names(self.references, binding_types, scopes, owner_keys))
+        if chains and binding_types:
+            results.extend(module_value_types(binding_types, scopes, module_key, context))
         # Matches arrive roughly in document order; a stable sort by line makes it exact.
         results.sort(key=_LINE_OF)
         return results

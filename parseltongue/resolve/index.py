@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from sys import intern
 
-from parseltongue.model import CALLED, CHAIN_STEP
+from parseltongue.model import CALLED, CHAIN_STEP, VALUE
 from parseltongue.resolve.rows import (
     BINDING_KINDS,
     LOCAL,
@@ -21,6 +21,15 @@ from parseltongue.resolve.rows import (
     RawReference,
     imported_paths,
 )
+
+
+def is_chain(receiver_type: str) -> bool:
+    """Whether a receiver type is a typed chain (model.py): steps, or a base that is a call's
+    result or a module-level value."""
+    return (
+        CHAIN_STEP in receiver_type or receiver_type.endswith(CALLED)
+        or receiver_type.startswith(VALUE)
+    )
 
 
 class IndexedRows:
@@ -76,6 +85,8 @@ class IndexedRows:
         self.linked_methods: set[str] = set()
         # entity -> its `member_type` and `returns` references (what typed chains read).
         self.declared_types: dict[str, list[RawReference]] = {}
+        # value name -> the module entities declaring a module-level value of that name.
+        self.value_declarers: dict[str, set[str]] = defaultdict(set)
         # file -> entities with a typed-chain receiver type -> how many such references.
         self._chain_referrers: dict[str, dict[str, int]] = defaultdict(dict)
         self._member_of: dict[str, dict[str, set[str]]] = {}
@@ -164,12 +175,14 @@ class IndexedRows:
                     self._link_method(reference.from_key)
                 elif reference.kind in (MEMBER_TYPE, RETURNS):
                     self.declared_types.setdefault(reference.from_key, []).append(reference)
+                    if reference.kind == MEMBER_TYPE and reference.from_key in self.module_of:
+                        self.value_declarers[reference.receiver].add(reference.from_key)
             elif reference.kind == LOCAL:
                 self.local_names.setdefault(reference.from_key, set()).add(reference.name)
             if "." in (reference.receiver or reference.scope):
                 dotted = self._dotted_referrers[reference.file_path]
                 dotted[reference.from_key] = dotted.get(reference.from_key, 0) + 1
-            if CHAIN_STEP in reference.receiver_type or reference.receiver_type.endswith(CALLED):
+            if is_chain(reference.receiver_type):
                 chained = self._chain_referrers[reference.file_path]
                 chained[reference.from_key] = chained.get(reference.from_key, 0) + 1
 
@@ -233,6 +246,11 @@ class IndexedRows:
                     links.discard((reference.from_key, file_path))
                     if not links:
                         del self._member_links[reference.name]
+                elif reference.kind == MEMBER_TYPE and reference.from_key in self.module_of:
+                    declarers = self.value_declarers[reference.receiver]
+                    declarers.discard(reference.from_key)
+                    if not declarers:
+                        del self.value_declarers[reference.receiver]
             for key in self.keys_of_file.pop(file_path, ()):
                 entity = self.entity.pop(key)
                 names = self.by_name[entity.name]

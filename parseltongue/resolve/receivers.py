@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from parseltongue.model import CALLED, CHAIN_STEP
+from parseltongue.model import CALLED, CHAIN_STEP, VALUE
 from parseltongue.resolve.members import ClassMembers
 from parseltongue.resolve.rows import (
     MEMBER_OWNER_TYPES,
@@ -22,14 +22,19 @@ class TypedReceivers(ClassMembers):
     """The index, with the classes receiver types name."""
 
     def receiver_classes(
-        self, receiver_type: str, file_path: str, language: str, from_key: str
+        self, receiver_type: str, file_path: str, language: str, from_key: str,
+        seen: frozenset[tuple[str, str]] = frozenset(),
     ) -> set[str]:
         """The classes (or defined types) whose members a call on a receiver of this type
         reaches: a type name as `file_path` sees it, or a typed chain followed from its base
-        (a function's result as a call from `from_key` pins it) through its steps."""
+        (a function's result as a call from `from_key` pins it; a module-level value's
+        declared type) through its steps. `seen`: the values being typed (a cycle of
+        values declared by each other types none of them)."""
         base, *steps = receiver_type.split(CHAIN_STEP)
         if base.endswith(CALLED):
             classes = self._called_result(base[: -len(CALLED)], file_path, language, from_key)
+        elif base.startswith(VALUE):
+            classes = self._value_types(base[len(VALUE):], file_path, language, seen)
         else:
             classes = self.named_types(base, file_path, language)
         for step in steps:
@@ -40,6 +45,38 @@ class TypedReceivers(ClassMembers):
             else:
                 classes = self._field_types(classes, step)
         return classes
+
+    def _value_types(
+        self, value: str, file_path: str, language: str, seen: frozenset[tuple[str, str]]
+    ) -> set[str]:
+        """The declared types of a module-level value (`std`) as a file sees it: its own, or
+        (package-scoped languages) one of its package's files'; `pkg.CommandLine` through a
+        module alias."""
+        if "." in value:
+            head, name = head_and_rest(value)
+            modules = {
+                module
+                for aliased in self.module_alias.get(file_path, {}).get(head, ())
+                for module in [self.file_module.get(aliased)] if module is not None
+            }
+        else:
+            name = value
+            package = self.package_of(file_path)
+            modules = {
+                module for module in self.value_declarers.get(name, ())
+                if self.module_of[module] == file_path or (
+                    language in self.package_scoped
+                    and self.package_of(self.module_of[module]) == package
+                )
+            }
+        found: set[str] = set()
+        for module in modules:
+            if (module, name) in seen:
+                continue
+            for reference in self.declared_types.get(module, ()):
+                if reference.kind == MEMBER_TYPE and reference.receiver == name:
+                    found |= self._declared_type(reference, seen | {(module, name)})
+        return found
 
     def named_types(self, type_name: str, file_path: str, language: str) -> set[str]:
         """What a type name stands for in a file: its own or imported name, a type of its
@@ -100,12 +137,20 @@ class TypedReceivers(ClassMembers):
                 seen.update(level)
         return found
 
-    def _declared_type(self, reference: RawReference) -> set[str]:
-        """What a `member_type` or `returns` reference's type names, where it is written."""
-        type_name = f"{reference.scope}.{reference.name}" if reference.scope else reference.name
+    def _declared_type(
+        self, reference: RawReference, seen: frozenset[tuple[str, str]] = frozenset()
+    ) -> set[str]:
+        """What a `member_type` or `returns` reference's type names, where it is written: a
+        type name, or (a module-level value bound to a call) a typed chain."""
         entity = self.entity.get(reference.from_key)
         if entity is None:
             return set()
+        if reference.receiver_type:
+            return self.receiver_classes(
+                reference.receiver_type, reference.file_path, entity.language,
+                reference.from_key, seen,
+            )
+        type_name = f"{reference.scope}.{reference.name}" if reference.scope else reference.name
         return self.named_types(type_name, reference.file_path, entity.language)
 
     def candidates(
