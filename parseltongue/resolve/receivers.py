@@ -6,8 +6,10 @@ step: a function's result type, a field's declared type, a method's result type.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from parseltongue.model import CALLED, CHAIN_STEP, VALUE
+from parseltongue.resolve.index import is_chain
 from parseltongue.resolve.members import ClassMembers
 from parseltongue.resolve.rows import (
     MEMBER_OWNER_TYPES,
@@ -17,6 +19,8 @@ from parseltongue.resolve.rows import (
     head_and_rest,
 )
 
+_NONE: frozenset[str] = frozenset()
+
 
 class TypedReceivers(ClassMembers):
     """The index, with the classes receiver types name."""
@@ -24,13 +28,16 @@ class TypedReceivers(ClassMembers):
     def receiver_classes(
         self, receiver_type: str, file_path: str, language: str, from_key: str,
         seen: frozenset[tuple[str, str]] = frozenset(),
-    ) -> set[str]:
+    ) -> AbstractSet[str]:
         """The classes (or defined types) whose members a call on a receiver of this type
         reaches: a type name as `file_path` sees it, or a typed chain followed from its base
         (a function's result as a call from `from_key` pins it; a module-level value's
         declared type) through its steps. `seen`: the values being typed (a cycle of
         values declared by each other types none of them)."""
+        if not is_chain(receiver_type):
+            return self.named_types(receiver_type, file_path, language)
         base, *steps = receiver_type.split(CHAIN_STEP)
+        classes: AbstractSet[str]
         if base.endswith(CALLED):
             classes = self._called_result(base[: -len(CALLED)], file_path, language, from_key)
         elif base.startswith(VALUE):
@@ -78,10 +85,16 @@ class TypedReceivers(ClassMembers):
                     found |= self._declared_type(reference, seen | {(module, name)})
         return found
 
-    def named_types(self, type_name: str, file_path: str, language: str) -> set[str]:
+    def named_types(
+        self, type_name: str, file_path: str, language: str
+    ) -> AbstractSet[str]:
         """What a type name stands for in a file: its own or imported name, a type of its
-        package (package-scoped languages), or `alias.Type` through a module alias."""
-        found = set(self.exported.get(file_path, {}).get(type_name, ()))
+        package (package-scoped languages), or `alias.Type` through a module alias. (May be
+        the index's own set: not to be changed.)"""
+        own = self.exported.get(file_path, {}).get(type_name, _NONE)
+        if language not in self.package_scoped and "." not in type_name:
+            return own  # the common case, without a copy
+        found = set(own)
         if language in self.package_scoped:
             found.update(self.package_types(file_path, language, type_name))
         if "." in type_name:
@@ -139,7 +152,7 @@ class TypedReceivers(ClassMembers):
 
     def _declared_type(
         self, reference: RawReference, seen: frozenset[tuple[str, str]] = frozenset()
-    ) -> set[str]:
+    ) -> AbstractSet[str]:
         """What a `member_type` or `returns` reference's type names, where it is written: a
         type name, or (a module-level value bound to a call) a typed chain."""
         entity = self.entity.get(reference.from_key)
