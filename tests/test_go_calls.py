@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from test_resolve_differential import (
     assert_implementations_agree,
     ingested,
     resolve_tree,
     write_tree,
 )
+
+from parseltongue.extract.chains import assumed_package_name, split_chain
 
 
 def test_a_method_is_no_name_of_its_file(tmp_path: Path) -> None:
@@ -429,3 +432,31 @@ def test_package_variables_type_their_calls(tmp_path: Path) -> None:
         ("cobra/command.go:parse", "pflag/flag.go:FlagSet.Parse", "calls", 6, "receiver_type"),
     } <= rows.edges
     assert ("logrus/hooks.go:shadowed", "std.Info", "calls", 9, 0) in rows.unresolved
+
+
+@pytest.mark.parametrize(("receiver", "elements"), [
+    ("c", ["c"]),
+    ('c.Flags().Lookup("x.(y)")', ["c", "Flags()", "Lookup()"]),
+    ("c.\n\tparent.Flags()", ["c", "parent", "Flags()"]),
+    ("Of[int](x).Push(f(a, b))", ["Of()", "Push()"]),
+    ("r.routes[0].Path()", None),  # an index: no chain
+    ("v.(*Foo).Bar()", None),  # a type assertion
+    ("a + b", None),
+    ("f()()", None),
+    ('f("unclosed', None),
+])
+def test_a_receiver_splits_into_names_and_calls(receiver: str, elements: list[str] | None) -> None:
+    assert split_chain(receiver) == elements
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("gopkg.in/yaml.v3", "yaml"),
+    ("github.com/mattn/go-isatty", "isatty"),
+    ("github.com/cpuguy83/go-md2man/v2/md2man", "md2man"),
+    ("example.com/lib/v2", "lib"),
+    ("fmt", "fmt"),
+])
+def test_an_import_path_is_assumed_to_declare_a_package_as_go_tools_assume(
+    path: str, name: str
+) -> None:
+    assert assumed_package_name(path) == name

@@ -68,6 +68,8 @@ def split_chain(text: str) -> list[str] | None:
     """The elements of a dotted chain of names and calls, each call's arguments (and type
     arguments) left out: `c.Flags().Lookup("x")` -> [c, Flags(), Lookup()]. None for any
     other expression (an index, an operator, a literal, a type assertion)."""
+    if text.isidentifier():
+        return [text]  # most receivers are a name
     elements: list[str] = []
     current = ""
     index = 0
