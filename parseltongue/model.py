@@ -67,6 +67,15 @@ class DependencyEdge:
         return row
 
 
+# A raw reference's receiver type may be a typed chain (languages with `receiver_chains`):
+# a base, a type name, a function's result (`NewX()`, `pkg.NewX()`) or a module-level value
+# (`=std`, `=pkg.CommandLine`), then steps, each a field (`parent`) or a method's result
+# (`Flags()`), joined by CHAIN_STEP (`Command/parent/Flags()`). Resolution follows it
+# (parseltongue/resolve/receivers.py).
+CHAIN_STEP = "/"
+CALLED = "()"
+VALUE = "="
+
 ENTITY_COLUMNS = (
     "key",
     "file_path",

@@ -125,7 +125,7 @@ def test_references_exactly(extraction) -> None:
         ("type", "Registry.Total", "Circle", 53, "", "", "", ""),
         ("call", "Registry.Total", "Build", 53, "builder", "Circle.Builder", "", ""),
         ("type", "Registry.Total.Weigh", "IShape", 54, "", "", "", ""),
-        ("call", "Registry.Total.Weigh", "Area", 54, "shape", "", "", ""),
+        ("call", "Registry.Total.Weigh", "Area", 54, "shape", "IShape", "", ""),  # same line
         ("call", "Registry.Total", "WriteLine", 55, "Console", "", "", ""),
         ("call", "Registry.Total", "Area", 55, "unit", "Circle", "", ""),
         ("call", "Registry.Total", "Weigh", 56, "", "", "", ""),

@@ -93,8 +93,11 @@ def test_references_exactly(extraction) -> None:
         ("extends", "Shape", "Stringer", 16, "", "", "fmt", ""),
         ("type", "Registry", "Shape", 20, "", "", "", ""),
         ("extends", "Circle", "Named", 23, "", "", "", ""),
+        ("member_type", "Circle", "Named", 23, "Named", "", "", ""),  # an embedded field
         ("extends", "Circle", "Point", 24, "", "", "geo", ""),
+        ("member_type", "Circle", "Point", 24, "Point", "", "geo", ""),
         ("type", "NewCircle", "Point", 33, "", "", "geo", ""),
+        ("returns", "NewCircle", "Circle", 33, "", "", "", ""),  # `*Circle`
         ("type", "NewCircle", "Circle", 33, "", "", "", ""),
         ("call", "NewCircle", "Circle", 34, "", "", "", ""),
         ("member_of", "Circle.Area", "Circle", 37, "", "", "", ""),  # its receiver's type
@@ -110,7 +113,8 @@ def test_references_exactly(extraction) -> None:
         ("call", "TotalArea", "NewCircle", 47, "", "", "", ""),
         ("call", "TotalArea", "Origin", 47, "geo", "", "", ""),
         ("call", "TotalArea", "Area", 48, "unit", "Circle", "", ""),
-        ("call", "TotalArea", "Area", 48, "circle", "", "", ""),
+        # `circle := NewCircle(...)`: what NewCircle returns (a typed chain's base).
+        ("call", "TotalArea", "Area", 48, "circle", "NewCircle()", "", ""),
         ("call", "TotalArea", "Area", 50, "shape", "", "", ""),
         ("call", "TotalArea", "float64", 52, "", "", "", ""),
         ("call", "TotalArea", "len", 52, "", "", "", ""),

@@ -100,7 +100,7 @@ def test_references_exactly(extraction) -> None:
         ("type", "Shape.compareTo", "Int", 13, "", "", "", ""),
         ("call", "Shape.compareTo", "area", 13, "", "", "", ""),
         ("call", "Shape.compareTo", "compareTo", 13, "area()", "", "", ""),
-        ("call", "Shape.compareTo", "area", 13, "other", "", "", ""),
+        ("call", "Shape.compareTo", "area", 13, "other", "Shape", "", ""),  # same line
         ("type", "Circle", "GeoPoint", 17, "", "", "", ""),
         ("type", "Circle", "Double", 17, "", "", "", ""),
         ("extends", "Circle", "Figure", 17, "", "", "", ""),

@@ -101,7 +101,7 @@ def test_references_exactly(extraction) -> None:
         ("call", "App\\Shapes\\total_area", "array_sum", 68, "", "", "", ""),
         ("call", "App\\Shapes\\total_area", "array_map", 68, "", "", "", ""),
         ("type", "App\\Shapes\\total_area", "Shape", 68, "", "", "", ""),
-        ("call", "App\\Shapes\\total_area", "area", 68, "$s", "", "", ""),
+        ("call", "App\\Shapes\\total_area", "area", 68, "$s", "Shape", "", ""),
         ("extends", "App\\Shapes\\CircleTest", "TestCase", 71, "", "", "", ""),
         (
             "call",

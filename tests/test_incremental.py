@@ -1137,6 +1137,16 @@ Files = dict[str, str | None]
 _SHAPES = "class Shape:\n    def area(self):\n        return 1\n"
 _THING = "pub struct Thing { value: u32 }\n\nimpl Thing {\n    pub fn bump(&self) {}\n}\n"
 _THING_IMPL = "impl Thing {\n    pub fn reset(&self) { self.bump(); }\n}\n"
+_GO_MOCK = "package mock\n\ntype Mock struct{}\n\nfunc (m *Mock) On() {}\n"
+_GO_LOGGER = (
+    "package lg\n\ntype Logger struct{}\n\ntype Other struct{}\n\n"
+    "func New() *Logger { return nil }\n\nfunc (l *Logger) Info() {}\n\n"
+    "func (o *Other) Info() {}\n"
+)
+_GO_FLAGS = (
+    "package cli\n\nfunc (c *Command) Flags() *FlagSet { return nil }\n\n"
+    "type FlagSet struct{}\n\nfunc (f *FlagSet) Set() {}\n"
+)
 
 SCENARIOS: dict[str, tuple[Files, list[tuple[str, Files]]]] = {
     # `Leaf()` in use.py reaches the `__init__` Leaf has or inherits: a constructor coming
@@ -1335,6 +1345,84 @@ SCENARIOS: dict[str, tuple[Files, list[tuple[str, Files]]]] = {
                 "src/user.rs": "use crate::thing::Thing;\nuse crate::other;\n\npub fn run() {\n"
                                "    let t = Thing::new();\n    Thing::reset(&t);\n}\n",
                 "src/other.rs": None,
+            }),
+        ],
+    ),
+    # Go typed chains read other files' result and field types, and a package's declared
+    # name: `c.Flags().Set()`, `c.parent.Flags()` follow every such change.
+    "a Go chain through result and field types declared in other files": (
+        {
+            "cli/command.go": "package cli\n\ntype Command struct {\n\tparent *Command\n}\n\n"
+                              "func NewCommand() *Command { return &Command{} }\n",
+            "cli/flags.go": _GO_FLAGS,
+            "app/main.go": "package main\n\nimport \"cli\"\n\nfunc run() {\n"
+                           "\tc := cli.NewCommand()\n\tc.Flags().Set()\n\tc.parent.Flags()\n}\n",
+        },
+        [
+            ("Flags returns another type", {
+                "cli/flags.go": _GO_FLAGS.replace(") Flags() *FlagSet", ") Flags() *Other")
+                + "\ntype Other struct{}\n\nfunc (o *Other) Set() {}\n",
+            }),
+            ("the field's type changes", {
+                "cli/command.go": "package cli\n\ntype Command struct {\n\tparent *Other\n}\n\n"
+                                  "func NewCommand() *Command { return &Command{} }\n",
+            }),
+            ("the package declares another name", {
+                "cli/command.go": "package cmd\n\ntype Command struct{}\n",
+                "cli/flags.go": "package cmd\n\nfunc NewCommand() *Command { return nil }\n",
+            }),
+            ("the files come back, one at a time", {"cli/flags.go": _GO_FLAGS}),
+            ("the second file", {
+                "cli/command.go": "package cli\n\ntype Command struct {\n\tparent *Command\n}\n"
+                                  "\nfunc NewCommand() *Command { return &Command{} }\n",
+            }),
+        ],
+    ),
+    # user.go embeds a type another file of its package declares: its methods are
+    # promoted while that file declares them.
+    "a Go struct embedding a type of another file of its package": (
+        {
+            "mock/mock.go": _GO_MOCK,
+            "mock/user.go": "package mock\n\ntype user struct{ Mock }\n\nfunc use() {\n"
+                            "\tu := &user{}\n\tu.On()\n}\n",
+        },
+        [
+            ("On renamed", {"mock/mock.go": _GO_MOCK.replace("On()", "Once()")}),
+            ("Mock goes", {"mock/mock.go": "package mock\n"}),
+            ("Mock comes back", {"mock/mock.go": _GO_MOCK}),
+        ],
+    ),
+    # use.go calls a method on a package variable another file declares.
+    "a Go package variable declared in another file of the package": (
+        {
+            "lg/logger.go": _GO_LOGGER,
+            "lg/exported.go": "package lg\n\nvar std = New()\n",
+            "lg/use.go": "package lg\n\nfunc use() {\n\tstd.Info()\n}\n",
+        },
+        [
+            ("std becomes an Other", {"lg/exported.go": "package lg\n\nvar std = &Other{}\n"}),
+            ("New returns an Other", {
+                "lg/exported.go": "package lg\n\nvar std = New()\n",
+                "lg/logger.go": _GO_LOGGER.replace("New() *Logger", "New() *Other"),
+            }),
+            ("the declaration goes", {"lg/exported.go": None}),
+            ("it comes back", {"lg/exported.go": "package lg\n\nvar std = New()\n"}),
+        ],
+    ),
+    # run.go neither imports q nor shares its package: only its chain reads q's methods.
+    "a Go chain ending in a package the calling file does not import": (
+        {
+            "q/other.go": "package q\n\ntype Other struct{}\n\nfunc (o *Other) Set() {}\n",
+            "cli/command.go": "package cli\n\nimport \"q\"\n\ntype Command struct {\n"
+                              "\tparent *q.Other\n}\n\nfunc NewCommand() *Command { return nil }\n",
+            "cli/run.go": "package cli\n\nfunc run() {\n\tc := NewCommand()\n\tc.parent.Set()\n}\n",
+        },
+        [
+            ("Set renamed", {
+                "q/other.go": "package q\n\ntype Other struct{}\n\nfunc (o *Other) Reset() {}\n",
+            }),
+            ("Set back", {
+                "q/other.go": "package q\n\ntype Other struct{}\n\nfunc (o *Other) Set() {}\n",
             }),
         ],
     ),

@@ -37,6 +37,19 @@ def test_go_files_share_their_folder_as_one_module_unit() -> None:
     )
 
 
+def test_a_go_folder_answers_to_a_standard_library_path_only_at_its_whole_path() -> None:
+    """`github.com/pkg/errors` is no `errors` (an `import "errors"` means the standard
+    library's); `net/http` of `x/net/http` neither; a root folder `errors` still is."""
+    go = language_named("go")
+    assert [path for path, _, _ in module_paths_for_file("github.com/pkg/errors/e.go", go)] == [
+        "github.com/pkg/errors", "pkg/errors",
+    ]
+    assert [path for path, _, _ in module_paths_for_file("x/net/http/h.go", go)] == [
+        "x/net/http", "http",
+    ]
+    assert [path for path, _, _ in module_paths_for_file("errors/e.go", go)] == ["errors"]
+
+
 @pytest.mark.parametrize(
     ("language", "written", "file_path", "expected"),
     [

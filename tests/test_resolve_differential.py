@@ -768,12 +768,14 @@ def test_go_folder_packages(tmp_path: Path) -> None:
     circle, util = "app/shapes/circle.go", "app/shapes/util.go"
     main = "app/main.go:main@8"  # the function; the file's module is `main` too
     assert {
-        # One import names the folder: every file of the package answers for it.
-        (main, f"{circle}:NewCircle", "calls", 11, "import"),
+        # One import names the folder: every file of the package answers for it. Without
+        # an alias, it binds the name the package declares (`shapes`), not its path.
+        (main, f"{circle}:NewCircle", "calls", 9, "import"),
         (main, f"{util}:Twice", "calls", 14, "import"),
         (main, f"{circle}:Circle", "uses", 12, "import"),
         (main, "app/main.go:helper", "calls", 15, "same_file"),  # not tools/helper.go's
-        (f"{circle}:Circle.Area", f"{util}:scale", "calls", 12, "unique_name"),
+        # Another file of the package: before the codebase-wide unique name.
+        (f"{circle}:Circle.Area", f"{util}:scale", "calls", 12, "same_package"),
     } <= rows.edges
 
 
@@ -1011,7 +1013,7 @@ def test_multi_corpus(multi_corpus: IngestedCorpus, tmp_path: Path) -> None:
     assert len(resolution.edges) > 10_000 and len(resolution.unresolved) > 10_000
     assert {row[5] for row in resolution.edges} == {
         "local_scope", "self", "super", "receiver_type", "import", "type_member",
-        "same_file", "unique_name",
+        "same_file", "same_package", "unique_name",
     }
 
 

@@ -25,6 +25,7 @@ CONFIDENCE_OF_RESOLUTION = {
     "local_scope": 0.95,
     "self": 0.95,
     "same_file": 0.95,
+    "same_package": 0.95,
     "import": 0.95,
     "super": 0.9,
     "receiver_type": 0.8,

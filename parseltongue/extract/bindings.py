@@ -15,8 +15,10 @@ from parseltongue.extract.records import (
     ReferenceRecord,
 )
 
-BindingTypes = dict[tuple[int, str], list[tuple[int, str]]]
-"""(owning definition, local name) -> [(line, type text)] in line order."""
+Binding = tuple[int, int, int, str]
+"""(line, start byte, end byte, type text) of one binding of a name."""
+BindingTypes = dict[tuple[int, str], list[Binding]]
+"""(owning definition, local name) -> its bindings in source order."""
 
 
 class Scopes:
@@ -41,49 +43,61 @@ class Scopes:
 
     def local_type(
         self, binding_types: BindingTypes, owner: int,
-        name: str, line: int,
+        name: str, line: int, at_byte: int,
     ) -> str:
-        """The type the bindings of a name give it at a line: the owner's own, else those of
-        the nearest enclosing function that binds it (a closure sees its functions' names;
-        a class body's names are not seen by its methods)."""
+        """The type the bindings of a name give it at a place (line, byte)."""
+        binding = self.local_binding(binding_types, owner, name, line, at_byte)
+        return binding[3] if binding is not None else ""
+
+    def local_binding(
+        self, binding_types: BindingTypes, owner: int,
+        name: str, line: int, at_byte: int,
+    ) -> Binding | None:
+        """The binding of a name in force at a place: the owner's own, else that of the
+        nearest enclosing function that binds it (a closure sees its functions' names; a
+        class body's names are not seen by its methods)."""
         bindings = binding_types.get((owner, name))
         if bindings:
-            return type_at(bindings, line)
+            return binding_at(bindings, line, at_byte)
         scope = self.parents[owner] if owner >= 0 else -1
         while scope >= 0:
             if self.functions[scope]:
                 bindings = binding_types.get((scope, name))
                 if bindings:
-                    return type_at(bindings, line)
+                    return binding_at(bindings, line, at_byte)
             scope = self.parents[scope]
-        return ""
+        return None
 
 
-def type_at(bindings: list[tuple[int, str]] | None, line: int) -> str:
-    """The type of the last binding before `line` (in `g = Graph(g.copy())` the call on the
-    right still sees the old `g`)."""
-    found = ""
-    for binding_line, type_text in bindings or ():
-        if binding_line >= line:
+def binding_at(bindings: list[Binding], line: int, at_byte: int) -> Binding | None:
+    """The last binding on a line before `line`, or ending before `at_byte` on it (in
+    `g = Graph(g.copy())` the call on the right still sees the old `g`; in
+    `func (k Key) S() string { return k.s() }` the call sees the parameter)."""
+    found = None
+    for binding in bindings:
+        binding_line, start_byte, end_byte, _type_text = binding
+        if binding_line < line or end_byte <= at_byte:
+            found = binding
+        elif start_byte >= at_byte:
             break
-        found = type_text
     return found
 
 
 def binding_types(
-    bindings: list[tuple[int, str, int, str]], starts: list[int], ordered: list[Definition],
-    parents: list[int],
+    bindings: list[tuple[int, str, int, str, int]], starts: list[int],
+    ordered: list[Definition], parents: list[int],
 ) -> BindingTypes:
-    """(owning definition, local name) -> [(line, type text)] in line order."""
-    table: dict[tuple[int, str], list[tuple[int, str]]] = {}
-    for start_byte, name, line, type_text in sorted(bindings):
+    """(owning definition, local name) -> its bindings in source order, from the bindings'
+    (start byte, name, line, type text, end byte)."""
+    table: dict[tuple[int, str], list[Binding]] = {}
+    for start_byte, name, line, type_text, end_byte in sorted(bindings):
         owner = innermost(starts, ordered, parents, start_byte)
-        table.setdefault((owner, name), []).append((line, type_text))
+        table.setdefault((owner, name), []).append((line, start_byte, end_byte, type_text))
     return table
 
 
 def member_types(
-    member_bindings: list[tuple[int, str, int, str]], starts: list[int],
+    member_bindings: list[tuple[int, str, int, str, int]], starts: list[int],
     ordered: list[Definition], parents: list[int], scopes: Scopes, binding_types: BindingTypes,
 ) -> dict[tuple[int, str], str]:
     """(class, member name) -> the member's type: what the class body's bindings
@@ -92,8 +106,8 @@ def member_types(
     types: dict[tuple[int, str], set[str]] = defaultdict(set)
     for (owner, name), bindings in binding_types.items():
         if scopes.is_class(owner):
-            types[(owner, name)].update(type_text for _, type_text in bindings if type_text)
-    for start_byte, name, _line, type_text in member_bindings:
+            types[(owner, name)].update(binding[3] for binding in bindings if binding[3])
+    for start_byte, name, _line, type_text, _end_byte in member_bindings:
         owner = scopes.enclosing_class(innermost(starts, ordered, parents, start_byte))
         if owner >= 0 and type_text:
             types[(owner, name)].add(type_text)
@@ -115,3 +129,4 @@ def local_names(
         for (owner, name), bindings in binding_types.items()
         if name in called and scopes.is_function(owner)
     ]
+

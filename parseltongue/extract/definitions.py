@@ -28,8 +28,8 @@ def merge_overloads(
     ordered: list[Definition],
     parents: list[int],
     overload_patterns: frozenset[int],
-    bindings: list[tuple[int, str, int, str]],
-) -> tuple[list[Definition], list[int], list[tuple[int, str, int, str]]]:
+    bindings: list[tuple[int, str, int, str, int]],
+) -> tuple[list[Definition], list[int], list[tuple[int, str, int, str, int]]]:
     """Overloads of one callable made one definition, and the parents recomputed.
 
     An overload signature (a definition of an `overload` pattern: bodiless, so it holds no

@@ -14,6 +14,12 @@ from tree_sitter import Node, QueryCursor
 from parseltongue.extract.bindings import Scopes, local_names
 from parseltongue.extract.bindings import binding_types as find_binding_types
 from parseltongue.extract.bindings import member_types as find_member_types
+from parseltongue.extract.chains import (
+    NO_CONTEXT,
+    chain_context,
+    module_value_types,
+    typed_receiver,
+)
 from parseltongue.extract.compiled import (
     ROLE_BINDING,
     ROLE_DEFINITION,
@@ -42,6 +48,7 @@ from parseltongue.extract.records import (
 from parseltongue.extract.recovery import inside_error
 from parseltongue.languages import LanguageSpec, path_test_reason
 from parseltongue.model import (
+    CALLED,
     EntityClass,
     content_hash_of,
     sanitize_key_component,
@@ -99,9 +106,10 @@ class FileExtractor:
         self.definitions: dict[tuple[int, int], Definition] = {}
         # (start byte, kind, name, line, receiver, scope, alias, import node or None)
         self.references: list[tuple[int, str, str, int, str, str, str, Node | None]] = []
-        self.bindings: list[tuple[int, str, int, str]] = []
-        # `@binding.member`: (start byte, member name, line, type text) of `self.x = Foo()`.
-        self.member_bindings: list[tuple[int, str, int, str]] = []
+        # (start byte, name, line, type text, end byte) of each `@binding`.
+        self.bindings: list[tuple[int, str, int, str, int]] = []
+        # `@binding.member`: the same, of a member (`self.x = Foo()`).
+        self.member_bindings: list[tuple[int, str, int, str, int]] = []
         self.markers: list[Node] = []
 
     def run(self, replaced: bool) -> FileExtraction:
@@ -183,13 +191,21 @@ class FileExtractor:
                 self._add_definition(pattern_index, kind, main_node, captures)
             elif role == ROLE_BINDING:
                 name_node = captures["name"][0]
-                # Without `@type`, the name is declared again with a type not known here.
+                # Without `@type`, the name is declared again with a type not known here;
+                # `@result` is a call's callee: the type is what calling it returns.
                 type_nodes = captures.get("type")
+                if type_nodes:
+                    type_text = _short_text(source, type_nodes[0])
+                elif "result" in captures:
+                    type_text = _short_text(source, captures["result"][0]) + CALLED
+                else:
+                    type_text = ""
                 (self.member_bindings if kind == _MEMBER_BINDING else self.bindings).append((
                     main_node.start_byte,
                     source[name_node.start_byte:name_node.end_byte].decode(),
                     name_node.start_point[0] + 1,
-                    _short_text(source, type_nodes[0]) if type_nodes else "",
+                    type_text,
+                    main_node.end_byte,
                 ))
             else:
                 self.markers.append(main_node)
@@ -351,13 +367,23 @@ class FileExtractor:
         owner_keys.append(module_key)
         make_record = tuple.__new__  # a NamedTuple's own constructor is Python code, 3x slower
         results: list[ReferenceRecord] = []
+        chains = self.spec.receiver_chains
+        context = chain_context(self.references) if chains else NO_CONTEXT
         for start_byte, kind, name, line, receiver, scope, alias, node in self.references:
             owner = bisect_right(starts, start_byte) - 1
             while owner >= 0 and ends[owner] <= start_byte:
                 owner = parents[owner]
             receiver_type = ""
-            if receiver and binding_types:
-                receiver_type = scopes.local_type(binding_types, owner, receiver, line)
+            if chains:
+                # Only a call is made on its receiver (a `member_type`'s is the field).
+                if receiver and kind == "call":
+                    receiver_type = typed_receiver(
+                        receiver, scopes, binding_types, owner, line, start_byte, context
+                    )
+            elif receiver and binding_types:
+                receiver_type = scopes.local_type(
+                    binding_types, owner, receiver, line, start_byte
+                )
             if (
                 not receiver_type and member_types and receiver.startswith(self_prefixes)
             ):
@@ -371,6 +397,8 @@ class FileExtractor:
             )))
         if self.spec.locals_shadow and binding_types:
             results.extend(local_names(self.references, binding_types, scopes, owner_keys))
+        if chains and binding_types:
+            results.extend(module_value_types(binding_types, scopes, module_key, context))
         # Matches arrive roughly in document order; a stable sort by line makes it exact.
         results.sort(key=_LINE_OF)
         return results

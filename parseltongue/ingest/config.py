@@ -55,7 +55,10 @@ STATUS_COMPLETE = "complete"
 # 9: JavaScript/TypeScript object-literal functions are methods; a syntax error's top-level
 #    damage is parsed again (more entities); TypeScript type aliases of object types are
 #    interfaces, fields and parameter properties type `this.x`; `export {a as b}` binds b.
-ROW_FORMAT = 9
+# 10: extraction and resolution changed (Go: typed-chain receiver types, `member_type` and
+#    `returns` references; a parameter types calls on its own line; package-scoped names,
+#    imports binding the package's declared name): an update would mix old and new rows.
+ROW_FORMAT = 10
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.

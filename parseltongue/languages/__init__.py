@@ -64,12 +64,21 @@ class LanguageSpec:
     """Names the language itself provides everywhere (builtins, the prelude, globals): a
     reference to one is pinned only to a definition its own file or imports make visible,
     never by the codebase-wide unique-name fallback (`Ok(x)` is not some crate's `fn Ok`)."""
+    provided_modules: frozenset[str] = frozenset()
+    """First segments of the module paths the language itself provides (Go's standard
+    library: `errors`, `net`): a folder answers to a path starting with one only at its whole
+    path, so `import "errors"` is not the codebase's `github.com/pkg/errors`."""
     package_scoped: bool = False
     """Whether a file sees the types the other files of its module unit define (a Go
     package): a receiver's type is looked up there too, besides the file's own names."""
     constructor_names: tuple[str, ...] = ()
     """Methods a construction runs (Python `__init__`, JavaScript `constructor`): a call that
     reaches a class also reaches the one such method the class has or inherits."""
+    receiver_chains: bool = False
+    """Whether a receiver written as a chain (`c.parent.Flags()`, `c.Flags().Set()`,
+    `NewX().M()`, a name bound to `NewX()` or `y.M()`) gets a typed chain as its receiver
+    type: its head's type, then each field's declared type and each call's result type, which
+    resolution follows (`@reference.member_type`, `@reference.returns`)."""
     locals_shadow: bool = False
     """Whether a name a function binds (its `@binding` captures: assignments, parameters,
     loop targets ...) hides every definition of that name outside the function from the bare
@@ -143,8 +152,9 @@ def _spec_from_table(table: dict[str, Any], folder: Path, source: Path) -> Langu
         for key, value in table.items()
         if key in _SPEC_FIELDS
     }
-    if isinstance(values.get("provided_names"), str):
-        values["provided_names"] = frozenset(values["provided_names"].split())
+    for key in ("provided_names", "provided_modules"):
+        if isinstance(values.get(key), str):
+            values[key] = frozenset(values[key].split())
     common = COMMON_TEST_PATHS if table.get("common_test_paths", True) else ()
     values["test_path_patterns"] = (*common, *table.get("test_paths", ()))
     values.setdefault("query_file", f"{source.stem}.scm")

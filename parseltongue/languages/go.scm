@@ -142,6 +142,124 @@
 (type_switch_statement alias: (expression_list (identifier) @name)) @binding
 (var_spec name: (identifier) @name !type) @binding
 
+; `x := NewX()`, `x, err := pkg.Open(p)`, `x := y.M()`, `var x = f()`: the callee's result
+; type (`@result`, followed at resolution); `x := new(T)`; `h, ok := t.(H)`.
+((short_var_declaration
+  left: (expression_list . (identifier) @name)
+  right: (expression_list . (call_expression
+    function: [(identifier) (selector_expression) (parenthesized_expression)] @result)))
+  @binding (#not-eq? @result "new"))
+((var_spec
+  name: (identifier) @name
+  !type
+  value: (expression_list . (call_expression
+    function: [(identifier) (selector_expression) (parenthesized_expression)] @result)))
+  @binding (#not-eq? @result "new"))
+((short_var_declaration
+  left: (expression_list . (identifier) @name)
+  right: (expression_list . (call_expression
+    function: (identifier) @_new
+    arguments: (argument_list . [
+      (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)] .))))
+  @binding (#eq? @_new "new"))
+((var_spec
+  name: (identifier) @name
+  !type
+  value: (expression_list . (call_expression
+    function: (identifier) @_new
+    arguments: (argument_list . [
+      (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)] .))))
+  @binding (#eq? @_new "new"))
+(short_var_declaration
+  left: (expression_list . (identifier) @name)
+  right: (expression_list . (type_assertion_expression type: [
+    (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)
+    (pointer_type [(type_identifier) @type (qualified_type) @type])]))) @binding
+
+; ---- what typed chains read: a struct field's declared type, a function's result type -----
+; `parent *Command` in `type Command struct`: the field `parent` (@receiver) has type
+; `Command`; an embedded `*Command` is a field named by its type.
+((field_declaration
+  name: (field_identifier) @receiver
+  type: [
+    (type_identifier) @name
+    (qualified_type package: (_) @scope name: (type_identifier) @name)
+    (generic_type type: (type_identifier) @name)
+    (pointer_type [
+      (type_identifier) @name
+      (qualified_type package: (_) @scope name: (type_identifier) @name)
+      (generic_type type: (type_identifier) @name)])
+  ]) @reference.member_type
+  ; predeclared types have no members worth a lookup
+  (#not-match? @name
+    "^(bool|byte|complex64|complex128|error|float32|float64|u?int(8|16|32|64)?|rune|string|uintptr|any|comparable)$"))
+(field_declaration
+  !name
+  type: [
+    (type_identifier) @receiver @name
+    (qualified_type package: (_) @scope name: (type_identifier) @receiver @name)
+    (pointer_type [
+      (type_identifier) @receiver @name
+      (qualified_type package: (_) @scope name: (type_identifier) @receiver @name)])
+  ]) @reference.member_type
+; `func NewCommand() *Command`, `func (c *Command) Flags() *pflag.FlagSet`, an interface's
+; `Flags() *FlagSet`, `func Open() (*File, error)`: the (first) result's type.
+([
+  (function_declaration result: [
+    (type_identifier) @name
+    (qualified_type package: (_) @scope name: (type_identifier) @name)
+    (generic_type type: (type_identifier) @name)
+    (pointer_type [
+      (type_identifier) @name
+      (qualified_type package: (_) @scope name: (type_identifier) @name)
+      (generic_type type: (type_identifier) @name)])
+    (parameter_list . (parameter_declaration type: [
+      (type_identifier) @name
+      (qualified_type package: (_) @scope name: (type_identifier) @name)
+      (generic_type type: (type_identifier) @name)
+      (pointer_type [
+        (type_identifier) @name
+        (qualified_type package: (_) @scope name: (type_identifier) @name)
+        (generic_type type: (type_identifier) @name)])]))
+  ])
+  (method_declaration result: [
+    (type_identifier) @name
+    (qualified_type package: (_) @scope name: (type_identifier) @name)
+    (generic_type type: (type_identifier) @name)
+    (pointer_type [
+      (type_identifier) @name
+      (qualified_type package: (_) @scope name: (type_identifier) @name)
+      (generic_type type: (type_identifier) @name)])
+    (parameter_list . (parameter_declaration type: [
+      (type_identifier) @name
+      (qualified_type package: (_) @scope name: (type_identifier) @name)
+      (generic_type type: (type_identifier) @name)
+      (pointer_type [
+        (type_identifier) @name
+        (qualified_type package: (_) @scope name: (type_identifier) @name)
+        (generic_type type: (type_identifier) @name)])]))
+  ])
+  (method_elem result: [
+    (type_identifier) @name
+    (qualified_type package: (_) @scope name: (type_identifier) @name)
+    (generic_type type: (type_identifier) @name)
+    (pointer_type [
+      (type_identifier) @name
+      (qualified_type package: (_) @scope name: (type_identifier) @name)
+      (generic_type type: (type_identifier) @name)])
+    (parameter_list . (parameter_declaration type: [
+      (type_identifier) @name
+      (qualified_type package: (_) @scope name: (type_identifier) @name)
+      (generic_type type: (type_identifier) @name)
+      (pointer_type [
+        (type_identifier) @name
+        (qualified_type package: (_) @scope name: (type_identifier) @name)
+        (generic_type type: (type_identifier) @name)])]))
+  ])
+] @reference.returns
+  (#not-match? @name
+    "^(bool|byte|complex64|complex128|error|float32|float64|u?int(8|16|32|64)?|rune|string|uintptr|any|comparable)$"))
+
 ; ---- a method declared outside its type: a member of the type its receiver names ---------
 (method_declaration
   receiver: (parameter_list (parameter_declaration type: [

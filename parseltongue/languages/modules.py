@@ -44,12 +44,16 @@ def module_unit_of_file(file_path: str, spec: LanguageSpec | None) -> str:
 def module_paths_for_file(
     file_path: str, spec: LanguageSpec | None
 ) -> list[tuple[str, int, str]]:
-    """(suffix, depth in segments, module unit) for every suffix of the file's module path."""
+    """(suffix, depth in segments, module unit) for every suffix of the file's module path
+    (but a shorter one that starts like a module the language provides: `errors` of
+    `github.com/pkg/errors` in Go)."""
     unit = module_unit_of_file(file_path, spec)
     segments = [segment for segment in unit.split("/") if segment]
+    provided = spec.provided_modules if spec is not None else frozenset()
     return [
         ("/".join(segments[start:]), len(segments) - start, unit)
         for start in range(len(segments))
+        if start == 0 or segments[start] not in provided
     ]
 
 

@@ -36,8 +36,24 @@ class FileBindings(LexicalScopes):
                 elif taken not in ("", "*"):
                     local = taken
                 else:
-                    local = reference.scope
+                    local = self._package_name(reference) or reference.scope
                 yield reference.file_path, local, reference.module_path, taken
+
+    def _package_name(self, reference: RawReference) -> str:
+        """The name a package-scoped language's import of a whole package binds: the one
+        its files declare (Go `import "gopkg.in/yaml.v3"` binds `yaml`), when they declare
+        one (their `_test` packages aside); "" otherwise."""
+        importer = self.entity.get(reference.from_key)
+        if importer is None or importer.language not in self.package_scoped:
+            return ""
+        names = {
+            self.entity[key].name
+            for module_file in self.module_files.get(reference.module_path, ())
+            for key in self.children.get(self.file_module.get(module_file, ""), ())
+            if self.entity[key].entity_type == "module"
+            and not self.entity[key].name.endswith("_test")
+        }
+        return next(iter(names)) if len(names) == 1 else ""
 
     @property
     def exported(self) -> dict[str, dict[str, set[str]]]:
@@ -84,7 +100,11 @@ class FileBindings(LexicalScopes):
             module = self.file_module.get(file_path)
             for child in self.children.get(module, ()) if module is not None else ():
                 entity = self.entity.get(child)
-                if entity is not None and names_its_file_binds(entity):
+                if (
+                    entity is not None
+                    and names_its_file_binds(entity)
+                    and child not in self.linked_methods
+                ):
                     add(file_path, entity.name, child)
         # Who takes a name (or every name) from a file, so new facts flow on to them.
         takers_of_name: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)

@@ -11,6 +11,7 @@ from functools import partial
 
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
+    MEMBER_OWNER_TYPES,
     SELF_WORDS,
     SUPER_WORDS,
     DerivedScope,
@@ -100,7 +101,7 @@ class CodebaseIndex(Resolver):
             key
             for file_path in package_files
             for key in self.keys_of_file.get(file_path, ())
-            if self._is_class(key)
+            if self.entity[key].entity_type in MEMBER_OWNER_TYPES
         }
         for entity in changed_entities:
             if entity.entity_type not in CLASS_TYPES:
@@ -116,16 +117,18 @@ class CodebaseIndex(Resolver):
             if own:
                 members[key] = own
         self._member = members
-        # Bases: those declared in files whose bindings were recomputed.
+        # Bases: those declared in files whose bindings were recomputed, and (a package's
+        # types name bases across its files) in the changed files' packages.
+        base_files = closure | package_files
         base_keys = {entity.key for entity in changed_entities}
-        for file_path in closure:
+        for file_path in base_files:
             base_keys.update(
                 reference.from_key
                 for reference in self.binding_references.get(file_path, ())
                 if reference.kind in ("extends", "implements")
             )
         bases = {key: found for key, found in before.base.items() if key not in base_keys}
-        for file_path in closure:
+        for file_path in base_files:
             for reference in self.binding_references.get(file_path, ()):
                 if reference.kind in ("extends", "implements"):
                     for key in self._bases_named_by(reference):
@@ -176,7 +179,8 @@ class CodebaseIndex(Resolver):
         bindings (imports, dotted qualifiers); the unqualified ones to a name whose top-level
         definitions changed (`top_level_names`, the last tier's lookup); and, for a name
         whose members changed in some classes, those whose qualifier or receiver can name
-        one of those classes or a class below them."""
+        one of those classes or a class below them; and every reference whose receiver type
+        is a typed chain (it may read any file's declared types)."""
         names: set[str] = set()
         binding_changed = set(changed_files)
         for file_path in scope.binding_files:
@@ -236,6 +240,9 @@ class CodebaseIndex(Resolver):
         module_paths = set(changed_module_paths)
         if module_paths:
             reached.update(self._referrers_through_module_paths(before, module_paths))
+        # A typed chain reads result types, field types, members and names of any file.
+        for chained in self._chain_referrers.values():
+            reached.update(chained)
         return reached
 
     def names_with_other_top_level_definitions(

@@ -10,17 +10,29 @@ from collections.abc import Iterable, Sequence
 from sys import intern
 
 from parseltongue.file_references import reference_groups
+from parseltongue.model import CALLED, CHAIN_STEP, VALUE
 from parseltongue.resolve.references import ReferenceLists
 from parseltongue.resolve.rows import (
     BINDING_KINDS,
     LOCAL,
     MEMBER_OF,
+    MEMBER_TYPE,
+    RETURNS,
     EntityRow,
     ModulePathRow,
     RawReference,
     imported_paths,
     names_its_file_binds,
 )
+
+
+def is_chain(receiver_type: str) -> bool:
+    """Whether a receiver type is a typed chain (model.py): steps, or a base that is a call's
+    result or a module-level value."""
+    return (
+        CHAIN_STEP in receiver_type or receiver_type.endswith(CALLED)
+        or receiver_type.startswith(VALUE)
+    )
 
 
 class IndexedRows:
@@ -73,6 +85,14 @@ class IndexedRows:
         self._dotted_referrers: dict[str, dict[str, int]] = defaultdict(dict)
         # type name -> (method, its file) of every `member_of` link naming it.
         self._member_links: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        # The methods with a `member_of` link: members of their type, not names of their file.
+        self.linked_methods: set[str] = set()
+        # entity -> its `member_type` and `returns` references (what typed chains read).
+        self.declared_types: dict[str, list[RawReference]] = {}
+        # value name -> the module entities declaring a module-level value of that name.
+        self.value_declarers: dict[str, set[str]] = defaultdict(set)
+        # file -> entities with a typed-chain receiver type -> how many such references.
+        self._chain_referrers: dict[str, dict[str, int]] = defaultdict(dict)
         self._member_of: dict[str, dict[str, set[str]]] = {}
         self.invalidate()
         self.add_rows(entities, containment, module_paths, references)
@@ -147,7 +167,7 @@ class IndexedRows:
             self.references.append(reference)
             self._count_reference(
                 reference.from_key, reference.kind, reference.name, reference.receiver,
-                reference.scope, reference.file_path,
+                reference.scope, reference.file_path, reference.receiver_type,
             )
             if reference.kind in BINDING_KINDS:
                 self._add_binding(reference)
@@ -165,7 +185,9 @@ class IndexedRows:
                 from_keys.append(from_key)
                 for kind, name, line, receiver, scope, alias, receiver_type, module_path in group:
                     # Not interned here: only counted (a name is kept once, as a dict key).
-                    self._count_reference(from_key, kind, name, receiver, scope, file_path)
+                    self._count_reference(
+                        from_key, kind, name, receiver, scope, file_path, receiver_type
+                    )
                     if kind in BINDING_KINDS:
                         self._add_binding(new_reference(
                             RawReference, from_key, intern(kind), intern(name), line,
@@ -175,7 +197,8 @@ class IndexedRows:
             self.references.add_packed(file_path, from_keys, packed)
 
     def _count_reference(
-        self, from_key: str, kind: str, name: str, receiver: str, scope: str, file_path: str
+        self, from_key: str, kind: str, name: str, receiver: str, scope: str, file_path: str,
+        receiver_type: str,
     ) -> None:
         referrers = self.referrers_of_name[name]
         referrers[from_key] = referrers.get(from_key, 0) + 1
@@ -184,6 +207,9 @@ class IndexedRows:
         if "." in (receiver or scope):
             dotted = self._dotted_referrers[file_path]
             dotted[from_key] = dotted.get(from_key, 0) + 1
+        if is_chain(receiver_type):
+            chained = self._chain_referrers[file_path]
+            chained[from_key] = chained.get(from_key, 0) + 1
 
     def _add_binding(self, reference: RawReference) -> None:
         self.binding_references[reference.file_path].append(reference)
@@ -192,6 +218,24 @@ class IndexedRows:
             importers[reference.file_path] = importers.get(reference.file_path, 0) + 1
         if reference.kind == MEMBER_OF:
             self._member_links[reference.name].add((reference.from_key, reference.file_path))
+            self._link_method(reference.from_key)
+        elif reference.kind in (MEMBER_TYPE, RETURNS):
+            self.declared_types.setdefault(reference.from_key, []).append(reference)
+            if reference.kind == MEMBER_TYPE and reference.from_key in self.module_of:
+                self.value_declarers[reference.receiver].add(reference.from_key)
+
+    def _link_method(self, key: str) -> None:
+        """A method declared outside its type (Go `func (c *Command) Flags()`) is no
+        top-level name of its file: a bare `Flags()` never calls it."""
+        self.linked_methods.add(key)
+        entity = self.entity.get(key)
+        if entity is not None:
+            same_name = self._top_level.get((entity.language, entity.name))
+            if same_name is not None:
+                same_name.discard(key)
+                if not same_name:
+                    del self._top_level[(entity.language, entity.name)]
+
 
     def _top_level_keys(self, file_path: str) -> list[str]:
         module = self.file_module.get(file_path)
@@ -200,7 +244,9 @@ class IndexedRows:
         return [
             key
             for key in self.children.get(module, ())
-            if key in self.entity and names_its_file_binds(self.entity[key])
+            if key in self.entity
+            and names_its_file_binds(self.entity[key])
+            and key not in self.linked_methods
         ]
 
     def _recount_module_paths(self, module_paths: Iterable[str]) -> None:
@@ -239,6 +285,11 @@ class IndexedRows:
                     links.discard((reference.from_key, file_path))
                     if not links:
                         del self._member_links[reference.name]
+                elif reference.kind == MEMBER_TYPE and reference.from_key in self.module_of:
+                    declarers = self.value_declarers[reference.receiver]
+                    declarers.discard(reference.from_key)
+                    if not declarers:
+                        del self.value_declarers[reference.receiver]
             for key in self.keys_of_file.pop(file_path, ()):
                 entity = self.entity.pop(key)
                 names = self.by_name[entity.name]
@@ -249,6 +300,8 @@ class IndexedRows:
                 self.children.pop(key, None)
                 self.parent.pop(key, None)
                 self.local_names.pop(key, None)
+                self.linked_methods.discard(key)
+                self.declared_types.pop(key, None)
                 for reference in self.references.pop(key):
                     referrers = self.referrers_of_name[reference.name]
                     referrers[key] -= 1
@@ -259,6 +312,7 @@ class IndexedRows:
             self.references.drop_packed(file_path)
             self.binding_references.pop(file_path, None)
             self._dotted_referrers.pop(file_path, None)
+            self._chain_referrers.pop(file_path, None)
             module = self.file_module.pop(file_path, None)
             if module is not None:
                 self.module_of.pop(module, None)
@@ -288,8 +342,8 @@ class IndexedRows:
             (key, child) for key in keys for child in self.children.get(key, ())
         )
         bindings = sorted(
-            (reference.from_key, reference.kind, reference.name, reference.scope,
-             reference.alias, reference.module_path)
+            (reference.from_key, reference.kind, reference.name, reference.receiver,
+             reference.scope, reference.alias, reference.module_path)
             for reference in self.binding_references.get(file_path, ())
         )
         module_rows = sorted(self._module_rows_of_file.get(file_path, ()))

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from parseltongue.resolve.bindings import FileBindings
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
+    MEMBER_OWNER_TYPES,
     RawReference,
 )
 
@@ -71,10 +72,11 @@ class ClassMembers(FileBindings):
         """name -> direct members of one class (with its impl blocks' methods, for a type)."""
         entity = self.entity.get(class_key)
         found: dict[str, set[str]] = {}
-        if entity is None or entity.entity_type not in CLASS_TYPES:
+        if entity is None or entity.entity_type not in MEMBER_OWNER_TYPES:
             return found
-        owners = [class_key]
-        if entity.entity_type != "impl":
+        # A defined type (no class) has only the methods linked to it.
+        owners = [class_key] if entity.entity_type in CLASS_TYPES else []
+        if entity.entity_type in CLASS_TYPES and entity.entity_type != "impl":
             owners.extend(
                 key
                 for key in self.by_name.get(entity.name, ())
@@ -101,7 +103,7 @@ class ClassMembers(FileBindings):
         for key in self.by_name.get(name, ()):
             entity = self.entity[key]
             if (
-                entity.entity_type in CLASS_TYPES
+                entity.entity_type in MEMBER_OWNER_TYPES
                 and entity.language == language
                 and entity.file_path in self.file_module
                 and self.package_of(entity.file_path) == package
@@ -111,7 +113,7 @@ class ClassMembers(FileBindings):
     def _linked_members(self, class_key: str) -> Iterable[str]:
         """The methods whose `member_of` link names this type from its module unit."""
         entity = self.entity.get(class_key)
-        if entity is None or entity.entity_type not in CLASS_TYPES:
+        if entity is None or entity.entity_type not in MEMBER_OWNER_TYPES:
             return
         if entity.file_path not in self.file_module:
             return
@@ -127,9 +129,14 @@ class ClassMembers(FileBindings):
                 yield method
 
     def _bases_named_by(self, reference: RawReference) -> Iterable[str]:
-        """The classes an extends / implements reference names, through its file's names."""
+        """The classes an extends / implements reference names, through its file's names (in a
+        package-scoped language, its package's types too: Go embeds a type of another file)."""
         if reference.scope == "":
             files: Iterable[str] = (reference.file_path,)
+            entity = self.entity.get(reference.from_key)
+            if entity is not None and entity.language in self.package_scoped:
+                named = self.package_types(reference.file_path, entity.language, reference.name)
+                yield from (key for key in named if self._is_class(key))
         else:
             files = self.module_alias.get(reference.file_path, {}).get(reference.scope, ())
         for file_path in files:

@@ -10,6 +10,9 @@ from typing import NamedTuple
 from parseltongue.languages import methods_need_receiver_languages, receiver_words
 
 CLASS_TYPES = frozenset({"class", "struct", "interface", "trait", "enum", "impl", "protocol"})
+# What a `member_of` link can make a method a member of: a class, or a defined type (Go
+# `type Key []string` has methods too).
+MEMBER_OWNER_TYPES = CLASS_TYPES | {"type"}
 FUNCTION_TYPES = frozenset({"fn", "method"})
 # Receivers naming the object a method runs on, and its base class (the languages' files).
 SELF_WORDS, SUPER_WORDS = receiver_words()
@@ -18,13 +21,20 @@ SELF_WORDS, SUPER_WORDS = receiver_words()
 METHODS_NEED_RECEIVER = methods_need_receiver_languages()
 # Reference kinds that bind names for other references (what a file imports, what a class
 # extends): part of a file's interface.
-BINDING_KINDS = frozenset({"import", "extends", "implements", "member_of", "export"})
+BINDING_KINDS = frozenset(
+    {"import", "extends", "implements", "member_of", "export", "member_type", "returns"}
+)
 # A file binds one of its names again under another (`export { async_ as async }`): the name
 # `alias` stands for what `name` stands for in that file. Makes no edge.
 EXPORT = "export"
 # A method defined outside its type's body names the type (Go `func (c *Command) Flags()`):
 # it is a member of the type of that name in its own module unit (package).
 MEMBER_OF = "member_of"
+# What typed chains read (model.py's CHAIN_STEP): a class's field of a declared type
+# (`parent *Command`: receiver `parent`, name `Command`, scope its qualifier), and a
+# function's result type (name and scope). Make no edge.
+MEMBER_TYPE = "member_type"
+RETURNS = "returns"
 # A function binds a name itself (`render = ...`, a parameter, a loop target): its bare
 # references to that name, and its nested functions', name nothing outside it. Makes no edge.
 LOCAL = "local"
@@ -46,8 +56,9 @@ RESOLUTION_NAMES = {
     5: "import",
     6: "type_member",
     7: "same_file",
-    8: "import",
-    9: "unique_name",
+    8: "same_package",
+    9: "import",
+    10: "unique_name",
 }
 
 # Both cut at the first '.' (Cozo's regex semantics: '.' stops at a line break, '$' is the

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from parseltongue.resolve.members import ClassMembers
+from parseltongue.resolve.receivers import TypedReceivers
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
     EDGE_TYPE_OF_KIND,
@@ -22,7 +22,7 @@ from parseltongue.resolve.rows import (
 )
 
 
-class Resolver(ClassMembers):
+class Resolver(TypedReceivers):
     """The index, with the rules that resolve references over it."""
 
     def candidates(
@@ -50,19 +50,11 @@ class Resolver(ClassMembers):
                 if found:
                     return tier, found
         if receiver_type != "":
-            found = self._members_named(exported.get(receiver_type, ()), name)
-            if language in self.package_scoped:
-                # Go: a type of the same package, in any of its files.
-                found |= self._members_named(
-                    self.package_types(file_path, language, receiver_type), name
-                )
-            if "." in receiver_type:
-                # `g = nx.Graph()` then `g.add_edge()`: the type through a module alias.
-                head, rest = head_and_rest(receiver_type)
-                for aliased in self.module_alias.get(file_path, {}).get(head, ()):
-                    found |= self._members_named(
-                        self.exported.get(aliased, {}).get(rest, ()), name
-                    )
+            # The type as the file names it (in Go, also a type of its package; through a
+            # module alias, `g = nx.Graph()`), or a typed chain followed step by step.
+            found = self._members_named(
+                self.receiver_classes(receiver_type, file_path, language, from_key), name
+            )
             if found:
                 return 4, found
         if qualifier != "":
@@ -81,14 +73,19 @@ class Resolver(ClassMembers):
             same_file = {key for key in targets if self.entity[key].file_path == file_path}
             if same_file:
                 return 7, same_file
+            if language in self.package_scoped:
+                # Go: a top-level name of another file of the package.
+                same_package = self.package_top_level(file_path, language, name)
+                if same_package:
+                    return 8, same_package
             if targets:
-                return 8, set(targets)
+                return 9, set(targets)
             if (language, name) not in self.provided:
                 unique = self.unique_top_level(language, name)
                 if unique is not None and unique != from_key and (
                     kind != "type" or self._is_class(unique)
                 ):
-                    return 9, {unique}
+                    return 10, {unique}
         return 0, set()
 
     def constructor_run(self, kind: str, target: str) -> str | None:

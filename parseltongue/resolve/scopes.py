@@ -64,6 +64,16 @@ class LexicalScopes(IndexedRows):
             return next(iter(keys))
         return None
 
+    def package_top_level(self, file_path: str, language: str, name: str) -> set[str]:
+        """The top-level definitions of `name` in the files of `file_path`'s module unit
+        (its package), in that language."""
+        package = self.unit.get(file_path, "")
+        return {
+            key
+            for key in self._top_level.get((language, name), ())
+            if self.unit.get(self.entity[key].file_path, "") == package
+        }
+
     def _top_level_count(self, language: str, name: str, qualifier: str, key: str) -> int:
         """What an unqualified reference no evidence pins counts: the top-level definitions
         of its name that the last resort looked at (none for a name its function binds)."""

@@ -1,0 +1,3 @@
+module parseltongue.test/go_calls
+
+go 1.22
