@@ -76,10 +76,18 @@ class ReferenceLists:
     def __len__(self) -> int:
         return len(self._lists) + len(self._packed_file_of)
 
+    def values(self) -> list[list[RawReference]]:
+        """Every entity's references (every pack still packed is unpacked)."""
+        for file_path in list(self._packed):
+            self._unpack_file(file_path)
+        return list(self._lists.values())
+
     def _unpack_for(self, from_key: str) -> None:
         file_path = self._packed_file_of.get(from_key)
-        if file_path is None:
-            return
+        if file_path is not None:
+            self._unpack_file(file_path)
+
+    def _unpack_file(self, file_path: str) -> None:
         new_reference = RawReference.__new__
         for packed_key, group in reference_groups(self._packed.pop(file_path)):
             key = intern(packed_key)
