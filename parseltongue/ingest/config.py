@@ -51,7 +51,9 @@ STATUS_COMPLETE = "complete"
 #    and class members): files an update would keep unparsed hold rows of the old kind.
 # 7: an edge keeps every line referring to its target (dependency_edges.source_lines), not
 #    only the first.
-ROW_FORMAT = 7
+# 8: module paths start at the package roots (`__init__.py` above the ingested folder,
+#    `go.mod`), and a Python class's bases record their order (an extends reference's alias).
+ROW_FORMAT = 8
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.
