@@ -81,6 +81,11 @@ class LanguageSpec:
     constructor_names: tuple[str, ...] = ()
     """Methods a construction runs (Python `__init__`, JavaScript `constructor`): a call that
     reaches a class also reaches the one such method the class has or inherits."""
+    ordered_bases: bool = False
+    """Whether the order a class's bases are written in is its method resolution order
+    (Python): the extractor records each base's position, and a `super` call reaches the
+    member of the first class in that order (C3's precedence: a class before its bases, each
+    class's bases as written; where that leaves a tie, depth first, left to right)."""
     locals_shadow: bool = False
     """Whether a name a function binds (its `@binding` captures: assignments, parameters,
     loop targets ...) hides every definition of that name outside the function from the bare
@@ -255,6 +260,12 @@ def constructor_name_rows() -> list[list[str]]:
     `$constructor_names`)."""
     rows = {(spec.name, name) for spec in LANGUAGES for name in spec.constructor_names}
     return [list(row) for row in sorted(rows)]
+
+
+def ordered_base_language_rows() -> list[list[str]]:
+    """[language] for every language whose bases are ordered (resolve.cozo's
+    `$ordered_base_languages`)."""
+    return [[name] for name in sorted({spec.name for spec in LANGUAGES if spec.ordered_bases})]
 
 
 def package_scoped_language_rows() -> list[list[str]]:

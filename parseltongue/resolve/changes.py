@@ -128,10 +128,10 @@ class CodebaseIndex(Resolver):
         for file_path in closure:
             for reference in self.binding_references.get(file_path, ()):
                 if reference.kind in ("extends", "implements"):
-                    for key in self._bases_named_by(reference):
-                        bases.setdefault(reference.from_key, set()).add(key)
+                    self._add_bases(bases, reference)
         self._base = bases
         self._member_of = {}
+        self._in_method_order = {}
         return DerivedScope(closure, member_keys, base_keys, package_files)
 
     def _package_files_of(

@@ -7,12 +7,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from parseltongue.languages import receiver_words
+from parseltongue.languages import ordered_base_language_rows, receiver_words
 
 CLASS_TYPES = frozenset({"class", "struct", "interface", "trait", "enum", "impl", "protocol"})
 FUNCTION_TYPES = frozenset({"fn", "method"})
 # Receivers naming the object a method runs on, and its base class (the languages' files).
 SELF_WORDS, SUPER_WORDS = receiver_words()
+# Languages whose bases are ordered (Python): `super` follows the method resolution order.
+ORDERED_BASE_LANGUAGES = frozenset(row[0] for row in ordered_base_language_rows())
 # Reference kinds that bind names for other references (what a file imports, what a class
 # extends): part of a file's interface.
 BINDING_KINDS = frozenset({"import", "extends", "implements", "member_of"})
@@ -100,6 +102,12 @@ class DerivedScope(NamedTuple):
     receiver types and `member_of` links may name the changed files' types."""
 
 
+def base_position(reference: RawReference) -> int:
+    """A base's position among its class's bases, where the language records it (an extends
+    reference's alias), else 0."""
+    return int(reference.alias) if reference.alias.isdigit() else 0
+
+
 def imported_paths(reference: RawReference) -> tuple[str, ...]:
     """The module paths an import can bind a file to (its module, or a submodule named
     by what it takes)."""
@@ -124,7 +132,7 @@ def head_and_rest(qualifier: str) -> tuple[str, str]:
     )
 
 
-def closure(start: Iterable[str], following: Mapping[str, set[str]]) -> set[str]:
+def closure(start: Iterable[str], following: Mapping[str, Iterable[str]]) -> set[str]:
     """`start` and everything reached from it by following the map."""
     reached = set(start)
     pending = list(reached)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from parseltongue.resolve.members import ClassMembers
+from parseltongue.resolve.mro import MethodOrder
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
     EDGE_TYPE_OF_KIND,
+    ORDERED_BASE_LANGUAGES,
     RESOLUTION_NAMES,
     SELF_WORDS,
     SUPER_WORDS,
@@ -22,15 +23,16 @@ from parseltongue.resolve.rows import (
 )
 
 
-class Resolver(ClassMembers):
+class Resolver(MethodOrder):
     """The index, with the rules that resolve references over it."""
 
     def candidates(
         self, from_key: str, kind: str, name: str, qualifier: str, file_path: str,
-        receiver_type: str, language: str,
+        receiver_type: str, language: str, scope: str = "",
     ) -> tuple[int, set[str]]:
         """The strongest evidence tier that names targets for a (non-import) reference, and
-        those targets; (0, empty) when no evidence names any."""
+        those targets; (0, empty) when no evidence names any. `scope` is the reference's own
+        (the class of a Python `super(Cls, self)`)."""
         exported = self.exported.get(file_path, {})
         if qualifier == "":
             found = self.nested(from_key, name)
@@ -44,9 +46,11 @@ class Resolver(ClassMembers):
                     if self.entity[enclosing].entity_type == "impl":
                         # Rust: `self.m()` in one `impl T` block reaches every `impl T` block's.
                         classes.extend(self._types_named_by_impl(enclosing))
+                    found = self._members_named(classes, name)
+                elif language in ORDERED_BASE_LANGUAGES:
+                    tier, found = 3, self.super_members(enclosing, name, scope)
                 else:
-                    tier, classes = 3, list(self.base.get(enclosing, ()))
-                found = self._members_named(classes, name)
+                    tier, found = 3, self._members_named(self.base.get(enclosing, ()), name)
                 if found:
                     return tier, found
         if receiver_type != "":
@@ -214,7 +218,7 @@ class Resolver(ClassMembers):
                 continue
             tier, targets = self.candidates(
                 from_key, kind, name, qualifier, reference.file_path,
-                reference.receiver_type, entity.language,
+                reference.receiver_type, entity.language, reference.scope,
             )
             if len(targets) == 1:
                 target = next(iter(targets))
