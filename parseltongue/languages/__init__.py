@@ -86,6 +86,11 @@ class LanguageSpec:
     (Python): the extractor records each base's position, and a `super` call reaches the
     member of the first class in that order (C3's precedence: a class before its bases, each
     class's bases as written; where that leaves a tie, depth first, left to right)."""
+    members_in_scope: bool = False
+    """Whether a bare name in a method reaches the members of its class (and of the class's
+    bases), as `this->name` would, before the names of its file (C++); likewise for a
+    definition whose own extends references name classes (a gtest `TEST_F` body runs in a
+    subclass of its fixture)."""
     locals_shadow: bool = False
     """Whether a name a function binds (its `@binding` captures: assignments, parameters,
     loop targets ...) hides every definition of that name outside the function from the bare
@@ -260,6 +265,14 @@ def constructor_name_rows() -> list[list[str]]:
     `$constructor_names`)."""
     rows = {(spec.name, name) for spec in LANGUAGES for name in spec.constructor_names}
     return [list(row) for row in sorted(rows)]
+
+
+def members_in_scope_language_rows() -> list[list[str]]:
+    """[language] for every language whose methods see their class's members by bare name
+    (resolve.cozo's `$members_in_scope_languages`)."""
+    return [
+        [name] for name in sorted({spec.name for spec in LANGUAGES if spec.members_in_scope})
+    ]
 
 
 def ordered_base_language_rows() -> list[list[str]]:

@@ -11,6 +11,7 @@ from functools import partial
 
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
+    MEMBERS_IN_SCOPE_LANGUAGES,
     SELF_WORDS,
     SUPER_WORDS,
     DerivedScope,
@@ -273,6 +274,10 @@ class CodebaseIndex(Resolver):
         qualifier = reference.receiver or reference.scope
         if qualifier in SELF_WORDS or qualifier in SUPER_WORDS:
             return True
+        if qualifier == "" and reference.from_key in self.entity and (
+            self.entity[reference.from_key].language in MEMBERS_IN_SCOPE_LANGUAGES
+        ):
+            return True  # a bare name reaches the members of its class
         bound = self.exported.get(reference.file_path, {})
         receiver_type = reference.receiver_type
         if receiver_type and (

@@ -7,7 +7,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from parseltongue.languages import ordered_base_language_rows, receiver_words
+from parseltongue.languages import (
+    members_in_scope_language_rows,
+    ordered_base_language_rows,
+    receiver_words,
+)
 
 CLASS_TYPES = frozenset({"class", "struct", "interface", "trait", "enum", "impl", "protocol"})
 FUNCTION_TYPES = frozenset({"fn", "method"})
@@ -15,6 +19,8 @@ FUNCTION_TYPES = frozenset({"fn", "method"})
 SELF_WORDS, SUPER_WORDS = receiver_words()
 # Languages whose bases are ordered (Python): `super` follows the method resolution order.
 ORDERED_BASE_LANGUAGES = frozenset(row[0] for row in ordered_base_language_rows())
+# Languages whose methods see their class's members by bare name (C++'s implicit `this`).
+MEMBERS_IN_SCOPE_LANGUAGES = frozenset(row[0] for row in members_in_scope_language_rows())
 # Reference kinds that bind names for other references (what a file imports, what a class
 # extends): part of a file's interface.
 BINDING_KINDS = frozenset({"import", "extends", "implements", "member_of"})

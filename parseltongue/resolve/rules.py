@@ -12,6 +12,7 @@ from parseltongue.resolve.mro import MethodOrder
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
     EDGE_TYPE_OF_KIND,
+    MEMBERS_IN_SCOPE_LANGUAGES,
     ORDERED_BASE_LANGUAGES,
     RESOLUTION_NAMES,
     SELF_WORDS,
@@ -38,6 +39,10 @@ class Resolver(MethodOrder):
             found = self.nested(from_key, name)
             if found:
                 return 1, found
+            if language in MEMBERS_IN_SCOPE_LANGUAGES:
+                found = self.members_in_scope(from_key, name)
+                if found:
+                    return 2, found
         if qualifier in SELF_WORDS or qualifier in SUPER_WORDS:
             enclosing = self.enclosing_class(from_key)
             if enclosing is not None:
@@ -94,6 +99,16 @@ class Resolver(MethodOrder):
                 ):
                     return 9, {unique}
         return 0, set()
+
+    def members_in_scope(self, key: str, name: str) -> set[str]:
+        """The members named `name` a bare name in this entity reaches where members are in
+        scope: those of its enclosing class, and of the classes its own extends references
+        name (a gtest fixture), each through its hierarchy."""
+        classes = list(self.base.get(key, ()))
+        enclosing = self.enclosing_class(key)
+        if enclosing is not None:
+            classes.append(enclosing)
+        return self._members_named(classes, name)
 
     def constructor_run(self, kind: str, target: str) -> str | None:
         """The one constructor (`__init__`) a call of a class runs, its own or inherited;
