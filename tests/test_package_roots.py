@@ -71,7 +71,7 @@ def write_go_module(parent: Path) -> Path:
 def package_edges(root: Path, package_folder: str) -> set[Edge]:
     """The non-containment edges among the files under `package_folder` (a path under
     `root`, "" for all), each end named by its file under that folder, type and qualified
-    name (a module by its file alone: its qualified name follows the folder ingested)."""
+    name (a module's is its module path's: the same whichever folder was ingested)."""
     prefix = f"{package_folder}/" if package_folder else ""
     with CodebaseStreamer(StreamerConfig(database="mem", parallel=False)) as streamer:
         streamer.stream_directory(root)
@@ -83,8 +83,7 @@ def package_edges(root: Path, package_folder: str) -> set[Edge]:
         entity = entities[key]
         if not entity["file_path"].startswith(prefix):
             return None
-        qualified = "" if entity["entity_type"] == "module" else entity["qualified_name"]
-        return entity["file_path"][len(prefix):], entity["entity_type"], qualified
+        return entity["file_path"][len(prefix):], entity["entity_type"], entity["qualified_name"]
 
     edges: set[Edge] = set()
     for row in rows:
@@ -104,6 +103,10 @@ def test_a_python_package_ingested_alone_has_the_edges_it_has_in_its_parent(
     assert alone == from_parent
     calls = {(source[2], target[2], how) for source, target, kind, how, _ in alone
              if kind == "calls"}
+    # Modules are named by their module paths: the package's own `__init__.py` is `shop`.
+    modules = {source for source, *_ in alone if source[1] == "module"}
+    assert {("__init__.py", "module", "shop"), ("pricing/rules.py", "module",
+                                                 "shop.pricing.rules")} <= modules
     # Absolute imports of the package's own modules, `from . import`, and `from ...shop`
     # (which climbs to the folder above the package) all resolve.
     assert calls >= {

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from parseltongue.extract import EntityRecord, module_qualified_name
 from parseltongue.ingest.walk import FileCollection
-from parseltongue.languages import language_for_path
+from parseltongue.languages import LanguageSpec, language_for_path
 from parseltongue.languages.roots import PackageRoots, find_package_roots
 
 META_PACKAGE_ROOTS = "package_roots"
@@ -56,3 +57,20 @@ def _with_languages(paths: Iterable[str]) -> list[tuple[str, str]]:
 def roots_meta_row(roots: PackageRoots) -> list[str]:
     """The meta row recording an ingestion's roots."""
     return [META_PACKAGE_ROOTS, roots.to_json()]
+
+
+def entities_named_from_roots(
+    entities: tuple[EntityRecord, ...], spec: LanguageSpec | None, roots: PackageRoots
+) -> tuple[EntityRecord, ...]:
+    """A file's entities with its module entity (the first) named from its module path, so
+    that `django/db/models/base.py` is `django.db.models.base` whichever folder was ingested
+    (the extractor names it from the path under the ingested folder)."""
+    if not entities or spec is None:
+        return entities
+    module = entities[0]
+    module_file = roots.module_file_path(module.file_path, spec.name)
+    if module.entity_type != "module" or module_file == module.file_path:
+        return entities
+    qualified = module_qualified_name(module_file, spec)
+    name = qualified.rsplit(spec.scope_separator, 1)[-1]
+    return (module._replace(name=name, qualified_name=qualified), *entities[1:])

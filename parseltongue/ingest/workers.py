@@ -24,6 +24,7 @@ from parseltongue.extract import (
 )
 from parseltongue.file_references import pack_file_references
 from parseltongue.ingest.config import STATUS_FAILED, FileProblem, IngestionSummary
+from parseltongue.ingest.package_roots import entities_named_from_roots
 from parseltongue.languages import LanguageSpec, language_for_path
 from parseltongue.languages.modules import (
     module_paths_for_file,
@@ -231,7 +232,8 @@ def extraction_rows(
     )
     if status != STATUS_INGESTED:
         return outcome
-    entities = extraction.entities
+    language = language_for_path(file_path)
+    entities = entities_named_from_roots(extraction.entities, language, roots)
     rows["put_entities"].extend(entity[:12] for entity in entities)
     rows["put_test_reasons"].extend(
         (entity.key, entity.test_reason) for entity in entities if entity.test_reason
@@ -240,7 +242,6 @@ def extraction_rows(
         (parent, child, "contains", file_path, 0, "syntax", ())
         for parent, child in extraction.containment_pairs()
     )
-    language = language_for_path(file_path)
     file_references = reference_rows(extraction, language, roots)
     references.extend(file_references)
     if file_references:
