@@ -143,7 +143,7 @@ class _Codebase:
         _, targets = index.candidates(
             reference.from_key, reference.kind, reference.name,
             reference.receiver or reference.scope, reference.file_path,
-            reference.receiver_type, entity.language,
+            reference.receiver_type, entity.language, reference.scope,
         )
         if len(targets) != 1:
             return set()

@@ -301,11 +301,16 @@ def test_ingesting_a_package_instead_of_its_project_warns_and_still_ingests(
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [
-        "warning: mypkg is a Python package inside .; module paths start at the folder "
-        "ingested, so imports resolve differently than from the project. To ingest the "
-        f"project: parseltongue ingest . --db {spec}"
+        "warning: mypkg is a Python package inside .; its module paths keep the package's "
+        "name, but the rest of the project (its tests, scripts) is not ingested. To ingest "
+        f"the project: parseltongue ingest . --db {spec}"
     ]
     assert json.loads(result.stdout)["files_ingested"] == 3
+    # `from mypkg import util` resolves from inside the package as from the project.
+    with CozoDbStorage(spec) as storage:
+        calls = {(row["from_key"].split(":")[2], row["to_key"].split(":")[2], row["resolution"])
+                 for row in storage.run_named("rows_dependency_edges")}
+    assert ("run", "helper", "import") in calls
     # From the project folder there is nothing to warn about.
     again = run_cli("ingest", ".", "--db", spec, "--json", "--sequential", cwd=project)
     assert again.returncode == 0, again.stderr

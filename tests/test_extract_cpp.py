@@ -127,6 +127,8 @@ def test_references_exactly(extraction) -> None:
         ("call", "CircleTest::UnitHasAreaPi", "unit", 84, "", "", "Circle", ""),
         ("call", "CircleTest::UnitHasAreaPi", "EXPECT_DOUBLE_EQ", 85, "", "", "", ""),
         ("call", "CircleTest::UnitHasAreaPi", "area", 85, "unit", "shapes::Circle", "", ""),
+        # TEST_F(RegistryTest, ...) runs in a subclass of its fixture.
+        ("extends", "RegistryTest::StartsEmpty", "RegistryTest", 88, "", "", "", ""),
         ("call", "RegistryTest::StartsEmpty", "EXPECT_EQ", 89, "", "", "", ""),
         ("call", "RegistryTest::StartsEmpty", "total_area", 89, "", "", "shapes", ""),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tree_sitter import Query
 from tree_sitter_language_pack import get_language
@@ -116,3 +118,16 @@ def test_test_paths_per_language(path, language, is_test) -> None:
 
 def test_the_test_path_reason_names_the_rule_that_matched() -> None:
     assert path_test_reason(language_named("go"), "pkg/server_test.go") == "path matches '_test.go'"
+
+
+def test_no_pattern_sets_a_property_after_a_text_predicate() -> None:
+    """py-tree-sitter 0.26.1 corrupts memory freeing a query where a `#set!` follows a text
+    predicate in one pattern (`((identifier) @a (#eq? @a "x") (#set! k "v"))` crashes the
+    next query compiled): every query file puts its `#set!` first."""
+    late_set = re.compile(r"\(#(?:not-|any-)*(?:eq|match|any-of)\?[^()]*\)\s*\(#set!")
+    offenders = [
+        spec.query_file
+        for spec in LANGUAGES
+        if spec.query_text() is not None and late_set.search(spec.query_text() or "")
+    ]
+    assert offenders == []

@@ -36,7 +36,9 @@ from parseltongue.file_references import (
 from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.languages import (
     constructor_name_rows,
+    members_in_scope_language_rows,
     methods_need_receiver_languages,
+    ordered_base_language_rows,
     package_scoped_language_rows,
     provided_name_rows,
 )
@@ -170,6 +172,8 @@ def datalog_resolution(storage: CozoDbStorage) -> Resolution:
         package_scoped_languages=package_scoped_language_rows(),
         constructor_names=constructor_name_rows(),
         methods_need_receiver=[[name] for name in sorted(methods_need_receiver_languages())],
+        ordered_base_languages=ordered_base_language_rows(),
+        members_in_scope_languages=members_in_scope_language_rows(),
     )
     columns = oracle_query("resolve").columns
     unresolved = [tuple(row[column] for column in columns) for row in returned]

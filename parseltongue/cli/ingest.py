@@ -30,16 +30,17 @@ from parseltongue.storage import (
 
 
 def warn_if_inside_a_python_project(folder: Path, db: str) -> None:
-    """One warning line when `folder` is a Python package inside its project: its imports
-    would resolve as seen from inside it. The ingestion still runs."""
+    """One warning line when `folder` is a Python package inside its project: its module
+    paths keep the package's name (the package roots), but the rest of the project is left
+    out. The ingestion still runs."""
     root = python_root_above(folder)
     if root is None:
         return
     # Suggest the folder as the user would type it: relative when they gave a relative one.
     shown = root if folder.is_absolute() else Path(os.path.relpath(root))
     message = (
-        f"{folder} is a Python package inside {shown}; module paths start at the folder "
-        f"ingested, so imports resolve differently than from the project. "
+        f"{folder} is a Python package inside {shown}; its module paths keep the package's "
+        f"name, but the rest of the project (its tests, scripts) is not ingested. "
         f"To ingest the project: parseltongue ingest {shown} --db {db}"
     )
     # Not wrapped (the command is copied whole); escaped: a path may hold [brackets].

@@ -36,6 +36,9 @@ class CompiledLanguage:
     overload_patterns: frozenset[int] = frozenset()
     """Definition patterns set `(#set! overload "signature")`: an overload signature is one
     entity with the same-named definitions right after it in the same scope."""
+    set_receivers: dict[int, str] = field(default_factory=dict, compare=False)
+    """Reference patterns set `(#set! receiver "super()")`: the receiver they record
+    (Python's `super(Cls, self).m()` is a `super()` call, its class the `@scope`)."""
     annotation_types: frozenset[str] = frozenset()
     modifier_lists: frozenset[str] = frozenset()
     """The language file's leading annotation and modifier-list node types, as sets."""
@@ -67,8 +70,13 @@ def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
         index for index in range(query.pattern_count)
         if query.pattern_settings(index).get("overload") == "signature"
     )
+    set_receivers = {
+        index: str(query.pattern_settings(index)["receiver"])
+        for index in range(query.pattern_count)
+        if query.pattern_settings(index).get("receiver")
+    }
     return CompiledLanguage(
-        spec, language, query, overload_patterns,
+        spec, language, query, overload_patterns, set_receivers,
         frozenset(spec.leading_annotation_types), frozenset(spec.leading_modifier_lists),
         keywords_of(language),
     )

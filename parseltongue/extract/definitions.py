@@ -1,5 +1,6 @@
 """Definitions in the tree: which encloses which, which one a test marker is attached to,
-where a declaration starts past its annotations, and overloads made one definition.
+where a declaration starts past its annotations, overloads made one definition, and the
+order of a class's bases.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from bisect import bisect_right
 from typing import NamedTuple
 
 from tree_sitter import Node
+
+from parseltongue.extract.records import ReferenceRecord
 
 
 class Definition(NamedTuple):
@@ -155,3 +158,15 @@ def declaration_start(
         child = child.next_sibling
     start = child or node
     return start.start_byte, start.start_point[0]
+
+
+def number_bases(references: list[ReferenceRecord], base_starts: list[tuple[int, int]]) -> None:
+    """Write each base's position among its class's bases (0, 1, ... as written) into its
+    extends reference's alias, where the order of bases is the method resolution order.
+    `base_starts` holds (index in `references`, start byte) of every extends reference."""
+    by_class: dict[str, list[tuple[int, int]]] = {}
+    for index, start_byte in base_starts:
+        by_class.setdefault(references[index].from_key, []).append((start_byte, index))
+    for bases in by_class.values():
+        for position, (_start, index) in enumerate(sorted(bases)):
+            references[index] = references[index]._replace(alias=str(position))

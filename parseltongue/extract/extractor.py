@@ -33,6 +33,7 @@ from parseltongue.extract.definitions import (
     declaration_start,
     innermost,
     merge_overloads,
+    number_bases,
     parent_indexes,
 )
 from parseltongue.extract.records import (
@@ -181,7 +182,7 @@ class FileExtractor:
                         else _short_text(source, node)
                     )
                 else:
-                    receiver_text = ""
+                    receiver_text = self.compiled.set_receivers.get(pattern_index, "")
                 scope = captures.get("scope")
                 add_reference((
                     main_node.start_byte, kind, name, name_node.start_point[0] + 1, receiver_text,
@@ -369,7 +370,10 @@ class FileExtractor:
         results: list[ReferenceRecord] = []
         chains = self.spec.receiver_chains
         context = chain_context(self.references) if chains else NO_CONTEXT
+        base_starts: list[tuple[int, int]] = []  # (index in results, start byte) of bases
         for start_byte, kind, name, line, receiver, scope, alias, node in self.references:
+            if kind == "extends":
+                base_starts.append((len(results), start_byte))
             owner = bisect_right(starts, start_byte) - 1
             while owner >= 0 and ends[owner] <= start_byte:
                 owner = parents[owner]
@@ -395,6 +399,8 @@ class FileExtractor:
             results.append(make_record(ReferenceRecord, (
                 owner_keys[owner], kind, name, line, receiver, receiver_type, scope, alias,
             )))
+        if self.spec.ordered_bases and base_starts:
+            number_bases(results, base_starts)
         if self.spec.locals_shadow and binding_types:
             results.extend(local_names(self.references, binding_types, scopes, owner_keys))
         if chains and binding_types:

@@ -104,7 +104,8 @@ class ReferenceRecord(NamedTuple):
       (`g = Graph()` or `g: Graph` -> `Graph`; `let x = Foo::new()` -> `Foo`).
     scope: the qualifier (`Type` in `Type::f()`, `mod` in `mod.Base`); for imports, the module
       path as written (`..a.b`, `std::fmt`), leading dots giving a Python import's level.
-    alias: the local name an import binds with `as`.
+    alias: the local name an import binds with `as`; for a base (extends) where the language's
+      bases are ordered (Python), its position among the class's bases (`0`, `1`, ...).
     """
 
     from_key: str

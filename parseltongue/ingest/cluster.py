@@ -38,6 +38,7 @@ from parseltongue.ingest.workers import (
     read_error,
 )
 from parseltongue.languages import LANGUAGES
+from parseltongue.languages.roots import NO_ROOTS, PackageRoots
 
 INSTALL_HINT = "pip install 'parseltongue[dask]'"
 LOCAL_PREFIX = "local:"
@@ -321,7 +322,12 @@ class _Window:
     """Some chunks sent at once as one joblib Parallel call, results taken as they finish."""
 
     def __init__(
-        self, cluster: ParseCluster, chunks: list[Chunk], limits: ExtractionLimits, ship: bool
+        self,
+        cluster: ParseCluster,
+        chunks: list[Chunk],
+        limits: ExtractionLimits,
+        ship: bool,
+        roots: PackageRoots = NO_ROOTS,
     ) -> None:
         self.chunks = chunks
         self._first_files = {chunk[0][0]: index for index, chunk in enumerate(chunks)}
@@ -334,7 +340,7 @@ class _Window:
         # in this thread, rather than from the callback thread as tasks finish.
         self._results: Iterator[ChunkResult] = parallel(
             delayed(process_file_chunk)(chunk, limits, False,
-                                        read_for_shipping(chunk) if ship else None)
+                                        read_for_shipping(chunk) if ship else None, roots)
             for chunk in chunks
         )
 
@@ -368,6 +374,7 @@ def parse_on_cluster(
     limits: ExtractionLimits,
     ship: bool,
     on_resend: Callable[[int], None] | None = None,
+    roots: PackageRoots = NO_ROOTS,
 ) -> Generator[ChunkResult, None, None]:
     """Parse `chunks` on the cluster; each chunk's result as it finishes (a chunk lost with
     its worker comes back file by file, or as failed files). `on_resend` is told how many
@@ -381,7 +388,7 @@ def parse_on_cluster(
             # parent holds two windows' results at most.
             while len(live) < 2 and pending:
                 sent = [pending.popleft() for _ in range(min(window_size, len(pending)))]
-                live.append(_Window(cluster, sent, limits, ship))
+                live.append(_Window(cluster, sent, limits, ship, roots))
             current = live[0]
             lost: ParseTaskLost | None = None
             try:

@@ -30,6 +30,13 @@ from parseltongue.ingest.config import (
     StreamerConfig,
 )
 from parseltongue.ingest.memory import ProcessTreeMemorySampler
+from parseltongue.ingest.package_roots import (
+    collection_roots,
+    roots_changed,
+    roots_meta_row,
+    roots_of_paths,
+    stored_roots,
+)
 from parseltongue.ingest.plan import StoredIngestion, stored_totals
 from parseltongue.ingest.walk import (
     collect_files_for_parallel_processing,
@@ -115,7 +122,10 @@ class CodebaseStreamer(Closing):
         another folder's, or other settings), everything is ingested instead.
         """
         root = Path(path)
-        if self._stored.full_rebuild_reason(root.resolve()):
+        if self._stored.full_rebuild_reason(root.resolve()) or roots_changed(
+            stored_roots(self._stored.meta()), roots_of_paths(root, relative_paths),
+            relative_paths,
+        ):
             return self.stream_directory(root)
         return self._ingest(root, 1, None, None, only=relative_paths)
 
@@ -162,6 +172,7 @@ class CodebaseStreamer(Closing):
                     self.config.respect_gitignore,
                     excluded_paths=excluded,
                 )
+            collection.package_roots = collection_roots(collection)
             summary = IngestionSummary(str(collection.root), str(self._storage.specification), jobs)
             summary.files_collected = len(collection.files)
             summary.bytes_collected = collection.total_bytes
@@ -189,22 +200,27 @@ class CodebaseStreamer(Closing):
                     if plan.graph_changed:
                         kept = self._cache.kept_for(self._storage, generation, known_totals)
                         cache_current = True
-                        targeted = TargetedUpdate(self._storage, kept, plan.to_remove)
+                        targeted = TargetedUpdate(
+                            self._storage, kept, plan.to_remove, stored_roots(meta)
+                        )
                         kept.index.remove_files(plan.to_remove)
                     # Rows of changed and deleted files go; unchanged files keep theirs.
                     if plan.to_remove:
                         self._storage.run_named_write(
                             "remove_files",
                             files=plan.to_remove,
-                            module_paths=module_path_rows_of(plan.to_remove),
+                            module_paths=module_path_rows_of(
+                                plan.to_remove, stored_roots(meta)
+                            ),
                         )
                 else:
                     # A rebuild replaces the database's rows: nothing of an earlier run survives.
                     self._cache.forget()
                     self._storage.run_named_write("clear_codebase")
-                self._storage.run_named_write(
-                    "put_meta_values", rows=self._stored.identity(collection.root)
-                )
+                identity = self._stored.identity(collection.root)
+                if only is None:  # an update keeps the roots its files were checked against
+                    identity.append(roots_meta_row(collection.package_roots))
+                self._storage.run_named_write("put_meta_values", rows=identity)
                 announce(PHASE_PARSING)
                 to_parse = replace(collection, files=plan.to_parse)
                 if progress:

@@ -22,6 +22,7 @@ from parseltongue.ingest.config import (
     IngestionSummary,
     StreamerConfig,
 )
+from parseltongue.ingest.package_roots import ROOTS_CHANGED, roots_changed, stored_roots
 from parseltongue.ingest.walk import (
     CollectedFile,
     FileCollection,
@@ -130,6 +131,11 @@ class StoredIngestion:
         """Decide what to parse and what to remove: everything after a clear, or only the
         files that are new or whose content changed since the stored ingestion."""
         reason = self.full_rebuild_reason(collection.root)
+        if not reason and roots_changed(
+            stored_roots(self.meta()), collection.package_roots,
+            (collected.relative_path for collected in collection.files),
+        ):
+            reason = ROOTS_CHANGED
         if reason:
             summary.full_rebuild_reason = reason
             return IngestionPlan(False, list(collection.files), [], [], True)

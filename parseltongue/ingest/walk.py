@@ -15,6 +15,7 @@ from pathlib import Path
 import pathspec
 
 from parseltongue.languages import language_for_path
+from parseltongue.languages.roots import NO_ROOTS, PackageRoots
 
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -73,6 +74,8 @@ class FileCollection:
     root: Path
     files: list[CollectedFile] = field(default_factory=list)
     skipped: list[SkippedPath] = field(default_factory=list)
+    package_roots: PackageRoots = NO_ROOTS
+    """Where the files' module paths start (set by the pipeline: `find_package_roots`)."""
 
     @property
     def total_bytes(self) -> int:
@@ -352,8 +355,8 @@ def python_root_above(folder: Path) -> Path | None:
     """The folder to ingest instead of `folder` when `folder` is a Python package inside its
     project, else None.
 
-    Module paths are read from the folder ingested: ingesting `./mypkg` makes `mypkg/a.py` the
-    module `a`, so `from mypkg import a` no longer resolves. `folder` is such a package when it
+    Its module paths keep the package's name (the package roots: `languages/roots.py`), but
+    the rest of the project (its tests, scripts) is left out. `folder` is such a package when it
     holds `__init__.py` and its parent does too (a subpackage: the answer is the folder holding
     the topmost package), or when a project file sits beside it (`pyproject.toml`, `setup.py`,
     `setup.cfg`; also one level up from a `src/` layout: the answer is that project folder).

@@ -25,11 +25,13 @@ from parseltongue.extract import (
 from parseltongue.file_outlines import pack_file_outline
 from parseltongue.file_references import pack_file_references
 from parseltongue.ingest.config import STATUS_FAILED, FileProblem, IngestionSummary
+from parseltongue.ingest.package_roots import entities_named_from_roots
 from parseltongue.languages import LanguageSpec, language_for_path
 from parseltongue.languages.modules import (
     module_paths_for_file,
     normalise_import_module,
 )
+from parseltongue.languages.roots import NO_ROOTS, PackageRoots
 
 BINARY_SNIFF_BYTES = 8192
 
@@ -162,13 +164,15 @@ def process_file_chunk(
     limits: ExtractionLimits,
     in_worker: bool = False,
     sources: Sequence[bytes | str] | None = None,
+    roots: PackageRoots = NO_ROOTS,
 ) -> ChunkResult:
     """A worker task: extract a chunk of files and turn them into database rows.
 
     Rows are built here, in the workers, not in the parent: the parent is the one writer and
     its time is the pipeline's bottleneck, so it should only concatenate and write.
     `sources`, when given, holds each file's bytes as the parent read them (or why it could
-    not), for workers that do not share the parent's filesystem.
+    not), for workers that do not share the parent's filesystem. `roots` begin the files'
+    module paths (found by the parent, which sees the folders above the ingested one).
     """
     if in_worker:
         _ignore_interrupts_in_worker()
@@ -177,7 +181,8 @@ def process_file_chunk(
     shipped = sources if sources is not None else [None] * len(chunk)
     outcomes = [
         extraction_rows(
-            process_file_with_thread_parser(collected, limits, source), rows, references
+            process_file_with_thread_parser(collected, limits, source), rows, references,
+            roots,
         )
         for collected, source in zip(chunk, shipped, strict=True)
     ]
@@ -206,7 +211,10 @@ def _parsers_used_by(chunk: list[tuple[str, str, str, int]]) -> frozenset[tuple[
 
 
 def extraction_rows(
-    extraction: FileExtraction, rows: dict[str, list[tuple]], references: list[tuple]
+    extraction: FileExtraction,
+    rows: dict[str, list[tuple]],
+    references: list[tuple],
+    roots: PackageRoots = NO_ROOTS,
 ) -> FileOutcome:
     """Append one file's rows to `rows` (by write query) and its raw references to
     `references`, and say how the file went."""
@@ -233,7 +241,8 @@ def extraction_rows(
     )
     if status != STATUS_INGESTED:
         return outcome
-    entities = extraction.entities
+    language = language_for_path(file_path)
+    entities = entities_named_from_roots(extraction.entities, language, roots)
     rows["put_entities"].extend(entity[:12] for entity in entities)
     rows["put_test_reasons"].extend(
         (entity.key, entity.test_reason) for entity in entities if entity.test_reason
@@ -247,14 +256,13 @@ def extraction_rows(
             (entity.key, entity.entity_type, entity.name, entity.language, entity.parent_key)
             for entity in entities
         )))
-    language = language_for_path(file_path)
-    file_references = reference_rows(extraction, language)
+    file_references = reference_rows(extraction, language, roots)
     references.extend(file_references)
     if file_references:
         rows["put_file_references"].append(pack_file_references(file_path, file_references))
     rows["put_module_paths"].extend(
         (module, file_path, depth, unit)
-        for module, depth, unit in module_paths_for_file(file_path, language)
+        for module, depth, unit in module_paths_for_file(file_path, language, roots)
     )
     return outcome
 
@@ -272,12 +280,16 @@ def count_outcome(outcome: FileOutcome, summary: IngestionSummary) -> None:
         summary.problems.append(FileProblem(outcome.file_path, outcome.status, outcome.note))
 
 
-def reference_rows(extraction: FileExtraction, language: Any) -> list[tuple]:
+def reference_rows(
+    extraction: FileExtraction, language: Any, roots: PackageRoots = NO_ROOTS
+) -> list[tuple]:
     rows = {}
     for reference in extraction.references:
         module_path = ""
         if reference.kind == "import":
-            module_path = normalise_import_module(reference.scope, extraction.file_path, language)
+            module_path = normalise_import_module(
+                reference.scope, extraction.file_path, language, roots
+            )
         identity = (reference.from_key, reference.kind, reference.name, reference.line,
                     reference.receiver, reference.scope, reference.alias)
         rows[identity] = (*identity, extraction.file_path, reference.receiver_type, module_path)

@@ -213,6 +213,7 @@ def parse_chunks(
     """Each task's result as it finishes, from this process (`jobs` 1), the cluster, or
     loky's pool."""
     limits = ExtractionLimits(max_file_bytes=config.max_file_bytes)
+    roots = collection.package_roots
     chunks = chunks_of(collection.files, config.files_per_task, jobs)
     if cluster is not None:
 
@@ -221,10 +222,12 @@ def parse_chunks(
                 summary.files_resent += files
 
         return parse_on_cluster(
-            cluster, chunks, limits, not config.shared_filesystem, count_resent
+            cluster, chunks, limits, not config.shared_filesystem, count_resent, roots
         )
     if jobs == 1:
         # The same tasks in this process: the sequential baseline, no pool to start.
-        return (process_file_chunk(chunk, limits) for chunk in chunks)
+        return (process_file_chunk(chunk, limits, roots=roots) for chunk in chunks)
     pool = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
-    return pool(delayed(process_file_chunk)(chunk, limits, True) for chunk in chunks)
+    return pool(
+        delayed(process_file_chunk)(chunk, limits, True, None, roots) for chunk in chunks
+    )

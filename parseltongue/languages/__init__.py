@@ -39,6 +39,17 @@ class LanguageFileError(ValueError):
 
 
 @dataclass(frozen=True)
+class RootManifest:
+    """A file that makes its folder the root of a module it names (`go.mod`, `package.json`):
+    the name is the `field` of a JSON or TOML file (dotted for nested tables), or the first
+    group of `pattern` searched in its text."""
+
+    file: str
+    field: str = ""
+    pattern: str = ""
+
+
+@dataclass(frozen=True)
 class LanguageSpec:
     """One registry row: how to recognise, parse and query one language (one grammar)."""
 
@@ -79,6 +90,16 @@ class LanguageSpec:
     `NewX().M()`, a name bound to `NewX()` or `y.M()`) gets a typed chain as its receiver
     type: its head's type, then each field's declared type and each call's result type, which
     resolution follows (`@reference.member_type`, `@reference.returns`)."""
+    ordered_bases: bool = False
+    """Whether the order a class's bases are written in is its method resolution order
+    (Python): the extractor records each base's position, and a `super` call reaches the
+    member of the first class in that order (C3's precedence: a class before its bases, each
+    class's bases as written; where that leaves a tie, depth first, left to right)."""
+    members_in_scope: bool = False
+    """Whether a bare name in a method reaches the members of its class (and of the class's
+    bases), as `this->name` would, before the names of its file (C++); likewise for a
+    definition whose own extends references name classes (a gtest `TEST_F` body runs in a
+    subclass of its fixture)."""
     locals_shadow: bool = False
     """Whether a name a function binds (its `@binding` captures: assignments, parameters,
     loop targets ...) hides every definition of that name outside the function from the bare
@@ -94,6 +115,13 @@ class LanguageSpec:
     """Query files appended after `query_file`: patterns that several grammars share (JSX in
     JavaScript and TSX, what JavaScript and TypeScript spell alike). For one node, patterns of
     `query_file` come first and so win."""
+    package_files: tuple[str, ...] = ()
+    """Files that make their folder a package named after the folder (Python's
+    `__init__.py`): the packages the ingested folder sits in begin the module paths of its
+    files, so `django/` ingested alone still answers to `django/db/models` (`roots.py`)."""
+    root_manifests: tuple[RootManifest, ...] = ()
+    """Files that make their folder the root of a module they name (Go's `go.mod`): the
+    files below the folder answer to that name and their path under it (`roots.py`)."""
     module_unit: str = "file"
     """What a module is: each `file`, or each `folder` (a Go, Java or C# package)."""
     import_style: str = "path"
@@ -158,6 +186,8 @@ def _spec_from_table(table: dict[str, Any], folder: Path, source: Path) -> Langu
     common = COMMON_TEST_PATHS if table.get("common_test_paths", True) else ()
     values["test_path_patterns"] = (*common, *table.get("test_paths", ()))
     values.setdefault("query_file", f"{source.stem}.scm")
+    if "root_manifests" in values:
+        values["root_manifests"] = _root_manifests(values["root_manifests"], source)
     for key, allowed in (("import_style", IMPORT_STYLES), ("module_unit", MODULE_UNITS)):
         if values.get(key, allowed[0]) not in allowed:
             raise LanguageFileError(
@@ -167,6 +197,27 @@ def _spec_from_table(table: dict[str, Any], folder: Path, source: Path) -> Langu
         return LanguageSpec(folder=folder, **values)
     except TypeError as error:
         raise LanguageFileError(f"{source}: {error}") from None
+
+
+def _root_manifests(entries: Any, source: Path) -> tuple[RootManifest, ...]:
+    manifests = []
+    for entry in entries:
+        if (
+            not isinstance(entry, dict)
+            or set(entry) - {"file", "field", "pattern"}
+            or not isinstance(entry.get("file"), str)
+            or bool(entry.get("field")) == bool(entry.get("pattern"))
+        ):
+            raise LanguageFileError(
+                f"{source}: each of root_manifests is {{file, and field or pattern}}, "
+                f"not {entry!r}"
+            )
+        try:
+            re.compile(entry.get("pattern", ""))
+        except re.error as error:
+            raise LanguageFileError(f"{source}: root_manifests pattern: {error}") from None
+        manifests.append(RootManifest(**entry))
+    return tuple(manifests)
 
 
 def read_language_file(path: Path) -> list[LanguageSpec]:
@@ -236,6 +287,20 @@ def methods_need_receiver_languages() -> frozenset[str]:
     """The languages whose methods only a receiver reaches (resolve.cozo's
     `$methods_need_receiver`, as rows of [language])."""
     return frozenset(spec.name for spec in LANGUAGES if spec.methods_need_receiver)
+
+
+def members_in_scope_language_rows() -> list[list[str]]:
+    """[language] for every language whose methods see their class's members by bare name
+    (resolve.cozo's `$members_in_scope_languages`)."""
+    return [
+        [name] for name in sorted({spec.name for spec in LANGUAGES if spec.members_in_scope})
+    ]
+
+
+def ordered_base_language_rows() -> list[list[str]]:
+    """[language] for every language whose bases are ordered (resolve.cozo's
+    `$ordered_base_languages`)."""
+    return [[name] for name in sorted({spec.name for spec in LANGUAGES if spec.ordered_bases})]
 
 
 def package_scoped_language_rows() -> list[list[str]]:

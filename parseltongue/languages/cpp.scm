@@ -110,6 +110,14 @@
     name: (qualified_identifier scope: (_) @scope name: (identifier) @name))) @reference.import
 (using_declaration "namespace" [(identifier) (qualified_identifier)] @module) @reference.import
 
+; ---- gtest: `TEST_F(Fixture, Name)` (TEST_P, TYPED_TEST, TYPED_TEST_P) runs its body in a
+; subclass of the fixture: the test extends it, and sees its members by bare name ---------
+(function_definition
+  declarator: (function_declarator
+    declarator: (identifier) @_macro
+    parameters: (parameter_list . (parameter_declaration type: (type_identifier) @name)))
+  (#any-of? @_macro "TEST_F" "TEST_P" "TYPED_TEST" "TYPED_TEST_P")) @reference.extends
+
 ; ---- base classes: `class A : public B, ns::C, D<T>` ---------------------------------------
 (base_class_clause [
   (type_identifier) @name

@@ -1,11 +1,13 @@
 """Module paths: the names a file answers to as a module, and where an import points.
 
 Both sides use one canonical form, the `/`-joined path of the module under the ingested root
-without extension (`networkx/algorithms/dag`, index files naming their folder). A file answers
-to every suffix of its path (`algorithms/dag`, `dag`), so an absolute import resolves whatever
-folder the ingestion started at; resolution uses a suffix only where it names one module
-unit. Each language's rules are fields of its language file: `module_unit`, `module_index_stems`,
-`import_style`, `import_separators`.
+without extension (`networkx/algorithms/dag`, index files naming their folder), its nearest
+package root named as that root says (`roots.py`: `django/` ingested alone still gives
+`django/db/models/base`). A file answers to every suffix of its path (`algorithms/dag`,
+`dag`), so an absolute import resolves whatever folder the ingestion started at; resolution
+uses a suffix only where it names one module unit. Each language's rules are fields of its
+language file: `module_unit`, `module_index_stems`, `import_style`, `import_separators`,
+`package_files`, `root_manifests`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from parseltongue.languages import LANGUAGES, LanguageSpec, language_for_path
+from parseltongue.languages.roots import NO_ROOTS, PackageRoots
 
 
 @cache
@@ -42,11 +45,13 @@ def module_unit_of_file(file_path: str, spec: LanguageSpec | None) -> str:
 
 
 def module_paths_for_file(
-    file_path: str, spec: LanguageSpec | None
+    file_path: str, spec: LanguageSpec | None, roots: PackageRoots = NO_ROOTS
 ) -> list[tuple[str, int, str]]:
     """(suffix, depth in segments, module unit) for every suffix of the file's module path
     (but a shorter one that starts like a module the language provides: `errors` of
     `github.com/pkg/errors` in Go)."""
+    if spec is not None:
+        file_path = roots.module_file_path(file_path, spec.name)
     unit = module_unit_of_file(file_path, spec)
     segments = [segment for segment in unit.split("/") if segment]
     provided = spec.provided_modules if spec is not None else frozenset()
@@ -57,31 +62,46 @@ def module_paths_for_file(
     ]
 
 
-def module_path_rows_of(file_paths: Iterable[str]) -> list[list[str]]:
+def module_path_rows_of(
+    file_paths: Iterable[str], roots: PackageRoots = NO_ROOTS
+) -> list[list[str]]:
     """[module_path, file_path] of every module path these stored paths answer to (what
-    remove_files removes; a path follows from the file's name alone)."""
+    remove_files removes; a path follows from the file's name and the package roots)."""
     return [
         [module_path, file_path]
         for file_path in file_paths
         if not file_path.endswith("/")  # a left-out folder's row: no module
         for module_path, _depth, _unit in module_paths_for_file(
-            file_path, language_for_path(file_path)
+            file_path, language_for_path(file_path), roots
         )
     ]
 
 
-def normalise_import_module(written: str, file_path: str, spec: LanguageSpec | None) -> str:
+def normalise_import_module(
+    written: str, file_path: str, spec: LanguageSpec | None, roots: PackageRoots = NO_ROOTS
+) -> str:
     """The canonical module path an import names, relative imports made absolute; "" if none."""
     written = written.strip().strip("\"'<>`")
     if not written or spec is None:
         return ""
+    module_file = roots.module_file_path(file_path, spec.name)
     if spec.import_style == "python":
-        return _python_module(written, file_path)
+        return _python_module(written, module_file)
     if spec.import_style == "rust":
-        return _rust_module(written, file_path, spec)
+        return _rust_module(written, module_file, spec)
     if written.startswith(("./", "../")):
+        # Joined where the files are, then named by the target's own root (a relative import
+        # may reach another package of a monorepo); above the ingested folder, by this one's.
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(file_path), written))
-        return "" if joined.startswith("..") else _strip_index(_strip_extension(joined), spec)
+        if joined.startswith(".."):
+            joined = posixpath.normpath(
+                posixpath.join(posixpath.dirname(module_file), written)
+            )
+            if joined.startswith(".."):
+                return ""
+        else:
+            joined = roots.module_file_path(joined, spec.name)
+        return _strip_index(_strip_extension(joined), spec)
     separators = spec.import_separators or (".",)
     separator = next((each for each in separators if each in written), separators[-1])
     return _strip_extension(written.replace(separator, "/")).strip("/")

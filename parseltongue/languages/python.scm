@@ -7,7 +7,19 @@
 
 ; ---- calls: free `f()`, method/attribute `x.f()`, constructors are calls of a class name ----
 (call function: (identifier) @name) @reference.call
-(call function: (attribute object: (_) @receiver attribute: (identifier) @name)) @reference.call
+(call function: (attribute object: (_) @receiver attribute: (identifier) @name)
+  (#not-match? @receiver "^super\\(\\s*[A-Za-z_][A-Za-z_0-9]*\\s*,")) @reference.call
+; `super(Cls, self).m()` is a `super()` call from the class Cls, named by the scope. (The
+; `#set!` comes before the text predicate: the other way round, py-tree-sitter 0.26.1 corrupts
+; memory when the compiled query is freed.)
+(call
+  function: (attribute
+    object: (call
+      function: (identifier) @_super
+      arguments: (argument_list . (identifier) @scope . (identifier) .))
+    attribute: (identifier) @name)
+  (#set! receiver "super()")
+  (#eq? @_super "super")) @reference.call
 
 ; ---- imports: @module is the module path as written (leading dots = relative level) -----
 (import_statement name: (dotted_name) @module) @reference.import

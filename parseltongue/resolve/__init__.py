@@ -3,15 +3,15 @@ references, from in-memory indexes of the codebase.
 
 A reference is pinned in order of evidence, and the first kind of evidence that finds a
 target wins: the calling function's own nested definitions; `self`/`cls`/`this` members
-through the class hierarchy; the receiver's type from a binding in scope (or a typed chain
-of field and result types); a module alias; a class named as receiver; the file's own
-names, then (Go) its package's, then its imported names (following re-exports and `*`
-imports through modules); last, a name defined once in the whole codebase. When the
-winning evidence names more than one target, or none is found, the reference goes to
-unresolved references with how many targets that evidence named (for an unqualified name,
-the top-level definitions of it the last resort saw; else 0): never an edge to every
-same-named entity. (Counting every same-named definition would tie each row to edits of
-any method of that name anywhere.)
+through the class hierarchy (`super` members in method resolution order, Python); the
+receiver's type from a binding in scope (or a typed chain of field and result types); a
+module alias; a class named as receiver; the file's own names, then (Go) its package's, then
+its imported names (following re-exports and `*` imports through modules); last, a name
+defined once in the whole codebase. When the winning evidence names more than one target, or
+none is found, the reference goes to unresolved references with how many targets that
+evidence named (for an unqualified name, the top-level definitions of it the last resort
+saw; else 0): never an edge to every same-named entity. (Counting every same-named
+definition would tie each row to edits of any method of that name anywhere.)
 
 `tests/oracles/resolve.cozo` states the same rules in Datalog, as a test oracle: the test
 suite holds the two to the same rows. This package is what ingestion runs: Cozo evaluated the
@@ -21,7 +21,8 @@ can reach.
 
 The index is built in layers, each a module with one concern over the one below it:
 `index` (the rows), `scopes` (enclosing classes and functions, local names), `bindings`
-(what each file binds), `members` (classes), `receivers` (the classes a receiver type names,
+(what each file binds), `members` (classes), `mro` (the method resolution order of
+`super` where bases are ordered), `receivers` (the classes a receiver type names,
 typed chains), `rules` (the evidence tiers), `changes` (what a change of some files
 reaches): `CodebaseIndex`. `stored`
 feeds it from an ingestion or the database and writes what it resolves; `targeted`

@@ -12,6 +12,7 @@ from functools import partial
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
     MEMBER_OWNER_TYPES,
+    MEMBERS_IN_SCOPE_LANGUAGES,
     SELF_WORDS,
     SUPER_WORDS,
     DerivedScope,
@@ -131,10 +132,10 @@ class CodebaseIndex(Resolver):
         for file_path in base_files:
             for reference in self.binding_references.get(file_path, ()):
                 if reference.kind in ("extends", "implements"):
-                    for key in self._bases_named_by(reference):
-                        bases.setdefault(reference.from_key, set()).add(key)
+                    self._add_bases(bases, reference)
         self._base = bases
         self._member_of = {}
+        self._in_method_order = {}
         return DerivedScope(closure, member_keys, base_keys, package_files)
 
     def _package_files_of(
@@ -280,6 +281,10 @@ class CodebaseIndex(Resolver):
         qualifier = reference.receiver or reference.scope
         if qualifier in SELF_WORDS or qualifier in SUPER_WORDS:
             return True
+        if qualifier == "" and reference.from_key in self.entity and (
+            self.entity[reference.from_key].language in MEMBERS_IN_SCOPE_LANGUAGES
+        ):
+            return True  # a bare name reaches the members of its class
         bound = self.exported.get(reference.file_path, {})
         receiver_type = reference.receiver_type
         if receiver_type and (

@@ -94,6 +94,8 @@ class IndexedRows:
         # file -> entities with a typed-chain receiver type -> how many such references.
         self._chain_referrers: dict[str, dict[str, int]] = defaultdict(dict)
         self._member_of: dict[str, dict[str, set[str]]] = {}
+        # (class, name) -> the members of that name `super` reaches from the class.
+        self._in_method_order: dict[tuple[str, str], set[str]] = {}
         self.invalidate()
         self.add_rows(entities, containment, module_paths, references)
 
@@ -102,8 +104,10 @@ class IndexedRows:
         self._exported: dict[str, dict[str, set[str]]] | None = None
         self._module_alias: dict[str, dict[str, set[str]]] | None = None
         self._member: dict[str, dict[str, set[str]]] | None = None
-        self._base: dict[str, set[str]] | None = None
+        # class -> its resolved bases -> the position each is written at.
+        self._base: dict[str, dict[str, int]] | None = None
         self._member_of = {}
+        self._in_method_order = {}
 
     def add_rows(
         self,

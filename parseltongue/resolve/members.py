@@ -12,6 +12,7 @@ from parseltongue.resolve.rows import (
     CLASS_TYPES,
     MEMBER_OWNER_TYPES,
     RawReference,
+    base_position,
 )
 
 
@@ -145,18 +146,23 @@ class ClassMembers(FileBindings):
                     yield key
 
     @property
-    def base(self) -> dict[str, set[str]]:
-        """class -> its resolved bases (extends / implements, through the file's names)."""
+    def base(self) -> dict[str, dict[str, int]]:
+        """class -> its resolved bases (extends / implements, through the file's names), each
+        with the position it is written at (0 where the language does not order bases)."""
         if self._base is None:
-            bases: dict[str, set[str]] = defaultdict(set)
+            bases: dict[str, dict[str, int]] = defaultdict(dict)
             for references in self.binding_references.values():
                 for reference in references:
-                    if reference.kind not in ("extends", "implements"):
-                        continue
-                    for key in self._bases_named_by(reference):
-                        bases[reference.from_key].add(key)
+                    if reference.kind in ("extends", "implements"):
+                        self._add_bases(bases, reference)
             self._base = bases
         return self._base
+
+    def _add_bases(self, bases: dict[str, dict[str, int]], reference: RawReference) -> None:
+        position = base_position(reference)
+        for key in self._bases_named_by(reference):
+            found = bases.setdefault(reference.from_key, {})
+            found[key] = min(position, found.get(key, position))
 
     def member_of(self, class_key: str) -> dict[str, set[str]]:
         """name -> members seen through the class hierarchy: a class's own member hides its

@@ -7,7 +7,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from parseltongue.languages import methods_need_receiver_languages, receiver_words
+from parseltongue.languages import (
+    members_in_scope_language_rows,
+    methods_need_receiver_languages,
+    ordered_base_language_rows,
+    receiver_words,
+)
 
 CLASS_TYPES = frozenset({"class", "struct", "interface", "trait", "enum", "impl", "protocol"})
 # What a `member_of` link can make a method a member of: a class, or a defined type (Go
@@ -19,6 +24,10 @@ SELF_WORDS, SUPER_WORDS = receiver_words()
 # Languages whose methods only a receiver reaches: a method outside any class (an object
 # literal's, a prototype's) is no top-level name of its file there.
 METHODS_NEED_RECEIVER = methods_need_receiver_languages()
+# Languages whose bases are ordered (Python): `super` follows the method resolution order.
+ORDERED_BASE_LANGUAGES = frozenset(row[0] for row in ordered_base_language_rows())
+# Languages whose methods see their class's members by bare name (C++'s implicit `this`).
+MEMBERS_IN_SCOPE_LANGUAGES = frozenset(row[0] for row in members_in_scope_language_rows())
 # Reference kinds that bind names for other references (what a file imports, what a class
 # extends): part of a file's interface.
 BINDING_KINDS = frozenset(
@@ -125,6 +134,12 @@ class DerivedScope(NamedTuple):
     receiver types and `member_of` links may name the changed files' types."""
 
 
+def base_position(reference: RawReference) -> int:
+    """A base's position among its class's bases, where the language records it (an extends
+    reference's alias), else 0."""
+    return int(reference.alias) if reference.alias.isdigit() else 0
+
+
 def imported_paths(reference: RawReference) -> tuple[str, ...]:
     """The module paths an import can bind a file to (its module, or a submodule named
     by what it takes)."""
@@ -149,7 +164,7 @@ def head_and_rest(qualifier: str) -> tuple[str, str]:
     )
 
 
-def closure(start: Iterable[str], following: Mapping[str, set[str]]) -> set[str]:
+def closure(start: Iterable[str], following: Mapping[str, Iterable[str]]) -> set[str]:
     """`start` and everything reached from it by following the map."""
     reached = set(start)
     pending = list(reached)

@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from parseltongue.resolve.mro import MethodOrder
 from parseltongue.resolve.receivers import TypedReceivers
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
     EDGE_TYPE_OF_KIND,
+    MEMBERS_IN_SCOPE_LANGUAGES,
+    ORDERED_BASE_LANGUAGES,
     RESOLUTION_NAMES,
     SELF_WORDS,
     SUPER_WORDS,
@@ -22,20 +25,25 @@ from parseltongue.resolve.rows import (
 )
 
 
-class Resolver(TypedReceivers):
+class Resolver(TypedReceivers, MethodOrder):
     """The index, with the rules that resolve references over it."""
 
     def candidates(
         self, from_key: str, kind: str, name: str, qualifier: str, file_path: str,
-        receiver_type: str, language: str,
+        receiver_type: str, language: str, scope: str = "",
     ) -> tuple[int, set[str]]:
         """The strongest evidence tier that names targets for a (non-import) reference, and
-        those targets; (0, empty) when no evidence names any."""
+        those targets; (0, empty) when no evidence names any. `scope` is the reference's own
+        (the class of a Python `super(Cls, self)`)."""
         exported = self.exported.get(file_path, {})
         if qualifier == "":
             found = self.nested(from_key, name)
             if found:
                 return 1, found
+            if language in MEMBERS_IN_SCOPE_LANGUAGES:
+                found = self.members_in_scope(from_key, name)
+                if found:
+                    return 2, found
         if qualifier in SELF_WORDS or qualifier in SUPER_WORDS:
             enclosing = self.enclosing_class(from_key)
             if enclosing is not None:
@@ -44,9 +52,11 @@ class Resolver(TypedReceivers):
                     if self.entity[enclosing].entity_type == "impl":
                         # Rust: `self.m()` in one `impl T` block reaches every `impl T` block's.
                         classes.extend(self._types_named_by_impl(enclosing))
+                    found = self._members_named(classes, name)
+                elif language in ORDERED_BASE_LANGUAGES:
+                    tier, found = 3, self.super_members(enclosing, name, scope)
                 else:
-                    tier, classes = 3, list(self.base.get(enclosing, ()))
-                found = self._members_named(classes, name)
+                    tier, found = 3, self._members_named(self.base.get(enclosing, ()), name)
                 if found:
                     return tier, found
         if receiver_type != "":
@@ -87,6 +97,16 @@ class Resolver(TypedReceivers):
                 ):
                     return 10, {unique}
         return 0, set()
+
+    def members_in_scope(self, key: str, name: str) -> set[str]:
+        """The members named `name` a bare name in this entity reaches where members are in
+        scope: those of its enclosing class, and of the classes its own extends references
+        name (a gtest fixture), each through its hierarchy."""
+        classes = list(self.base.get(key, ()))
+        enclosing = self.enclosing_class(key)
+        if enclosing is not None:
+            classes.append(enclosing)
+        return self._members_named(classes, name)
 
     def constructor_run(self, kind: str, target: str) -> str | None:
         """The one constructor (`__init__`) a call of a class runs, its own or inherited;
@@ -211,7 +231,7 @@ class Resolver(TypedReceivers):
                 continue
             tier, targets = self.candidates(
                 from_key, kind, name, qualifier, reference.file_path,
-                reference.receiver_type, entity.language,
+                reference.receiver_type, entity.language, reference.scope,
             )
             if len(targets) == 1:
                 target = next(iter(targets))

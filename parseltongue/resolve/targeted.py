@@ -14,6 +14,7 @@ from parseltongue.derived import (
     coupling_pairs,
 )
 from parseltongue.languages.modules import module_path_rows_of
+from parseltongue.languages.roots import NO_ROOTS, PackageRoots
 from parseltongue.resolve.changes import CodebaseIndex
 from parseltongue.resolve.rows import EdgeRow, EntityRow, UnresolvedRow
 from parseltongue.resolve.stored import (
@@ -91,7 +92,13 @@ class TargetedUpdate:
     every reference a changed lookup can reach (`CodebaseIndex.referrers_reached_by_change`).
     """
 
-    def __init__(self, storage: CozoDbStorage, kept: KeptIndex, files: list[str]) -> None:
+    def __init__(
+        self,
+        storage: CozoDbStorage,
+        kept: KeptIndex,
+        files: list[str],
+        roots: PackageRoots = NO_ROOTS,
+    ) -> None:
         self.storage = storage
         self.index = index = kept.index
         self.coupling = kept.coupling
@@ -100,9 +107,10 @@ class TargetedUpdate:
         self.interfaces_before = [index.file_interface(path) for path in files]
         self.before = index.snapshot()
         # The paths the files answer to now and will answer to (a path follows from a file's
-        # name): a new file can make a path that named another file ambiguous.
+        # name and its package roots): a new file can make a path that named another file
+        # ambiguous.
         self.module_paths_before = index.module_paths_of_files(files) | {
-            module_path for module_path, _file in module_path_rows_of(files)
+            module_path for module_path, _file in module_path_rows_of(files, roots)
         }
         self.module_files_before = index.module_files_of(self.module_paths_before)
         self.top_level_before = index.top_level_definitions(files)
