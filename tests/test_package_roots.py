@@ -139,8 +139,10 @@ def test_a_folder_inside_a_go_module_answers_to_the_module_path(tmp_path: Path) 
     module = write_go_module(tmp_path / "work")
     roots = find_package_roots(module / "text", [("shout.go", "go")])
     assert roots == PackageRoots((("go", "", "example.com/tool/text"),))
+    # Not `text` alone: Go provides a `text` module (`text/template`), and a folder answers
+    # to a path starting like one only at its whole path (go.toml's `provided_modules`).
     assert [path for path, _, _ in module_paths_for_file("shout.go", GO, roots)] == [
-        "example.com/tool/text", "tool/text", "text",
+        "example.com/tool/text", "tool/text",
     ]
 
 
