@@ -19,6 +19,8 @@ from parseltongue.resolve.rows import (
 class ClassMembers(FileBindings):
     """The index, with each class's members and bases."""
 
+    _types_named_cache: dict[tuple[str, str], list[str]] | None = None
+
     def _is_class(self, key: str) -> bool:
         entity = self.entity.get(key)
         return entity is not None and entity.entity_type in CLASS_TYPES
@@ -30,21 +32,33 @@ class ClassMembers(FileBindings):
         crate's methods to another's same-named type, and N copies of a tree would give
         each type N times the methods.)"""
         impl = self.entity[impl_key]
+        named = self._types_named(impl.name, impl.language)
+        beside = [key for key in named if self.entity[key].file_path == impl.file_path]
+        return beside or named
+
+    def _types_named(self, name: str, language: str) -> list[str]:
+        """The non-impl types named `name` in `language` (kept while `member` is built: an
+        impl block's name is usually shared by several)."""
+        cache = self._types_named_cache
+        if cache is not None and (name, language) in cache:
+            return cache[(name, language)]
         named = [
             key
-            for key in self.by_name.get(impl.name, ())
-            if (entity := self.entity[key]).language == impl.language
+            for key in self.by_name.get(name, ())
+            if (entity := self.entity[key]).language == language
             and entity.entity_type in CLASS_TYPES
             and entity.entity_type != "impl"
         ]
-        beside = [key for key in named if self.entity[key].file_path == impl.file_path]
-        return beside or named
+        if cache is not None:
+            cache[(name, language)] = named
+        return named
 
     @property
     def member(self) -> dict[str, dict[str, set[str]]]:
         """class -> name -> its direct members (an `impl T` block's methods count for T)."""
         if self._member is None:
             members: dict[str, dict[str, set[str]]] = {}
+            self._types_named_cache = {}
             for parent, children in self.children.items():
                 entity = self.entity.get(parent)
                 if entity is None or entity.entity_type not in CLASS_TYPES:
@@ -67,6 +81,7 @@ class ClassMembers(FileBindings):
                             self.entity[method].name, set()
                         ).add(method)
             self._member = members
+            self._types_named_cache = None
         return self._member
 
     def _members_of_class(self, class_key: str) -> dict[str, set[str]]:
