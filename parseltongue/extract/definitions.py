@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from parseltongue.extract.records import ReferenceRecord
+from parseltongue.extract.records import ReferenceRecord, short_text
 
 
 class Definition(NamedTuple):
@@ -170,3 +170,27 @@ def number_bases(references: list[ReferenceRecord], base_starts: list[tuple[int,
     for bases in by_class.values():
         for position, (_start, index) in enumerate(sorted(bases)):
             references[index] = references[index]._replace(alias=str(position))
+
+
+def marker_reasons(
+    markers: list[Node], source: bytes, ordered: list[Definition], parents: list[int]
+) -> dict[int, str]:
+    """Which definitions a test marker marks, with the marker text as the reason.
+
+    A marker marks the definition it is attached to (the next sibling after attributes,
+    decorators and comments), else the innermost definition whose header holds it.
+    """
+    if not markers:
+        return {}
+    index_by_span = {(d.start_byte, d.end_byte): i for i, d in enumerate(ordered)}
+    starts = [d.start_byte for d in ordered]
+    reasons: dict[int, str] = {}
+    for marker in markers:
+        index = attached_definition(marker, index_by_span)
+        if index < 0:
+            index = innermost(starts, ordered, parents, marker.start_byte)
+            if index >= 0 and marker.start_byte >= ordered[index].header_end_byte:
+                index = -1
+        if index >= 0:
+            reasons.setdefault(index, f"test marker {short_text(source, marker)}")
+    return reasons

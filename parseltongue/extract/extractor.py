@@ -29,13 +29,13 @@ from parseltongue.extract.compiled import (
 )
 from parseltongue.extract.definitions import (
     Definition,
-    attached_definition,
     declaration_start,
-    innermost,
     merge_overloads,
     number_bases,
     parent_indexes,
 )
+from parseltongue.extract.definitions import marker_reasons as find_marker_reasons
+from parseltongue.extract.imports import nested_import_module, raw_import
 from parseltongue.extract.records import (
     ENTITY_TYPE_FOR_KIND,
     MAX_CONTEXT_TEXT,
@@ -45,6 +45,7 @@ from parseltongue.extract.records import (
     EntityRecord,
     FileExtraction,
     ReferenceRecord,
+    short_text,
 )
 from parseltongue.extract.recovery import inside_error
 from parseltongue.languages import LanguageSpec, path_test_reason
@@ -80,14 +81,6 @@ def module_qualified_name(relative_path: str, spec: LanguageSpec) -> str:
 
 def _text(source: bytes, node: Node) -> str:
     return source[node.start_byte:node.end_byte].decode("utf-8", "replace")
-
-
-def _short_text(source: bytes, node: Node) -> str:
-    """A node's text on one line, cut at MAX_CONTEXT_TEXT (receivers can be whole call chains)."""
-    raw = source[node.start_byte:node.end_byte]
-    if len(raw) > MAX_CONTEXT_TEXT or b"\n" in raw:
-        return " ".join(raw.decode("utf-8", "replace").split())[:MAX_CONTEXT_TEXT]
-    return raw.decode("utf-8", "replace")
 
 
 # What ends a header before its body: `def f():`, `fn f() {`, `class A:`.
@@ -159,10 +152,10 @@ class FileExtractor:
                 name_nodes = captures.get("name")
                 if kind == "import" or kind == _EXPORT:
                     add_reference(
-                        _raw_import(source, main_node, name_nodes, captures, separator, kind)
+                        raw_import(source, main_node, name_nodes, captures, separator, kind)
                     )
                     continue
-                # `_unquoted` and `_short_text`'s common case are inlined: this branch runs for
+                # `_unquoted` and `short_text`'s common case are inlined: this branch runs for
                 # most matches, and a Python call costs as much as the rest of a line here.
                 if name_nodes:
                     name_node = name_nodes[0]
@@ -179,14 +172,14 @@ class FileExtractor:
                     receiver_text = (
                         raw.decode("utf-8", "replace")
                         if len(raw) <= MAX_CONTEXT_TEXT and b"\n" not in raw
-                        else _short_text(source, node)
+                        else short_text(source, node)
                     )
                 else:
                     receiver_text = self.compiled.set_receivers.get(pattern_index, "")
                 scope = captures.get("scope")
                 add_reference((
                     main_node.start_byte, kind, name, name_node.start_point[0] + 1, receiver_text,
-                    _unquoted(_short_text(source, scope[0])) if scope else "", "", None,
+                    _unquoted(short_text(source, scope[0])) if scope else "", "", None,
                 ))
             elif role == ROLE_DEFINITION:
                 self._add_definition(pattern_index, kind, main_node, captures)
@@ -196,9 +189,9 @@ class FileExtractor:
                 # `@result` is a call's callee: the type is what calling it returns.
                 type_nodes = captures.get("type")
                 if type_nodes:
-                    type_text = _short_text(source, type_nodes[0])
+                    type_text = short_text(source, type_nodes[0])
                 elif "result" in captures:
-                    type_text = _short_text(source, captures["result"][0]) + CALLED
+                    type_text = short_text(source, captures["result"][0]) + CALLED
                 else:
                     type_text = ""
                 (self.member_bindings if kind == _MEMBER_BINDING else self.bindings).append((
@@ -241,7 +234,7 @@ class FileExtractor:
         scope = captures.get("scope")
         self.definitions[span] = Definition(
             node.start_byte, end_byte, header_end, kind, name,
-            _unquoted(_short_text(self.source, scope[0])) if scope else "", node, pattern_index,
+            _unquoted(short_text(self.source, scope[0])) if scope else "", node, pattern_index,
         )
 
     def _module_record(self) -> EntityRecord:
@@ -265,7 +258,7 @@ class FileExtractor:
         One flat loop with everything in locals: a file has hundreds of definitions, and
         method calls, NamedTuple constructors and attribute lookups were most of their cost.
         """
-        marker_reasons = self._marker_reasons(ordered, parents)
+        marker_reasons = find_marker_reasons(self.markers, self.source, ordered, parents)
         separator = self.spec.scope_separator
         source = self.source
         path = self.path
@@ -328,27 +321,6 @@ class FileExtractor:
             )))
         return records
 
-    def _marker_reasons(self, ordered: list[Definition], parents: list[int]) -> dict[int, str]:
-        """Which definitions a test marker marks, with the marker text as the reason.
-
-        A marker marks the definition it is attached to (the next sibling after attributes,
-        decorators and comments), else the innermost definition whose header holds it.
-        """
-        if not self.markers:
-            return {}
-        index_by_span = {(d.start_byte, d.end_byte): i for i, d in enumerate(ordered)}
-        starts = [d.start_byte for d in ordered]
-        reasons: dict[int, str] = {}
-        for marker in self.markers:
-            index = attached_definition(marker, index_by_span)
-            if index < 0:
-                index = innermost(starts, ordered, parents, marker.start_byte)
-                if index >= 0 and marker.start_byte >= ordered[index].header_end_byte:
-                    index = -1
-            if index >= 0:
-                reasons.setdefault(index, f"test marker {_short_text(self.source, marker)}")
-        return reasons
-
     # ---- references ---------------------------------------------------------------------
 
     def _reference_records(
@@ -395,7 +367,7 @@ class FileExtractor:
                 member = receiver.partition(".")[2]
                 receiver_type = member_types.get((scopes.enclosing_class(owner), member), "")
             if node is not None:
-                scope = self._import_module(node, scope)
+                scope = nested_import_module(node, scope, self.spec, self.source)
             results.append(make_record(ReferenceRecord, (
                 owner_keys[owner], kind, name, line, receiver, receiver_type, scope, alias,
             )))
@@ -408,20 +380,6 @@ class FileExtractor:
         # Matches arrive roughly in document order; a stable sort by line makes it exact.
         results.sort(key=_LINE_OF)
         return results
-
-    def _import_module(self, node: Node, module: str) -> str:
-        """The full module path of an import, prefixed by enclosing nested-import paths."""
-        nesting = self.spec.import_nesting_types
-        if not nesting:
-            return module
-        parts = [module] if module else []
-        ancestor = node.parent
-        while ancestor is not None and ancestor.type in nesting:
-            prefix = ancestor.child_by_field_name("path")
-            if prefix is not None:
-                parts.insert(0, _short_text(self.source, prefix))
-            ancestor = ancestor.parent
-        return self.spec.scope_separator.join(parts)
 
 
 class _KeyBuilder:
@@ -439,32 +397,6 @@ class _KeyBuilder:
             f"{self.prefix}:{entity_type}:{safe_name or '_anonymous'}:"
             f"{self.semantic_path}:T{hash_value}"
         )
-
-
-def _raw_import(
-    source: bytes, main_node: Node, name_nodes: list[Node] | None,
-    captures: dict[str, list[Node]], separator: str, kind: str = "import",
-) -> tuple[int, str, str, int, str, str, str, Node | None]:
-    """An import's (or an export rename's) plain values: the module path goes where other
-    references keep a scope."""
-    name_node = name_nodes[0] if name_nodes else main_node
-    module = captures.get("module")
-    scope = captures.get("scope")
-    alias = captures.get("alias")
-    parts = [_short_text(source, nodes[0]) for nodes in (module, scope) if nodes]
-    if module and name_nodes and module[0].start_byte < name_node.start_byte < module[0].end_byte:
-        # `@module` spans the whole path and `@name` ends it (Kotlin `a.b.C`, whose grammar has
-        # no node for `a.b`): the module is the text before the name.
-        head = source[module[0].start_byte:name_node.start_byte]
-        parts[0] = "".join(head.decode("utf-8", "replace").split()).rstrip(".:\\/")
-    module_path = separator.join(part for part in parts if part)
-    return (
-        main_node.start_byte, kind,
-        source[name_node.start_byte:name_node.end_byte].decode() if name_nodes else "",
-        name_node.start_point[0] + 1, "", module_path,
-        _short_text(source, alias[0]) if alias else "",
-        main_node,
-    )
 
 
 # A C key function: the sort calls it once per reference.

@@ -5,12 +5,15 @@ why it was skipped), and the limits that keep one file from costing too much.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from parseltongue.model import (
     CodeEntity,
     EntityClass,
 )
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 # Minified or generated files: big, with lines far longer than anyone writes by hand.
@@ -148,3 +151,11 @@ class FileExtraction(NamedTuple):
 def extraction_entities(extraction: FileExtraction) -> list[CodeEntity]:
     """The extraction's entities as the model's `CodeEntity` objects."""
     return [record.to_code_entity() for record in extraction.entities]
+
+
+def short_text(source: bytes, node: Node) -> str:
+    """A node's text on one line, cut at MAX_CONTEXT_TEXT (receivers can be whole call chains)."""
+    raw = source[node.start_byte:node.end_byte]
+    if len(raw) > MAX_CONTEXT_TEXT or b"\n" in raw:
+        return " ".join(raw.decode("utf-8", "replace").split())[:MAX_CONTEXT_TEXT]
+    return raw.decode("utf-8", "replace")

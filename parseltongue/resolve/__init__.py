@@ -19,14 +19,13 @@ rules at 5-10 us per row per join, 20-37 s on the `rust` benchmark corpus, where
 take ~2 s, and an index kept in memory lets one changed file re-resolve only the references it
 can reach.
 
-The index is built in layers, each a module with one concern over the one below it:
-`index` (the rows), `scopes` (enclosing classes and functions, local names), `bindings`
-(what each file binds), `members` (classes), `mro` (the method resolution order of
-`super` where bases are ordered), `receivers` (the classes a receiver type names,
-typed chains), `rules` (the evidence tiers), `changes` (what a change of some files
-reaches): `CodebaseIndex`. `stored`
-feeds it from an ingestion or the database and writes what it resolves; `targeted`
-re-resolves only what an update can reach.
+The index is built in layers, each a module with one concern over the one below it: `index`
+(the rows), `file_facts` (what they say of whole files), `scopes` (enclosing classes and
+functions, local names), `bindings` (what each file binds), `members` (classes), `mro` (the
+method resolution order of `super` where bases are ordered), `receivers` (the classes a
+receiver type names, typed chains), `rules` (the evidence tiers), `changes` (what a change
+of some files reaches): `CodebaseIndex`. `stored` feeds it from an ingestion or the database
+and writes what it resolves; `targeted` re-resolves only what an update can reach.
 """
 
 from parseltongue.resolve.changes import CodebaseIndex

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from parseltongue.resolve.index import IndexedRows
+from parseltongue.resolve.file_facts import FileFacts
 from parseltongue.resolve.rows import CLASS_TYPES, FUNCTION_TYPES
 
 
-class LexicalScopes(IndexedRows):
+class LexicalScopes(FileFacts):
     """The index, with lookups through enclosing scopes."""
 
     def enclosing_class(self, key: str) -> str | None:
