@@ -26,7 +26,9 @@ import ast
 import json
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench.corpora import build_corpus
 from parseltongue.ingest import CodebaseStreamer, StreamerConfig
@@ -236,23 +238,7 @@ def measure(root: Path, sites_wanted: int, seed: int, jobs: int) -> dict:
         "sites_sampled": len(sites),
         "seed": seed,
         "sites_jedi_pins_in_corpus": counts["pinned"],
-        "entity_level": {
-            "recall": round(counts["entity level"] / pinned, 4),
-            "matched": counts["entity level"],
-            "precision": round(counts["edges agreeing"] / max(1, counts["edges judged"]), 4),
-            "edges_judged": counts["edges judged"],
-            "edges_agreeing": counts["edges agreeing"],
-        },
-        "per_site": {
-            "recall": round(counts["per site"] / pinned, 4),
-            "matched": counts["per site"],
-            "precision": round(
-                counts["references agreeing"] / max(1, counts["references judged"]), 4
-            ),
-            "references_judged": counts["references judged"],
-            "references_agreeing": counts["references agreeing"],
-            "stored_line_recall": round(counts["stored line"] / pinned, 4),
-        },
+        **recall_and_precision(counts, pinned),
         "by_form": {form: dict(by_form[form]) for form in FORMS if by_form[form]},
         "wrong_edges": wrong,
         "misses": misses,
@@ -286,6 +272,42 @@ def render(result: dict) -> str:
     return "\n".join(lines)
 
 
+
+def recall_and_precision(counts: Counter, pinned: int) -> dict[str, dict[str, Any]]:
+    """The entity-level and per-site figures of an oracle comparison, from its counts
+    (`entity level`, `per site`, `stored line` matched; edges and references judged and
+    agreeing) and the sites the oracle pins."""
+    return {
+        "entity_level": {
+            "recall": round(counts["entity level"] / pinned, 4),
+            "matched": counts["entity level"],
+            "precision": round(counts["edges agreeing"] / max(1, counts["edges judged"]), 4),
+            "edges_judged": counts["edges judged"],
+            "edges_agreeing": counts["edges agreeing"],
+        },
+        "per_site": {
+            "recall": round(counts["per site"] / pinned, 4),
+            "matched": counts["per site"],
+            "precision": round(
+                counts["references agreeing"] / max(1, counts["references judged"]), 4
+            ),
+            "references_judged": counts["references judged"],
+            "references_agreeing": counts["references agreeing"],
+            "stored_line_recall": round(counts["stored line"] / pinned, 4),
+        },
+    }
+
+
+def report(
+    result: dict[str, Any], json_path: Path | None, render: Callable[[dict[str, Any]], str]
+) -> int:
+    """Write every figure to `json_path` (when given) and print the tables."""
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(render(result))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", default="oracle-python")
@@ -296,11 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     folder = Path(arguments.corpus)
     root = folder if folder.is_dir() else build_corpus(arguments.corpus)
-    result = measure(root, arguments.sites, arguments.seed, arguments.jobs)
-    if arguments.json:
-        arguments.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(render(result))
-    return 0
+    return report(measure(root, arguments.sites, arguments.seed, arguments.jobs),
+                  arguments.json, render)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@ costs the ingestion only.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from bench.call_oracle import report
 from bench.corpora import build_corpus
 from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from tests.go_types_oracle import go_types_calls, score_against_go_types
@@ -92,11 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     folder = Path(arguments.corpus)
     root = folder if folder.is_dir() else build_corpus(arguments.corpus)
-    result = measure(root, arguments.jobs)
-    if arguments.json:
-        arguments.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(render(result))
-    return 0
+    return report(measure(root, arguments.jobs), arguments.json, render)
 
 
 if __name__ == "__main__":

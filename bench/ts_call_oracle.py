@@ -24,12 +24,11 @@ definitions for the line's calls; by resolution kind too.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench.call_oracle import _Codebase
+from bench.call_oracle import _Codebase, recall_and_precision, report
 from bench.corpora import build_corpus
 from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.storage import CozoDbStorage
@@ -179,23 +178,7 @@ def compare(codebase: _TypedCodebase, answers: list[CallAnswer], files: int) -> 
         "call_sites": len(answers),
         "sites_the_compiler_pins": counts["pinned"],
         "targets_we_have_no_entity_for": len(no_entity),
-        "entity_level": {
-            "recall": round(counts["entity level"] / pinned, 4),
-            "matched": counts["entity level"],
-            "precision": round(counts["edges agreeing"] / max(1, counts["edges judged"]), 4),
-            "edges_judged": counts["edges judged"],
-            "edges_agreeing": counts["edges agreeing"],
-        },
-        "per_site": {
-            "recall": round(counts["per site"] / pinned, 4),
-            "matched": counts["per site"],
-            "precision": round(
-                counts["references agreeing"] / max(1, counts["references judged"]), 4
-            ),
-            "references_judged": counts["references judged"],
-            "references_agreeing": counts["references agreeing"],
-            "stored_line_recall": round(counts["stored line"] / pinned, 4),
-        },
+        **recall_and_precision(counts, pinned),
         "by_form": {form: dict(by_form[form]) for form in FORMS if by_form[form]},
         "by_resolution": {name: dict(found) for name, found in sorted(by_resolution.items())},
         "wrong_edges": wrong,
@@ -248,11 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every figure, misses and wrong edges")
     arguments = parser.parse_args(argv)
     root = arguments.folder or build_corpus("oracle-typescript") / arguments.package
-    result = measure(root, arguments.jobs)
-    if arguments.json:
-        arguments.json.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(render(result))
-    return 0
+    return report(measure(root, arguments.jobs), arguments.json, render)
 
 
 if __name__ == "__main__":
