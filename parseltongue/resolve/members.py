@@ -19,8 +19,6 @@ from parseltongue.resolve.rows import (
 class ClassMembers(FileBindings):
     """The index, with each class's members and bases."""
 
-    _types_named_cache: dict[tuple[str, str], list[str]] | None = None
-
     def _is_class(self, key: str) -> bool:
         entity = self.entity.get(key)
         return entity is not None and entity.entity_type in CLASS_TYPES
@@ -37,28 +35,25 @@ class ClassMembers(FileBindings):
         return beside or named
 
     def _types_named(self, name: str, language: str) -> list[str]:
-        """The non-impl types named `name` in `language` (kept while `member` is built: an
-        impl block's name is usually shared by several)."""
-        cache = self._types_named_cache
-        if cache is not None and (name, language) in cache:
-            return cache[(name, language)]
-        named = [
-            key
-            for key in self.by_name.get(name, ())
-            if (entity := self.entity[key]).language == language
-            and entity.entity_type in CLASS_TYPES
-            and entity.entity_type != "impl"
-        ]
-        if cache is not None:
-            cache[(name, language)] = named
-        return named
+        """The non-impl types named `name` in `language`, kept until the rows change: an
+        impl block's name is shared by several blocks and asked for by every `self.m()` in
+        them, and a name defined N times made each lookup N times longer."""
+        found = self._types_named_cache.get((name, language))
+        if found is None:
+            found = self._types_named_cache[(name, language)] = [
+                key
+                for key in self.by_name.get(name, ())
+                if (entity := self.entity[key]).language == language
+                and entity.entity_type in CLASS_TYPES
+                and entity.entity_type != "impl"
+            ]
+        return found
 
     @property
     def member(self) -> dict[str, dict[str, set[str]]]:
         """class -> name -> its direct members (an `impl T` block's methods count for T)."""
         if self._member is None:
             members: dict[str, dict[str, set[str]]] = {}
-            self._types_named_cache = {}
             for parent, children in self.children.items():
                 entity = self.entity.get(parent)
                 if entity is None or entity.entity_type not in CLASS_TYPES:
@@ -81,7 +76,6 @@ class ClassMembers(FileBindings):
                             self.entity[method].name, set()
                         ).add(method)
             self._member = members
-            self._types_named_cache = None
         return self._member
 
     def _members_of_class(self, class_key: str) -> dict[str, set[str]]:
