@@ -69,8 +69,10 @@ class IndexedRows:
         self.module_files: dict[str, set[str]] = {}
         self.unit: dict[str, str] = {}
         self.references = ReferenceLists()
-        # (name, language) -> the non-impl types of that name (members.py), until rows change.
+        # (name, language) -> the non-impl types of that name, and impl block -> the types
+        # it adds to (members.py): kept until the rows change.
         self._types_named_cache: dict[tuple[str, str], list[str]] = {}
+        self._impl_types_cache: dict[str, list[str]] = {}
         # function -> the names it binds itself (its `local` references).
         self.local_names: dict[str, set[str]] = {}
         # The imports, extends and implements of each file: what the derived lookups read,
@@ -119,8 +121,9 @@ class IndexedRows:
         references: Iterable[Sequence],
     ) -> None:
         """Add the rows of files not in the index (a whole file's rows at once)."""
-        # A new dict, not cleared: a snapshot taken before (a shallow copy) keeps its own.
+        # New dicts, not cleared: a snapshot taken before (a shallow copy) keeps its own.
         self._types_named_cache = {}
+        self._impl_types_cache = {}
         added_files: set[str] = set()
         for row in entities:
             key, file_path, entity_type, name, language = row[:5]
@@ -273,6 +276,7 @@ class IndexedRows:
         """Take every row of these files out (their entities, containment, module paths and
         the references their entities make)."""
         self._types_named_cache = {}
+        self._impl_types_cache = {}
         touched_paths: set[str] = set()
         for file_path in file_paths:
             for key in self._top_level_keys(file_path):

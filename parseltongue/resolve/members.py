@@ -29,10 +29,13 @@ class ClassMembers(FileBindings):
         else every non-impl type named T in its language. (Every T everywhere would add one
         crate's methods to another's same-named type, and N copies of a tree would give
         each type N times the methods.)"""
-        impl = self.entity[impl_key]
-        named = self._types_named(impl.name, impl.language)
-        beside = [key for key in named if self.entity[key].file_path == impl.file_path]
-        return beside or named
+        found = self._impl_types_cache.get(impl_key)
+        if found is None:
+            impl = self.entity[impl_key]
+            named = self._types_named(impl.name, impl.language)
+            beside = [key for key in named if self.entity[key].file_path == impl.file_path]
+            found = self._impl_types_cache[impl_key] = beside or named
+        return found
 
     def _types_named(self, name: str, language: str) -> list[str]:
         """The non-impl types named `name` in `language`, kept until the rows change: an
