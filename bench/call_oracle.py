@@ -246,19 +246,26 @@ def measure(root: Path, sites_wanted: int, seed: int, jobs: int) -> dict:
 
 
 def render(result: dict) -> str:
-    entity, site = result["entity_level"], result["per_site"]
-    lines = [
+    return "\n".join([
         f"{result['files']} files, {result['sites_sampled']} sampled call sites (seed "
         f"{result['seed']}), {result['sites_jedi_pins_in_corpus']} pinned by Jedi in the corpus",
         "",
+        *figure_tables(result, "an edge with that line"),
+    ])
+
+
+def figure_tables(result: dict, stored_means: str) -> list[str]:
+    """The lines of the recall and precision table and the table by form of call, of an
+    oracle comparison's result (`stored_means`: what "as stored" counts, said in the row)."""
+    entity, site = result["entity_level"], result["per_site"]
+    lines = [
         "| measure | recall | precision |",
         "|---|---|---|",
         f"| entity level | {entity['recall']:.3f} ({entity['matched']}) | "
         f"{entity['precision']:.3f} ({entity['edges_agreeing']}/{entity['edges_judged']}) |",
         f"| per call site | {site['recall']:.3f} ({site['matched']}) | "
         f"{site['precision']:.3f} ({site['references_agreeing']}/{site['references_judged']}) |",
-        f"| per call site, as stored (an edge with that line) | {site['stored_line_recall']:.3f}"
-        " | |",
+        f"| per call site, as stored ({stored_means}) | {site['stored_line_recall']:.3f} | |",
         "",
         "| form | sites | entity level | per site |",
         "|---|---|---|---|",
@@ -269,8 +276,7 @@ def render(result: dict) -> str:
             f"| `{form}` | {sites} | {counts.get('entity level', 0) / max(1, sites):.2f} | "
             f"{counts.get('per site', 0) / max(1, sites):.2f} |"
         )
-    return "\n".join(lines)
-
+    return lines
 
 
 def recall_and_precision(counts: Counter, pinned: int) -> dict[str, dict[str, Any]]:

@@ -28,7 +28,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench.call_oracle import _Codebase, recall_and_precision, report
+from bench.call_oracle import _Codebase, figure_tables, recall_and_precision, report
 from bench.corpora import build_corpus
 from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.storage import CozoDbStorage
@@ -189,30 +189,13 @@ def compare(codebase: _TypedCodebase, answers: list[CallAnswer], files: int) -> 
 
 
 def render(result: dict) -> str:
-    entity, site = result["entity_level"], result["per_site"]
     lines = [
         f"{result['files']} files, {result['call_sites']} call sites, "
         f"{result['sites_the_compiler_pins']} pinned by the compiler in the folder "
         f"({result['targets_we_have_no_entity_for']} reach a definition we have no entity for)",
         "",
-        "| measure | recall | precision |",
-        "|---|---|---|",
-        f"| entity level | {entity['recall']:.3f} ({entity['matched']}) | "
-        f"{entity['precision']:.3f} ({entity['edges_agreeing']}/{entity['edges_judged']}) |",
-        f"| per call site | {site['recall']:.3f} ({site['matched']}) | "
-        f"{site['precision']:.3f} ({site['references_agreeing']}/{site['references_judged']}) |",
-        f"| per call site, as stored (an edge listing that line) | "
-        f"{site['stored_line_recall']:.3f} | |",
-        "",
-        "| form | sites | entity level | per site |",
-        "|---|---|---|---|",
+        *figure_tables(result, "an edge listing that line"),
     ]
-    for form, counts in result["by_form"].items():
-        sites = counts.get("sites", 0)
-        lines.append(
-            f"| `{form}` | {sites} | {counts.get('entity level', 0) / max(1, sites):.2f} | "
-            f"{counts.get('per site', 0) / max(1, sites):.2f} |"
-        )
     lines += ["", "| resolution | edge sites judged | precision |", "|---|---|---|"]
     for name, counts in result["by_resolution"].items():
         judged = counts.get("judged", 0)

@@ -27,8 +27,9 @@ class ReferenceLists:
 
     def __init__(self) -> None:
         self._lists: dict[str, list[RawReference]] = {}
-        # file -> its pack not unpacked yet; key -> its file, for each key of such a pack.
-        self._packed: dict[str, str] = {}
+        # file -> its pack not unpacked yet and the pack's keys; key -> its file, for each
+        # key of such a pack.
+        self._packed: dict[str, tuple[str, list[str]]] = {}
         self._packed_file_of: dict[str, str] = {}
 
     def append(self, reference: RawReference) -> None:
@@ -40,7 +41,7 @@ class ReferenceLists:
 
     def add_packed(self, file_path: str, from_keys: list[str], packed: str) -> None:
         """Keep a file's pack (whose groups are these keys') to unpack when it is read."""
-        self._packed[file_path] = packed
+        self._packed[file_path] = (packed, from_keys)
         for from_key in from_keys:
             self._packed_file_of[from_key] = file_path
 
@@ -61,10 +62,9 @@ class ReferenceLists:
 
     def drop_packed(self, file_path: str) -> None:
         """Forget what is left of a file's pack (its rows are going)."""
-        packed = self._packed.pop(file_path, None)
-        if packed is not None:
-            for from_key, _ in reference_groups(packed):
-                self._packed_file_of.pop(from_key, None)
+        _, from_keys = self._packed.pop(file_path, ("", []))
+        for from_key in from_keys:
+            self._packed_file_of.pop(from_key, None)
 
     def __contains__(self, from_key: object) -> bool:
         return from_key in self._lists or from_key in self._packed_file_of
@@ -89,7 +89,7 @@ class ReferenceLists:
 
     def _unpack_file(self, file_path: str) -> None:
         new_reference = RawReference.__new__
-        for packed_key, group in reference_groups(self._packed.pop(file_path)):
+        for packed_key, group in reference_groups(self._packed.pop(file_path)[0]):
             key = intern(packed_key)
             del self._packed_file_of[key]
             self._lists[key] = [
