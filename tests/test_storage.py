@@ -272,6 +272,41 @@ def test_a_rocksdb_folders_own_options_file_is_left_alone(tmp_path: Path) -> Non
     assert _rocksdb_log_option(folder, "write_buffer_size") == str(8 * 2**20)
 
 
+# What a process killed during a folder's first creation leaves: Cozo's manifest, and a data
+# folder RocksDB had not yet given its CURRENT file (none at all, or the files written first).
+@pytest.mark.parametrize("left_in_data", [None, ("IDENTITY", "LOCK", "LOG")])
+def test_a_rocksdb_folder_whose_creation_was_stopped_opens_as_a_new_database(
+    left_in_data: tuple[str, ...] | None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "graph.db"
+    with CozoDbStorage(f"rocksdb:{folder}"):
+        pass
+    data = folder / "data"
+    for entry in data.iterdir():
+        if left_in_data is None or entry.name not in left_in_data:
+            entry.unlink()
+    if left_in_data is None:
+        data.rmdir()
+    assert (folder / "manifest").exists() and not (data / "CURRENT").exists()
+    with CozoDbStorage(f"rocksdb:{folder}") as storage:
+        storage.insert_entities_batch([entity("k:1")])
+    with CozoDbStorage(f"rocksdb:{folder}") as storage:
+        assert storage.get_stats().total_entities == 1
+
+
+def test_a_rocksdb_folder_with_rows_but_no_current_file_is_reported_and_left_alone(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "graph.db"
+    with CozoDbStorage(f"rocksdb:{folder}") as storage:
+        storage.insert_entities_batch([entity("k:1")])
+    (folder / "data" / "CURRENT").unlink()
+    before = sorted((entry.name, entry.stat().st_size) for entry in folder.rglob("*"))
+    with pytest.raises(StorageError, match=r"is damaged: .*CURRENT is missing but .*\.log"):
+        CozoDbStorage(f"rocksdb:{folder}")
+    assert sorted((entry.name, entry.stat().st_size) for entry in folder.rglob("*")) == before
+
+
 def test_a_rocksdb_folder_held_by_another_process_says_so(tmp_path: Path) -> None:
     with CozoDbStorage.new_rocksdb(tmp_path / "held.db"):
         opener = subprocess.run(

@@ -113,6 +113,34 @@ def install_rocksdb_options(folder: Path) -> None:
         return
 
 
+def finish_interrupted_rocksdb_creation(folder: Path) -> None:
+    """Let a RocksDB folder whose first creation was stopped open as a new database.
+
+    Cozo writes its `manifest` first and then asks RocksDB to create `data/`, but only while the
+    manifest is new: a process killed between the two leaves a folder Cozo will never open
+    again (`CURRENT: does not exist`). RocksDB writes `CURRENT` before any row, so a `data/`
+    without it and without table or log contents holds nothing: the manifest and that
+    `data/` are removed and Cozo creates both afresh. Anything else is reported, not touched.
+    """
+    manifest = folder / "manifest"
+    data = folder / "data"
+    if not manifest.is_file() or (data / "CURRENT").exists():
+        return
+    if data.is_dir():
+        holding_rows = [
+            entry.name for entry in data.iterdir()
+            if entry.suffix == ".sst" or (entry.suffix == ".log" and entry.stat().st_size > 0)
+        ]
+        if holding_rows:
+            raise StorageError(
+                f"database folder {folder} is damaged: {data / 'CURRENT'} is missing but "
+                f"{', '.join(sorted(holding_rows))} hold data; restore the folder from a copy "
+                "or ingest again into a new path"
+            )
+        shutil.rmtree(data)
+    manifest.unlink()
+
+
 def create_database_instance_from_spec(
     specification: DatabaseSpecification,
 ) -> Client | SledClient:
@@ -122,7 +150,9 @@ def create_database_instance_from_spec(
         # SQLite will not create the folder its file lives in.
         Path(specification.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
     elif specification.engine == "rocksdb":
-        install_rocksdb_options(Path(specification.path).expanduser())
+        folder = Path(specification.path).expanduser()
+        finish_interrupted_rocksdb_creation(folder)
+        install_rocksdb_options(folder)
     try:
         if specification.engine == "sled":
             return open_sled(specification.path)
