@@ -14,7 +14,13 @@ mod values;
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Mutex;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use fs2::FileExt;
 
 use cozo::{format_error_as_json, DataValue, NamedRows, ScriptMutability};
 use pyo3::create_exception;
@@ -119,14 +125,35 @@ fn convert_parameter(value: &Bound<'_, PyAny>) -> PyResult<DataValue> {
 #[pyclass(frozen, module = "parseltongue_cozo_sled")]
 struct CozoEngine {
     engine: String,
-    // None once closed. Each call clones the handle (Cozo's databases are shared handles), so
-    // closing while a script runs on another thread lets that script finish: the sled folder
-    // is released when the last handle goes.
-    instance: Mutex<Option<Database>>,
+    // None once closed. Each call clones the handle, so closing while a script runs on
+    // another thread lets that script finish: the sled folder is released when the last
+    // handle goes.
+    instance: Mutex<Option<Arc<Database>>>,
+    // The file sled holds its folder's lock on (sled only).
+    lock_file: Option<PathBuf>,
+}
+
+// How long `close` waits for sled to let go of its folder: its background writes hold the
+// lock for a moment after the last handle is dropped.
+const RELEASE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Wait until no one holds the lock on `lock_file` (sled takes it with `flock`, which a
+/// second open file in this process also contends for), so the folder can be opened again
+/// at once.
+fn wait_for_release(lock_file: &Path) {
+    let Ok(file) = File::open(lock_file) else { return };
+    let deadline = Instant::now() + RELEASE_TIMEOUT;
+    while Instant::now() < deadline {
+        if file.try_lock_exclusive().is_ok() {
+            let _ = FileExt::unlock(&file);
+            return;
+        }
+        sleep(Duration::from_millis(2));
+    }
 }
 
 impl CozoEngine {
-    fn instance(&self, py: Python<'_>) -> PyResult<Database> {
+    fn instance(&self, py: Python<'_>) -> PyResult<Arc<Database>> {
         let guard = self.instance.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         guard
             .clone()
@@ -154,7 +181,12 @@ impl CozoEngine {
         let instance = engine_call(py, || {
             Database::open(engine, path).map_err(|error| format_error_as_json(error, None))
         })?;
-        Ok(CozoEngine { engine: engine.to_string(), instance: Mutex::new(Some(instance)) })
+        let lock_file = (engine == "sled").then(|| Path::new(path).join("db"));
+        Ok(CozoEngine {
+            engine: engine.to_string(),
+            instance: Mutex::new(Some(Arc::new(instance))),
+            lock_file,
+        })
     }
 
     /// The engine's name.
@@ -262,8 +294,17 @@ impl CozoEngine {
     /// Let go of the database; later calls fail. Safe to call twice.
     fn close(&self, py: Python<'_>) {
         let taken = self.instance.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        let Some(handle) = taken else { return };
+        // Taken out of the mutex, no call can clone it any more: a count of one is the last.
+        let last = Arc::strong_count(&handle) == 1;
+        let lock_file = self.lock_file.clone();
         // Dropping the last handle flushes sled to disk: done without the GIL.
-        py.detach(move || drop(taken));
+        py.detach(move || {
+            drop(handle);
+            if let (true, Some(lock_file)) = (last, lock_file) {
+                wait_for_release(&lock_file);
+            }
+        });
     }
 
     fn __repr__(&self) -> String {
