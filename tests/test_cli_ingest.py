@@ -259,7 +259,7 @@ def test_ctrl_c_stops_cleanly_and_leaves_a_database_that_opens(tmp_path: Path) -
     assert workers, "parallel ingestion should have parse workers"
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
+    assert process.returncode == 130, f"stdout: {stdout[-500:]}\nstderr: {stderr[-2500:]}"
     assert stdout == ""
     assert stderr.strip().splitlines()[-1].startswith("error: interrupted: stopped the ingestion")
     assert "Traceback" not in stderr

@@ -221,8 +221,8 @@ def test_ctrl_c_on_the_terminal_stops_the_run_and_its_workers_quietly(tmp_path: 
     workers = psutil.Process(process.pid).children(recursive=True)
     assert len([worker for worker in workers if "spawn_main" in " ".join(worker.cmdline())]) == 2
     os.killpg(process.pid, signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, f"stdout: {stdout[-500:]}\nstderr: {stderr[-2500:]}"
     assert "Traceback" not in stderr and "Warning" not in stderr, stderr
     assert stderr.strip().splitlines()[-1].startswith("error: interrupted: stopped the ingestion")
     _, alive = psutil.wait_procs(workers, timeout=20)
