@@ -54,6 +54,48 @@ def test_expanded_query_matches_as_written_out() -> None:
     assert names(expand_shapes(SHAPED).split("((type_spec")[0]) == names(written_out) == ["T", "U"]
 
 
+def test_a_node_of_several_types_is_their_alternation() -> None:
+    text = """([
+  (parameter|type_annotation ; a comment inside is dropped
+    $user_type) ; one after stays
+  (optional_type
+    (user_type) @name)
+] @reference.type)
+((call|new_expression|tagged_template
+   (identifier) @name) @reference.call (#match? @name "(a|b)"))
+"""
+    shaped = "$user_type = (user_type . (type_identifier) @name)\n" + text
+    expanded = expand_shapes(shaped).splitlines()
+    assert len(expanded) == len(shaped.splitlines())
+    # inside an alternation: its alternatives join it
+    assert expanded[2] == (
+        "  (parameter (user_type . (type_identifier) @name)) "
+        "(type_annotation (user_type . (type_identifier) @name))"
+    )
+    assert expanded[3] == " ; one after stays"
+    # elsewhere: an alternation of its own, on the line it starts on; a string keeps its `|`
+    assert expanded[7] == (
+        "([(call (identifier) @name) (new_expression (identifier) @name) "
+        "(tagged_template (identifier) @name)]"
+    )
+    assert expanded[8] == ' @reference.call (#match? @name "(a|b)"))'
+
+
+def test_a_node_of_several_types_matches_as_written_out() -> None:
+    language = get_language("go")
+    source = b"package p\nvar a T\nfunc f(b U) {}\n"
+    tree = Parser(language).parse(source)
+
+    def names(query_text: str) -> list[str]:
+        matches = QueryCursor(Query(language, query_text)).matches(tree.root_node)
+        return [node.text.decode() for _, captures in matches for node in captures["name"]]
+
+    several = "((var_spec|parameter_declaration type: (type_identifier) @name) @reference.type)"
+    written_out = """([(var_spec type: (type_identifier) @name)
+      (parameter_declaration type: (type_identifier) @name)] @reference.type)"""
+    assert names(expand_shapes(several)) == names(written_out) == ["T", "U"]
+
+
 @pytest.mark.parametrize(
     ("text", "error"),
     [
@@ -61,6 +103,7 @@ def test_expanded_query_matches_as_written_out() -> None:
         ("(a)\n$x = [(b)]\n$x = [(c)]", "line 3: the shape $x is defined twice"),
         ("$x = [(b)\n(c)", "line 1: the shape's group is not closed"),
         ("$x = @name", "line 1: a shape is one (...) or [...] group after '='"),
+        ("(a)\n(b|c (d)", "line 2: the node of several types is not closed"),
     ],
 )
 def test_a_shape_that_cannot_be_expanded_says_what_and_where(text: str, error: str) -> None:
