@@ -104,6 +104,7 @@ def test_a_node_of_several_types_matches_as_written_out() -> None:
         ("$x = [(b)\n(c)", "line 1: the shape's group is not closed"),
         ("$x = @name", "line 1: a shape is one (...) or [...] group after '='"),
         ("(a)\n(b|c (d)", "line 2: the node of several types is not closed"),
+        ("(a\n  $x = [(b)])", "line 2: the shape $x is defined inside a pattern"),
     ],
 )
 def test_a_shape_that_cannot_be_expanded_says_what_and_where(text: str, error: str) -> None:

@@ -5,8 +5,8 @@ would spell the child again for every parent. Instead a line starting `$name = `
 shape as the one parenthesised or bracketed group that follows, and `$name` later in the
 file stands for that group; and a node written with several types, `(a|b child)`, stands
 for the alternation `[(a child) (b child)]`. Expansion happens before tree-sitter sees the
-text and gives the query it would have been written out in full: the same patterns in the
-same order, so the same matches at the same cost. A definition's lines become blank and a
+text and gives the query as it would have been written out in full, so it matches what
+that query matches at what that query costs. A definition's lines become blank and a
 use stays on its line, so tree-sitter's error positions still point into the file as
 written. Inside an alternation, a `[...]` shape or a node of several types adds its
 alternatives to it: tree-sitter matches nothing through a field whose alternation nests
@@ -56,6 +56,8 @@ def _expand_named(text: str) -> str:
         kind, value = token.lastgroup, token.group()
         if kind == "shape" and at_line_start and _EQUALS.match(text, token.end()):
             name = value[1:]
+            if brackets:
+                raise QueryShapeError(f"line {line}: the shape ${name} is defined inside a pattern")
             if name in shapes:
                 raise QueryShapeError(f"line {line}: the shape ${name} is defined twice")
             index, body = _group(tokens, index + 1, line, shapes)
