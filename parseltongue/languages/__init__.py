@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from parseltongue.languages.shapes import QueryShapeError, expand_shapes
+
 LANGUAGES_PATH_VARIABLE = "PARSELTONGUE_LANGUAGES_PATH"
 _PACKAGE_FOLDER = Path(__file__).resolve().parent
 
@@ -163,7 +165,13 @@ def _compiled_alternation(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 @cache
 def _query_text(path: Path) -> str | None:
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    """A query file's text with its shapes written out (`shapes.py`), or None when absent."""
+    if not path.is_file():
+        return None
+    try:
+        return expand_shapes(path.read_text(encoding="utf-8"))
+    except QueryShapeError as error:
+        raise LanguageFileError(f"{path}: {error}") from None
 
 
 # Fields a language file writes differently from LanguageSpec's.

@@ -62,22 +62,13 @@
 ] @reference.type)
 
 ; ---- typed locals and parameters give a receiver its type: `struct Registry *r`, `Vec2 v` -
+$bound_type = [(type_identifier) @type (struct_specifier name: (_) @type)
+               (union_specifier name: (_) @type)]
+$declared_name = [(identifier) @name (pointer_declarator declarator: (identifier) @name)]
 (declaration
-  type: [(type_identifier) @type (struct_specifier name: (_) @type)
-         (union_specifier name: (_) @type)]
-  declarator: [
-    (identifier) @name
-    (pointer_declarator declarator: (identifier) @name)
-    (init_declarator declarator: (identifier) @name)
-    (init_declarator declarator: (pointer_declarator declarator: (identifier) @name))
-  ]) @binding
-(parameter_declaration
-  type: [(type_identifier) @type (struct_specifier name: (_) @type)
-         (union_specifier name: (_) @type)]
-  declarator: [
-    (identifier) @name
-    (pointer_declarator declarator: (identifier) @name)
-  ]) @binding
+  type: $bound_type
+  declarator: [$declared_name (init_declarator declarator: $declared_name)]) @binding
+(parameter_declaration type: $bound_type declarator: $declared_name) @binding
 
 ; ---- test markers: Unity/CMocka-style `void test_x(void)` ----------------------------------
 (function_definition

@@ -157,18 +157,13 @@
 
 ; ---- bindings: `Circle c;`, `Circle* p = ..`, `auto c = Circle(..)`, `auto p = new Circle`,
 ; `auto p = std::make_unique<Circle>(..)`, `const Registry& r` parameters ------------------
+$declared_name = [
+  (identifier) @name
+  (pointer_declarator declarator: (identifier) @name)
+  (reference_declarator (identifier) @name)]
 (declaration
   type: [(type_identifier) (qualified_identifier) (template_type)] @type
-  declarator: [
-    (identifier) @name
-    (pointer_declarator declarator: (identifier) @name)
-    (reference_declarator (identifier) @name)
-    (init_declarator declarator: [
-      (identifier) @name
-      (pointer_declarator declarator: (identifier) @name)
-      (reference_declarator (identifier) @name)
-    ])
-  ]) @binding
+  declarator: [$declared_name (init_declarator declarator: $declared_name)]) @binding
 (declaration
   type: (placeholder_type_specifier)
   declarator: (init_declarator
@@ -185,11 +180,7 @@
     ])) @binding
 (parameter_declaration
   type: [(type_identifier) (qualified_identifier) (template_type)] @type
-  declarator: [
-    (identifier) @name
-    (pointer_declarator declarator: (identifier) @name)
-    (reference_declarator (identifier) @name)
-  ]) @binding
+  declarator: $declared_name) @binding
 
 ; ---- test markers: gtest TEST/TEST_F/TEST_P macros and fixtures deriving from ::testing::Test
 (function_definition

@@ -60,37 +60,18 @@
 
 ; ---- base lists: interfaces (`IName`) are implemented, classes extended; an interface's and
 ; a struct's bases are all interfaces ----------------------------------------------------------
-((class_declaration (base_list [
+$base_name = [
   (identifier) @name
   (generic_name (identifier) @name)
-  (qualified_name qualifier: (_) @scope name: [(identifier) @name (generic_name (identifier) @name)])
-] @reference.extends)) (#not-match? @name "^I[A-Z]"))
-((class_declaration (base_list [
-  (identifier) @name
-  (generic_name (identifier) @name)
-  (qualified_name qualifier: (_) @scope name: [(identifier) @name (generic_name (identifier) @name)])
-] @reference.implements)) (#match? @name "^I[A-Z]"))
-((record_declaration (base_list [
-  (identifier) @name
-  (generic_name (identifier) @name)
-  (qualified_name qualifier: (_) @scope name: [(identifier) @name (generic_name (identifier) @name)])
+  (qualified_name qualifier: (_) @scope name: [(identifier) @name (generic_name (identifier) @name)])]
+((class_declaration (base_list $base_name @reference.extends)) (#not-match? @name "^I[A-Z]"))
+((class_declaration (base_list $base_name @reference.implements)) (#match? @name "^I[A-Z]"))
+((record_declaration (base_list [$base_name
   (primary_constructor_base_type type: [(identifier) @name (generic_name (identifier) @name)])
 ] @reference.extends)) (#not-match? @name "^I[A-Z]"))
-((record_declaration (base_list [
-  (identifier) @name
-  (generic_name (identifier) @name)
-  (qualified_name qualifier: (_) @scope name: [(identifier) @name (generic_name (identifier) @name)])
-] @reference.implements)) (#match? @name "^I[A-Z]"))
-(interface_declaration (base_list [
-  (identifier) @name
-  (generic_name (identifier) @name)
-  (qualified_name qualifier: (_) @scope name: [(identifier) @name (generic_name (identifier) @name)])
-] @reference.extends))
-(struct_declaration (base_list [
-  (identifier) @name
-  (generic_name (identifier) @name)
-  (qualified_name qualifier: (_) @scope name: [(identifier) @name (generic_name (identifier) @name)])
-] @reference.implements))
+((record_declaration (base_list $base_name @reference.implements)) (#match? @name "^I[A-Z]"))
+(interface_declaration (base_list $base_name @reference.extends))
+(struct_declaration (base_list $base_name @reference.implements))
 
 ; ---- type uses: parameters, returns, fields, properties, declared locals, generic arguments -
 ([

@@ -2,6 +2,20 @@
 ; calls, composite literals, imports, embedding, type uses, typed locals, test functions.
 ; Capture names are explained in README.md beside this file.
 
+; ---- shapes used below (README.md, "Shapes") ----------------------------------------------
+; A type named, maybe from a package (`pkg.T`), maybe with arguments (`T[U]`); with a pointer.
+$type_name = [
+  (type_identifier) @name
+  (qualified_type package: (_) @scope name: (type_identifier) @name)
+  (generic_type type: (type_identifier) @name)]
+$declared_type = [$type_name (pointer_type $type_name)]
+; What a binding's type may be: a name, `pkg.T`, `T[U]`.
+$bound_type = [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]
+; Predeclared types are not worth an edge nor a lookup (`#not-any-of?` does not filter in
+; py-tree-sitter).
+$not_predeclared = (#not-match? @name
+  "^(bool|byte|complex64|complex128|error|float32|float64|u?int(8|16|32|64)?|rune|string|uintptr|any|comparable)$")
+
 ; ---- definitions (for one node, the earliest pattern wins) --------------------------------
 (package_clause (package_identifier) @name) @definition.namespace
 (function_declaration name: (identifier) @name body: (block)? @body) @definition.function
@@ -67,73 +81,38 @@
 ] .) @reference.extends)
 
 ; ---- type uses: parameters, results, fields, vars, pointers, slices, maps, generics ---------
+$named = [(type_identifier) @name (qualified_type package: (_) @scope name: (type_identifier) @name)]
 (([
-  (parameter_declaration type: (type_identifier) @name)
-  (parameter_declaration type: (qualified_type package: (_) @scope name: (type_identifier) @name))
-  (variadic_parameter_declaration type: (type_identifier) @name)
-  (variadic_parameter_declaration
-    type: (qualified_type package: (_) @scope name: (type_identifier) @name))
-  (function_declaration result: (type_identifier) @name)
-  (function_declaration result: (qualified_type package: (_) @scope name: (type_identifier) @name))
-  (method_declaration result: (type_identifier) @name)
-  (method_declaration result: (qualified_type package: (_) @scope name: (type_identifier) @name))
-  (method_elem result: (type_identifier) @name)
-  (method_elem result: (qualified_type package: (_) @scope name: (type_identifier) @name))
-  (field_declaration name: (_) type: (type_identifier) @name)
-  (field_declaration name: (_) type: (qualified_type package: (_) @scope name: (type_identifier) @name))
-  (var_spec type: (type_identifier) @name)
-  (var_spec type: (qualified_type package: (_) @scope name: (type_identifier) @name))
-  (pointer_type (type_identifier) @name)
-  (pointer_type (qualified_type package: (_) @scope name: (type_identifier) @name))
-  (slice_type element: (type_identifier) @name)
-  (slice_type element: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (parameter_declaration type: $named)
+  (variadic_parameter_declaration type: $named)
+  (function_declaration result: $named)
+  (method_declaration result: $named)
+  (method_elem result: $named)
+  (field_declaration name: (_) type: $named)
+  (var_spec type: $named)
+  (pointer_type $named)
+  (slice_type element: $named)
   (array_type element: (type_identifier) @name)
-  (map_type value: (type_identifier) @name)
-  (map_type value: (qualified_type package: (_) @scope name: (type_identifier) @name))
+  (map_type value: $named)
   (channel_type value: (type_identifier) @name)
-  (type_arguments (type_elem . (type_identifier) @name .))
-  (type_arguments (type_elem . (qualified_type package: (_) @scope name: (type_identifier) @name) .))
+  (type_arguments (type_elem . $named .))
 ] @reference.type)
-  ; predeclared types are not worth an edge (`#not-any-of?` does not filter in py-tree-sitter)
-  (#not-match? @name
-    "^(bool|byte|complex64|complex128|error|float32|float64|u?int(8|16|32|64)?|rune|string|uintptr|any|comparable)$"))
+  $not_predeclared)
 
 ; ---- local bindings that give a receiver its type: `var g Graph`, `(s *Server)`, `&T{}` ----
+$bound_or_pointer = [$bound_type (pointer_type $bound_type)]
 [
-  (var_spec
-    name: (identifier) @name
-    type: [
-      (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)
-      (pointer_type
-        [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])
-    ])
-  (parameter_declaration
-    name: (identifier) @name
-    type: [
-      (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)
-      (pointer_type
-        [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])
-    ])
+  (var_spec name: (identifier) @name type: $bound_or_pointer)
+  (parameter_declaration name: (identifier) @name type: $bound_or_pointer)
 ] @binding
+; `c := &Command{}`, `var c = Command{}`
+$literal = [
+  (composite_literal type: $bound_type)
+  (unary_expression operand: (composite_literal type: $bound_type))]
 (short_var_declaration
   left: (expression_list . (identifier) @name .)
-  right: (expression_list . [
-    (composite_literal
-      type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])
-    (unary_expression operand: (composite_literal
-      type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]))
-  ] .)) @binding
-
-; `var c = &Command{}`, `var c = Command{}`
-(var_spec
-  name: (identifier) @name
-  !type
-  value: (expression_list . [
-    (composite_literal
-      type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)])
-    (unary_expression operand: (composite_literal
-      type: [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]))
-  ] .)) @binding
+  right: (expression_list . $literal .)) @binding
+(var_spec name: (identifier) @name !type value: (expression_list . $literal .)) @binding
 ; A name declared again with a type not known here (`x := f()`, `for _, x := range`, `switch
 ; x := v.(type)`, `var x = f()`) is a binding without a type: calls on it are not typed by an
 ; older binding of the name. (For one statement, a typed binding above wins over this one.)
@@ -144,55 +123,34 @@
 
 ; `x := NewX()`, `x, err := pkg.Open(p)`, `x := y.M()`, `var x = f()`: the callee's result
 ; type (`@result`, followed at resolution); `x := new(T)`; `h, ok := t.(H)`.
+$result_call = (call_expression
+  function: [(identifier) (selector_expression) (parenthesized_expression)] @result)
+$new_call = (call_expression
+  function: (identifier) @_new arguments: (argument_list . $bound_type .))
 ((short_var_declaration
   left: (expression_list . (identifier) @name)
-  right: (expression_list . (call_expression
-    function: [(identifier) (selector_expression) (parenthesized_expression)] @result)))
+  right: (expression_list . $result_call))
   @binding (#not-eq? @result "new"))
-((var_spec
-  name: (identifier) @name
-  !type
-  value: (expression_list . (call_expression
-    function: [(identifier) (selector_expression) (parenthesized_expression)] @result)))
+((var_spec name: (identifier) @name !type value: (expression_list . $result_call))
   @binding (#not-eq? @result "new"))
 ((short_var_declaration
   left: (expression_list . (identifier) @name)
-  right: (expression_list . (call_expression
-    function: (identifier) @_new
-    arguments: (argument_list . [
-      (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)] .))))
+  right: (expression_list . $new_call))
   @binding (#eq? @_new "new"))
-((var_spec
-  name: (identifier) @name
-  !type
-  value: (expression_list . (call_expression
-    function: (identifier) @_new
-    arguments: (argument_list . [
-      (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)] .))))
+((var_spec name: (identifier) @name !type value: (expression_list . $new_call))
   @binding (#eq? @_new "new"))
 (short_var_declaration
   left: (expression_list . (identifier) @name)
   right: (expression_list . (type_assertion_expression type: [
-    (type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)
-    (pointer_type [(type_identifier) @type (qualified_type) @type])]))) @binding
+    $bound_type (pointer_type [(type_identifier) @type (qualified_type) @type])]))) @binding
 
 ; ---- what typed chains read: a struct field's declared type, a function's result type -----
 ; `parent *Command` in `type Command struct`: the field `parent` (@receiver) has type
 ; `Command`; an embedded `*Command` is a field named by its type.
 ((field_declaration
   name: (field_identifier) @receiver
-  type: [
-    (type_identifier) @name
-    (qualified_type package: (_) @scope name: (type_identifier) @name)
-    (generic_type type: (type_identifier) @name)
-    (pointer_type [
-      (type_identifier) @name
-      (qualified_type package: (_) @scope name: (type_identifier) @name)
-      (generic_type type: (type_identifier) @name)])
-  ]) @reference.member_type
-  ; predeclared types have no members worth a lookup
-  (#not-match? @name
-    "^(bool|byte|complex64|complex128|error|float32|float64|u?int(8|16|32|64)?|rune|string|uintptr|any|comparable)$"))
+  type: $declared_type) @reference.member_type
+  $not_predeclared)
 (field_declaration
   !name
   type: [
@@ -204,61 +162,13 @@
   ]) @reference.member_type
 ; `func NewCommand() *Command`, `func (c *Command) Flags() *pflag.FlagSet`, an interface's
 ; `Flags() *FlagSet`, `func Open() (*File, error)`: the (first) result's type.
+$result_type = [$declared_type (parameter_list . (parameter_declaration type: $declared_type))]
 ([
-  (function_declaration result: [
-    (type_identifier) @name
-    (qualified_type package: (_) @scope name: (type_identifier) @name)
-    (generic_type type: (type_identifier) @name)
-    (pointer_type [
-      (type_identifier) @name
-      (qualified_type package: (_) @scope name: (type_identifier) @name)
-      (generic_type type: (type_identifier) @name)])
-    (parameter_list . (parameter_declaration type: [
-      (type_identifier) @name
-      (qualified_type package: (_) @scope name: (type_identifier) @name)
-      (generic_type type: (type_identifier) @name)
-      (pointer_type [
-        (type_identifier) @name
-        (qualified_type package: (_) @scope name: (type_identifier) @name)
-        (generic_type type: (type_identifier) @name)])]))
-  ])
-  (method_declaration result: [
-    (type_identifier) @name
-    (qualified_type package: (_) @scope name: (type_identifier) @name)
-    (generic_type type: (type_identifier) @name)
-    (pointer_type [
-      (type_identifier) @name
-      (qualified_type package: (_) @scope name: (type_identifier) @name)
-      (generic_type type: (type_identifier) @name)])
-    (parameter_list . (parameter_declaration type: [
-      (type_identifier) @name
-      (qualified_type package: (_) @scope name: (type_identifier) @name)
-      (generic_type type: (type_identifier) @name)
-      (pointer_type [
-        (type_identifier) @name
-        (qualified_type package: (_) @scope name: (type_identifier) @name)
-        (generic_type type: (type_identifier) @name)])]))
-  ])
-  (method_elem result: [
-    (type_identifier) @name
-    (qualified_type package: (_) @scope name: (type_identifier) @name)
-    (generic_type type: (type_identifier) @name)
-    (pointer_type [
-      (type_identifier) @name
-      (qualified_type package: (_) @scope name: (type_identifier) @name)
-      (generic_type type: (type_identifier) @name)])
-    (parameter_list . (parameter_declaration type: [
-      (type_identifier) @name
-      (qualified_type package: (_) @scope name: (type_identifier) @name)
-      (generic_type type: (type_identifier) @name)
-      (pointer_type [
-        (type_identifier) @name
-        (qualified_type package: (_) @scope name: (type_identifier) @name)
-        (generic_type type: (type_identifier) @name)])]))
-  ])
+  (function_declaration result: $result_type)
+  (method_declaration result: $result_type)
+  (method_elem result: $result_type)
 ] @reference.returns
-  (#not-match? @name
-    "^(bool|byte|complex64|complex128|error|float32|float64|u?int(8|16|32|64)?|rune|string|uintptr|any|comparable)$"))
+  $not_predeclared)
 
 ; ---- a method declared outside its type: a member of the type its receiver names ---------
 (method_declaration

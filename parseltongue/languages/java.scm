@@ -2,6 +2,22 @@
 ; constructors; calls, `new`, imports, extends/implements, type uses, typed locals, JUnit markers.
 ; Capture names are explained in README.md beside this file.
 
+; ---- shapes used below (README.md, "Shapes") ------------------------------------------------
+; A type's name, maybe qualified (`a.T`), maybe with arguments (`T<U>`).
+$type_name = [
+  (type_identifier) @name
+  (scoped_type_identifier . (_) @scope . (type_identifier) @name .)
+  (generic_type . [
+    (type_identifier) @name
+    (scoped_type_identifier . (_) @scope . (type_identifier) @name .)])
+]
+; What a binding's type may be; a generic type gives its bare name (`List<T> xs` -> `List`),
+; which resolution can look up.
+$bound_type = [
+  (type_identifier) @type
+  (scoped_type_identifier) @type
+  (generic_type . [(type_identifier) (scoped_type_identifier)] @type)]
+
 ; ---- definitions ----------------------------------------------------------------------------
 (package_declaration [(identifier) (scoped_identifier)] @name) @definition.namespace
 (class_declaration name: (identifier) @name body: (class_body) @body) @definition.class
@@ -19,40 +35,16 @@
 ; ---- calls: `f()`, `x.f()` / `Type.f()` (receiver), `new T()`, `new a.T<>()` ----------------
 (method_invocation !object name: (identifier) @name) @reference.call
 (method_invocation object: (_) @receiver name: (identifier) @name) @reference.call
-(object_creation_expression type: [
-  (type_identifier) @name
-  (scoped_type_identifier . (_) @scope . (type_identifier) @name .)
-  (generic_type . [
-    (type_identifier) @name
-    (scoped_type_identifier . (_) @scope . (type_identifier) @name .)])
-]) @reference.call
+(object_creation_expression type: $type_name) @reference.call
 
 ; ---- imports: `import a.b.C;` (module a.b, name C), `import a.b.*;`, `import static a.B.m;` --
 (import_declaration (scoped_identifier scope: (_) @module name: (identifier) @name) .) @reference.import
 (import_declaration (scoped_identifier) @module (asterisk) @name) @reference.import
 
 ; ---- extends / implements -------------------------------------------------------------------
-(superclass [
-  (type_identifier) @name
-  (scoped_type_identifier . (_) @scope . (type_identifier) @name .)
-  (generic_type . [
-    (type_identifier) @name
-    (scoped_type_identifier . (_) @scope . (type_identifier) @name .)])
-] @reference.extends)
-(extends_interfaces (type_list [
-  (type_identifier) @name
-  (scoped_type_identifier . (_) @scope . (type_identifier) @name .)
-  (generic_type . [
-    (type_identifier) @name
-    (scoped_type_identifier . (_) @scope . (type_identifier) @name .)])
-] @reference.extends))
-(super_interfaces (type_list [
-  (type_identifier) @name
-  (scoped_type_identifier . (_) @scope . (type_identifier) @name .)
-  (generic_type . [
-    (type_identifier) @name
-    (scoped_type_identifier . (_) @scope . (type_identifier) @name .)])
-] @reference.implements))
+(superclass $type_name @reference.extends)
+(extends_interfaces (type_list $type_name @reference.extends))
+(super_interfaces (type_list $type_name @reference.implements))
 
 ; ---- type uses in signatures and fields: parameters, returns, throws, generic arguments -----
 ([
@@ -73,29 +65,19 @@
   (type_bound (type_identifier) @name)
 ] @reference.type)
 
-; ---- local bindings that give a receiver its type: `Graph g = ...`, `var g = new Graph()`;
-; a generic type gives its bare name (`List<T> xs` -> `List`), which resolution can look up.
+; ---- local bindings that give a receiver its type: `Graph g = ...`, `var g = new Graph()`
 ((local_variable_declaration
-  type: [
-    (type_identifier) @type
-    (scoped_type_identifier) @type
-    (generic_type . [(type_identifier) (scoped_type_identifier)] @type)]
+  type: $bound_type
   declarator: (variable_declarator name: (identifier) @name)) @binding
   (#not-eq? @type "var"))
 ((local_variable_declaration
   type: (type_identifier) @_var
   declarator: (variable_declarator
     name: (identifier) @name
-    value: (object_creation_expression type: [
-      (type_identifier) @type
-      (scoped_type_identifier) @type
-      (generic_type . [(type_identifier) (scoped_type_identifier)] @type)]))) @binding
+    value: (object_creation_expression type: $bound_type))) @binding
   (#eq? @_var "var"))
 (formal_parameter
-  type: [
-    (type_identifier) @type
-    (scoped_type_identifier) @type
-    (generic_type . [(type_identifier) (scoped_type_identifier)] @type)]
+  type: $bound_type
   name: (identifier) @name) @binding
 
 ; ---- test markers: JUnit 4/5 and TestNG annotations, JUnit 3 `extends TestCase` ------------

@@ -52,36 +52,22 @@
 ; generic's own type (`InstanceState[Any]`); it wins over the call on the right
 ; (`g: Graph = make()`).
 (assignment left: (identifier) @name !type right: (call function: [(identifier) (attribute)] @type)) @binding
-(assignment left: (identifier) @name type: (type [
+$annotated_type = (type [
   (identifier) @type
   (attribute) @type
   (binary_operator left: [(identifier) (attribute)] @type right: (none))
   (binary_operator left: (none) right: [(identifier) (attribute)] @type)
   (generic_type (identifier) @type)
-  (string (string_content) @type)]) (#match? @type "^[A-Za-z_][A-Za-z0-9_.]*$")
-  (#not-eq? @type "Optional")) @binding
-(assignment left: (identifier) @name type: (type (generic_type (identifier) @_optional
-  (type_parameter . (type [(identifier) (attribute)] @type) .))) (#eq? @_optional "Optional")) @binding
-(typed_parameter (identifier) @name type: (type [
-  (identifier) @type
-  (attribute) @type
-  (binary_operator left: [(identifier) (attribute)] @type right: (none))
-  (binary_operator left: (none) right: [(identifier) (attribute)] @type)
-  (generic_type (identifier) @type)
-  (string (string_content) @type)]) (#match? @type "^[A-Za-z_][A-Za-z0-9_.]*$")
-  (#not-eq? @type "Optional")) @binding
-(typed_parameter (identifier) @name type: (type (generic_type (identifier) @_optional
-  (type_parameter . (type [(identifier) (attribute)] @type) .))) (#eq? @_optional "Optional")) @binding
-(typed_default_parameter name: (identifier) @name type: (type [
-  (identifier) @type
-  (attribute) @type
-  (binary_operator left: [(identifier) (attribute)] @type right: (none))
-  (binary_operator left: (none) right: [(identifier) (attribute)] @type)
-  (generic_type (identifier) @type)
-  (string (string_content) @type)]) (#match? @type "^[A-Za-z_][A-Za-z0-9_.]*$")
-  (#not-eq? @type "Optional")) @binding
-(typed_default_parameter name: (identifier) @name type: (type (generic_type (identifier) @_optional
-  (type_parameter . (type [(identifier) (attribute)] @type) .))) (#eq? @_optional "Optional")) @binding
+  (string (string_content) @type)]
+  (#match? @type "^[A-Za-z_][A-Za-z0-9_.]*$") (#not-eq? @type "Optional"))
+$optional_type = (type (generic_type (identifier) @_optional
+  (type_parameter . (type [(identifier) (attribute)] @type) .)) (#eq? @_optional "Optional"))
+(assignment left: (identifier) @name type: $annotated_type) @binding
+(assignment left: (identifier) @name type: $optional_type) @binding
+(typed_parameter (identifier) @name type: $annotated_type) @binding
+(typed_parameter (identifier) @name type: $optional_type) @binding
+(typed_default_parameter name: (identifier) @name type: $annotated_type) @binding
+(typed_default_parameter name: (identifier) @name type: $optional_type) @binding
 
 ; ---- members a method gives a type: `self.preparer = IdentifierPreparer()`, `self.x: Foo` ---
 ; (a class body's own bindings, `preparer: IdentifierPreparer`, type its members too)

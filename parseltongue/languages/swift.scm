@@ -45,6 +45,9 @@
 ; ---- imports: `import Foundation`, `@testable import App`, `import struct Lib.Type` --------
 (import_declaration (identifier) @module) @reference.import
 
+; A user type's own name (`Graph` in `Graph<T>`), a shape (README.md, "Shapes").
+$user_type = (user_type . (type_identifier) @name)
+
 ; ---- inheritance: a class's first entry is its superclass (or a protocol: syntax cannot
 ; tell); later entries, and every entry of a struct, enum, actor or extension, are protocol
 ; conformances; a protocol's entries are the protocols it refines. ------------------------
@@ -54,36 +57,26 @@
   .
   (type_parameters)?
   .
-  (inheritance_specifier inherits_from: (user_type . (type_identifier) @name)) @reference.extends)
+  (inheritance_specifier inherits_from: $user_type) @reference.extends)
 (class_declaration
   declaration_kind: "class"
   (inheritance_specifier)
   .
   (inheritance_specifier
-    inherits_from: (user_type . (type_identifier) @name)) @reference.implements)
+    inherits_from: $user_type) @reference.implements)
 (class_declaration
   declaration_kind: ["struct" "enum" "actor" "extension"]
   (inheritance_specifier
-    inherits_from: (user_type . (type_identifier) @name)) @reference.implements)
+    inherits_from: $user_type) @reference.implements)
 (protocol_declaration
   (inheritance_specifier
-    inherits_from: (user_type . (type_identifier) @name)) @reference.extends)
+    inherits_from: $user_type) @reference.extends)
 
 ; ---- type uses: parameters, returns, properties, generic arguments and constraints --------
 ([
-  (parameter (user_type . (type_identifier) @name))
-  (type_annotation (user_type . (type_identifier) @name))
-  (function_declaration (user_type . (type_identifier) @name))
-  (protocol_function_declaration (user_type . (type_identifier) @name))
-  (optional_type (user_type . (type_identifier) @name))
-  (array_type (user_type . (type_identifier) @name))
-  (dictionary_type (user_type . (type_identifier) @name))
-  (type_arguments (user_type . (type_identifier) @name))
-  (typealias_declaration (user_type . (type_identifier) @name))
-  (tuple_type_item (user_type . (type_identifier) @name))
-  (type_parameter (user_type . (type_identifier) @name))
-  (inheritance_constraint (user_type . (type_identifier) @name))
-  (equality_constraint (user_type . (type_identifier) @name))
+  (parameter|type_annotation|function_declaration|protocol_function_declaration $user_type)
+  (optional_type|array_type|dictionary_type|type_arguments|typealias_declaration $user_type)
+  (tuple_type_item|type_parameter|inheritance_constraint|equality_constraint $user_type)
 ] @reference.type)
 
 ; ---- local bindings that give a receiver its type: `let g = Graph()`, `var g: Graph`,

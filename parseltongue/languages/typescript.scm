@@ -25,20 +25,12 @@
 ; signatures of a declaration file), spanning from the first signature (README.md).
 ((function_signature name: (identifier) @name) @definition.function
   (#set! overload "signature"))
+; (An abstract member has no private name: `$member_name` is the names both may have.)
+$member_name = [(string (string_fragment) @name) (property_identifier) @name (computed_property_name) @name]
 ((method_signature
-  name: [
-    (string (string_fragment) @name)
-    (property_identifier) @name
-    (private_property_identifier) @name
-    (computed_property_name) @name
-  ]) @definition.function
+  name: [$member_name (private_property_identifier) @name]) @definition.function
   (#set! overload "signature"))
-((abstract_method_signature
-  name: [
-    (string (string_fragment) @name)
-    (property_identifier) @name
-    (computed_property_name) @name
-  ]) @definition.function
+((abstract_method_signature name: $member_name) @definition.function
   (#set! overload "signature"))
 ; Interface members that are functions by type (`then: (cb: F) => P`) or constructors
 ; (`new (message: string): AjaxError`).
@@ -58,20 +50,16 @@
   (member_expression object: (_) @scope property: (property_identifier) @name)
   (call_expression function: (identifier) @name)
 ] @reference.extends)
-(implements_clause [
+; `$type_name`: a type's name, maybe in a namespace (`ns.D`), maybe with arguments (`K<T>`).
+$type_name = [
   (type_identifier) @name
   (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
   (generic_type name: [
     (type_identifier) @name
     (nested_type_identifier module: (_) @scope name: (type_identifier) @name)])
-] @reference.implements)
-(extends_type_clause type: [
-  (type_identifier) @name
-  (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
-  (generic_type name: [
-    (type_identifier) @name
-    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)])
-] @reference.extends)
+]
+(implements_clause $type_name @reference.implements)
+(extends_type_clause type: $type_name @reference.extends)
 
 ; ---- imports only TypeScript has: `import fs = require('fs')`, `import A = NS.A` ----------
 (import_statement
@@ -111,86 +99,32 @@
 ] @reference.type)
 
 ; ---- local bindings that give a receiver its type: `let g: Graph`, `(g: Graph) => ...`;
-; a type or null/undefined (`x: Foo | undefined`) is that type.
+; a type or null/undefined (`x: Foo | undefined`) is that type. `$bound_type` is what a
+; binding's annotation may hold (README.md, "Shapes").
+$named_type = [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
+$bound_type = [
+  $named_type
+  (union_type $named_type (literal_type [(null) (undefined)]))
+  (union_type (literal_type [(null) (undefined)]) $named_type)]
 (variable_declarator
   name: (identifier) @name
-  type: (type_annotation [
-      (type_identifier) @type
-      (nested_type_identifier) @type
-      (generic_type name: (_) @type)
-      (union_type
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
-        (literal_type [(null) (undefined)]))
-      (union_type
-        (literal_type [(null) (undefined)])
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
-    ])) @binding
-([(required_parameter pattern: (identifier) @name type: (type_annotation [
-      (type_identifier) @type
-      (nested_type_identifier) @type
-      (generic_type name: (_) @type)
-      (union_type
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
-        (literal_type [(null) (undefined)]))
-      (union_type
-        (literal_type [(null) (undefined)])
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
-    ]))
-  (optional_parameter pattern: (identifier) @name type: (type_annotation [
-      (type_identifier) @type
-      (nested_type_identifier) @type
-      (generic_type name: (_) @type)
-      (union_type
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
-        (literal_type [(null) (undefined)]))
-      (union_type
-        (literal_type [(null) (undefined)])
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
-    ]))
+  type: (type_annotation $bound_type)) @binding
+([(required_parameter pattern: (identifier) @name type: (type_annotation $bound_type))
+  (optional_parameter pattern: (identifier) @name type: (type_annotation $bound_type))
 ] @binding)
 ; Class members given a type: a field `#cache: QueryCache` (a class-body binding), and a
 ; constructor's parameter property `constructor(private client: Client)`.
 (public_field_definition
   name: [(property_identifier) (private_property_identifier)] @name
-  type: (type_annotation [
-      (type_identifier) @type
-      (nested_type_identifier) @type
-      (generic_type name: (_) @type)
-      (union_type
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
-        (literal_type [(null) (undefined)]))
-      (union_type
-        (literal_type [(null) (undefined)])
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
-    ])) @binding
+  type: (type_annotation $bound_type)) @binding
 (method_definition
   name: (property_identifier) @_constructor
   parameters: (formal_parameters [
     (required_parameter
       [(accessibility_modifier) "readonly"] pattern: (identifier) @name
-      type: (type_annotation [
-      (type_identifier) @type
-      (nested_type_identifier) @type
-      (generic_type name: (_) @type)
-      (union_type
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
-        (literal_type [(null) (undefined)]))
-      (union_type
-        (literal_type [(null) (undefined)])
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
-    ]))
+      type: (type_annotation $bound_type))
     (optional_parameter
       [(accessibility_modifier) "readonly"] pattern: (identifier) @name
-      type: (type_annotation [
-      (type_identifier) @type
-      (nested_type_identifier) @type
-      (generic_type name: (_) @type)
-      (union_type
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)]
-        (literal_type [(null) (undefined)]))
-      (union_type
-        (literal_type [(null) (undefined)])
-        [(type_identifier) @type (nested_type_identifier) @type (generic_type name: (_) @type)])
-    ]))
+      type: (type_annotation $bound_type))
   ] @binding.member)
   (#eq? @_constructor "constructor"))

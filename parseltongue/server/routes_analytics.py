@@ -44,6 +44,24 @@ EntityFilter = Annotated[
 ]
 
 
+class MetricListing(NamedTuple):
+    """What the per-entity metric lists are asked: keys containing which text (stripped), how
+    many rows at most, in which folder."""
+
+    entity: str
+    limit: int
+    scope: str
+
+
+def _metric_listing(
+    entity: EntityFilter = "", limit: LimitParameter = 100, scope: ScopeParameter = ""
+) -> MetricListing:
+    return MetricListing(entity.strip(), limit, scope)
+
+
+MetricListingParameters = Annotated[MetricListing, Depends(_metric_listing)]
+
+
 def _graph(context: ServerContext, prefix: str, with_structure: bool = False) -> list[dict]:
     edge_types = [*DEPENDENCY_EDGE_TYPES, "contains"] if with_structure else DEPENDENCY_EDGE_TYPES
     return context.cached_named("dependency_edges_under", edge_types=edge_types, prefix=prefix)
@@ -232,15 +250,13 @@ def centrality_measures_entity_ranking(
 
 @enveloped(router, "/entropy-complexity-measurement-scores")
 def entropy_complexity_measurement_scores(
-    context: ContextDependency,
-    entity: EntityFilter = "",
-    limit: LimitParameter = 100,
-    scope: ScopeParameter = "",
+    context: ContextDependency, asked: MetricListingParameters
 ) -> dict[str, Any]:
     """Shannon entropy (bits) of each entity's outgoing edge types, highest first (Datalog)."""
+    entity, limit, scope = asked
     prefix = folder_prefix(context, scope)
     rows = context.cached_named(
-        "edge_type_entropy", edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix, entity=entity.strip()
+        "edge_type_entropy", edge_types=DEPENDENCY_EDGE_TYPES, prefix=prefix, entity=entity
     )
     entities = [
         {"entity": row["key"], "entropy": row["entropy"],
@@ -264,38 +280,35 @@ def _ck_rows(context: ServerContext, prefix: str) -> list[dict[str, Any]]:
 
 @enveloped(router, "/coupling-cohesion-metrics-suite")
 def coupling_cohesion_metrics_suite(
-    context: ContextDependency,
-    entity: EntityFilter = "",
-    limit: LimitParameter = 100,
-    scope: ScopeParameter = "",
+    context: ContextDependency, asked: MetricListingParameters
 ) -> dict[str, Any]:
     """CBO, LCOM, RFC and WMC per class-like entity (class, struct, trait ...), by CBO.
 
     Python: Cozo has no rule for these; see parseltongue/server/analytics.py for definitions.
     """
+    entity, limit, scope = asked
     rows = [row for row in _ck_rows(context, folder_prefix(context, scope))
-            if entity.strip() in row["entity"]]
+            if entity in row["entity"]]
     return {**_cut(rows, limit), "entities": rows[:limit]}
 
 
 @enveloped(router, "/technical-debt-sqale-scoring")
 def technical_debt_sqale_scoring(
     context: ContextDependency,
-    entity: EntityFilter = "",
+    asked: MetricListingParameters,
     min_debt: Annotated[
         float, Query(ge=0, le=1_000_000, description="Only entities with at least this many "
                      "hours of debt; 0 lists only entities with some debt.")
     ] = 0.0,
-    limit: LimitParameter = 100,
-    scope: ScopeParameter = "",
 ) -> dict[str, Any]:
     """Remediation hours per class-like entity from its CK metrics (SQALE-style), most first.
 
     Python: Cozo has no rule for this.
     """
+    entity, limit, scope = asked
     rows = [
         row for row in analytics.sqale_debt(_ck_rows(context, folder_prefix(context, scope)))
-        if entity.strip() in row["entity"] and row["total_debt_hours"] > 0
+        if entity in row["entity"] and row["total_debt_hours"] > 0
         and row["total_debt_hours"] >= min_debt
     ]
     return {
