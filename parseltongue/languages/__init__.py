@@ -47,6 +47,12 @@ class RootManifest:
     file: str
     field: str = ""
     pattern: str = ""
+    source: str = ""
+    """A folder beside the manifest that holds the module's own files (Cargo's `src`): the
+    files under it answer to the name and their path under it (`src/de.rs` is `serde/de`),
+    and the name is the module a path from the module's root starts at (Rust's `crate::`)."""
+    replace: tuple[tuple[str, str], ...] = ()
+    """Characters of the name written otherwise in code (Cargo's `-` is `_` in a path)."""
 
 
 @dataclass(frozen=True)
@@ -204,19 +210,24 @@ def _root_manifests(entries: Any, source: Path) -> tuple[RootManifest, ...]:
     for entry in entries:
         if (
             not isinstance(entry, dict)
-            or set(entry) - {"file", "field", "pattern"}
+            or set(entry) - {"file", "field", "pattern", "source", "replace"}
             or not isinstance(entry.get("file"), str)
             or bool(entry.get("field")) == bool(entry.get("pattern"))
+            or not isinstance(entry.get("source", ""), str)
+            or not isinstance(entry.get("replace", {}), dict)
+            or not all(isinstance(value, str) for value in entry.get("replace", {}).values())
         ):
             raise LanguageFileError(
-                f"{source}: each of root_manifests is {{file, and field or pattern}}, "
-                f"not {entry!r}"
+                f"{source}: each of root_manifests is {{file, and field or pattern, "
+                f"optionally source and replace}}, not {entry!r}"
             )
         try:
             re.compile(entry.get("pattern", ""))
         except re.error as error:
             raise LanguageFileError(f"{source}: root_manifests pattern: {error}") from None
-        manifests.append(RootManifest(**entry))
+        manifests.append(RootManifest(**{
+            **entry, "replace": tuple(sorted(entry.get("replace", {}).items()))
+        }))
     return tuple(manifests)
 
 

@@ -9,7 +9,9 @@ Each language file says what marks a root:
 - `root_manifests` (Go's `go.mod`): a folder holding one is the root of a module the file
   names (`module github.com/spf13/cobra`); the files below it, up to the next such folder,
   answer to that name followed by their path under the folder. The nearest manifest counts,
-  inside the ingested folder or above it.
+  inside the ingested folder or above it. A manifest may name a `source` folder beside it
+  (Cargo's `src`): the files under it answer to the name and their path under that folder
+  (`serde/src/de.rs` is `serde/de`), so `crate::de` and another crate's `serde::de` meet.
 
 Where nothing marks a root, a file's module path is its path under the ingested folder.
 """
@@ -62,6 +64,18 @@ class PackageRoots:
                 return f"{name}/{rest}"
         return file_path
 
+    def root_name(self, file_path: str, language: str) -> str | None:
+        """The module name of the nearest root above a file (a Rust crate's, where
+        `crate::` paths start), or None."""
+        names = self._names.get(language)
+        folder = file_path
+        while names and folder:
+            folder = posixpath.dirname(folder)
+            name = names.get(folder)
+            if name is not None:
+                return name
+        return None
+
     def to_json(self) -> str:
         """The rows as JSON text (what the database records of an ingestion)."""
         return json.dumps([list(row) for row in self.rows], separators=(",", ":"))
@@ -109,9 +123,12 @@ class _Finder:
             folder = start
             while folder not in seen:
                 seen.add(folder)
-                name = self._manifest_name(spec, self.root / folder)
-                if name is not None:
+                named = self._manifest_name(spec, self.root / folder)
+                if named is not None:
+                    name, source = named
                     found.append((folder, name))
+                    if source:
+                        found.append((posixpath.join(folder, source), name))
                 if not folder:
                     break
                 folder = posixpath.dirname(folder)
@@ -126,19 +143,24 @@ class _Finder:
         from that manifest's folder down (`github.com/spf13/cobra/doc`)."""
         resolved = self.root.resolve()
         for folder in resolved.parents:
-            name = self._manifest_name(spec, folder)
-            if name is not None:
-                return f"{name}/{resolved.relative_to(folder).as_posix()}"
+            named = self._manifest_name(spec, folder)
+            if named is not None:
+                name, source = named
+                below = resolved.relative_to(folder).as_posix()
+                if source and (below == source or below.startswith(f"{source}/")):
+                    below = below[len(source) + 1:]  # `src/de` of a crate is `crate/de`
+                return f"{name}/{below}" if below else name
         return None
 
-    def _manifest_name(self, spec: LanguageSpec, folder: Path) -> str | None:
+    def _manifest_name(self, spec: LanguageSpec, folder: Path) -> tuple[str, str] | None:
+        """The module name the folder's manifest gives, with the manifest's source folder."""
         for manifest in spec.root_manifests:
             memo = (str(folder / manifest.file), manifest.field + "\0" + manifest.pattern)
             if memo not in self.manifest_names:
                 self.manifest_names[memo] = read_manifest_name(folder / manifest.file, manifest)
             name = self.manifest_names[memo]
             if name is not None:
-                return name
+                return name, manifest.source
         return None
 
 
@@ -161,6 +183,8 @@ def read_manifest_name(path: Path, manifest: RootManifest) -> str | None:
     if not isinstance(value, str):
         return None
     name = value.strip().strip("/")
+    for written, meant in manifest.replace:
+        name = name.replace(written, meant)
     return name or None
 
 
