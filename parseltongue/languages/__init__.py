@@ -117,6 +117,18 @@ class LanguageSpec:
     a prototype's method names the module's `pipe`, not the object's. A method outside any
     class (an object literal's, `X.prototype.m = ...`) is then no name of its file. False
     where a bare name in a method may name a member (C++'s implicit `this`)."""
+    named_imports_bind_modules: bool = True
+    """Whether an import of a name from a module may name the module's submodule of that
+    name (Python's `from pkg import mod`, PHP's `use A\\B\\C` naming `A/B/C.php`). False where
+    a named import takes only what the module exports (JavaScript, TypeScript: `import { f }
+    from './dir'` is `dir/index`'s `f`, never the file `dir/f.ts`)."""
+    position_lists: tuple[str, ...] = ()
+    """Node types of argument and parameter lists (TypeScript's `arguments`,
+    `formal_parameters`): a callback's parameter is typed by its position, from what the
+    callee declares there (`extract/callbacks.py`)."""
+    transparent_types: frozenset[str] = frozenset()
+    """Generic types that have the members of their first type argument (TypeScript's
+    `Partial<T>`, `Readonly<T>`): a binding or declared type written so is that type."""
     extra_query_files: tuple[str, ...] = ()
     """Query files appended after `query_file`: patterns that several grammars share (JSX in
     JavaScript and TSX, what JavaScript and TypeScript spell alike). For one node, patterns of
@@ -186,7 +198,7 @@ def _spec_from_table(table: dict[str, Any], folder: Path, source: Path) -> Langu
         for key, value in table.items()
         if key in _SPEC_FIELDS
     }
-    for key in ("provided_names", "provided_modules"):
+    for key in ("provided_names", "provided_modules", "transparent_types"):
         if isinstance(values.get(key), str):
             values[key] = frozenset(values[key].split())
     common = COMMON_TEST_PATHS if table.get("common_test_paths", True) else ()
@@ -298,6 +310,12 @@ def methods_need_receiver_languages() -> frozenset[str]:
     """The languages whose methods only a receiver reaches (resolve.cozo's
     `$methods_need_receiver`, as rows of [language])."""
     return frozenset(spec.name for spec in LANGUAGES if spec.methods_need_receiver)
+
+
+def named_imports_take_names_only_languages() -> frozenset[str]:
+    """The languages whose named imports never name a submodule (resolve.cozo's
+    `$names_only_imports`, as rows of [language])."""
+    return frozenset(spec.name for spec in LANGUAGES if not spec.named_imports_bind_modules)
 
 
 def members_in_scope_language_rows() -> list[list[str]]:

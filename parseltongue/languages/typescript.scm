@@ -194,3 +194,42 @@
     ]))
   ] @binding.member)
   (#eq? @_constructor "constructor"))
+
+; ---- callbacks: a function declares the types of its callbacks' parameters, and a callback
+; given to it has them (extract/callbacks.py): `observable((destination) => ...)` where
+; `observable(subscribe: (observer: Observer<T>) => TeardownLogic)`.
+(formal_parameters
+  [(required_parameter type: (type_annotation (function_type parameters: (formal_parameters
+      [(required_parameter type: (type_annotation [
+          (type_identifier) @name
+          (generic_type name: (type_identifier) @name)
+          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
+       (optional_parameter type: (type_annotation [
+          (type_identifier) @name
+          (generic_type name: (type_identifier) @name)
+          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
+      ])) @callback))
+   (optional_parameter type: (type_annotation (function_type parameters: (formal_parameters
+      [(required_parameter type: (type_annotation [
+          (type_identifier) @name
+          (generic_type name: (type_identifier) @name)
+          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
+       (optional_parameter type: (type_annotation [
+          (type_identifier) @name
+          (generic_type name: (type_identifier) @name)
+          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
+      ])) @callback))
+  ]) @reference.member_type
+(call_expression
+  function: [(identifier) (member_expression)] @result
+  arguments: (arguments [
+    (arrow_function
+      parameters: (formal_parameters (required_parameter pattern: (identifier) @name !type) @binding)) @callback
+    (arrow_function parameter: (identifier) @name @binding) @callback
+    (function_expression
+      parameters: (formal_parameters (required_parameter pattern: (identifier) @name !type) @binding)) @callback
+  ]))
