@@ -186,3 +186,43 @@ def test_a_named_import_from_a_folder_takes_the_name_not_the_file(tmp_path: Path
     })
     assert ("src/app.ts:serve", "src/http/handler.ts:handler", "calls", 4, "import") in edges
     assert ("py/main.py:main", "py/pkg/mod.py:run", "calls", 5, "import") in edges
+
+
+def test_a_name_bound_to_a_calls_result_has_the_declared_result_type(tmp_path: Path) -> None:
+    """`const s = start()` (a declared `Subscription`), `await open()` (a
+    `Promise<Subscription>`) and `this.make()` in a class: each a Subscription.
+    An assignment keeps the declared type (`s = other()`, which declares none)."""
+    edges = resolve_tree(tmp_path, {
+        "src/observable.ts": OBSERVABLE,
+        "src/stream.ts": """
+            import { Subscription } from './observable';
+
+            function start(): Subscription { return null as any; }
+            async function open(): Promise<Subscription> { return null as any; }
+            function other(): any { return null; }
+
+            export async function run(): Promise<void> {
+                const s = start();
+                s.unsubscribe();
+                const t = await open();
+                t.unsubscribe();
+                let u: Subscription = start();
+                u = other();
+                u.unsubscribe();
+            }
+
+            export class Stream {
+                make(): Subscription { return start(); }
+                stop(): void {
+                    const v = this.make();
+                    v.unsubscribe();
+                }
+            }
+        """,
+    })
+    unsubscribe = "src/observable.ts:Subscription.unsubscribe"
+    sites = {(edge[0], edge[3]) for edge in edges if edge[1] == unsubscribe}
+    assert sites == {
+        ("src/stream.ts:run", 9), ("src/stream.ts:run", 11), ("src/stream.ts:run", 14),
+        ("src/stream.ts:Stream.stop", 21),
+    }

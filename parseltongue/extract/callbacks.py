@@ -76,7 +76,8 @@ def declared_position(name: Node, parameters: Node, lists: AbstractSet[str]) -> 
 def unwrapped_type(node: Node, wrappers: AbstractSet[str]) -> Node:
     """The type a wrapper's name stands for: `Partial<Observer<T>>`'s name node gives
     `Observer`'s (the first type argument's name), through nested wrappers; any other node
-    as it is."""
+    as it is (and a wrapper of what is no named type, `Promise<Shape[]>`, too)."""
+    written = node
     while node.parent is not None and node.parent.type == "generic_type":
         if node.parent.child_by_field_name("name") != node:
             break
@@ -91,9 +92,15 @@ def unwrapped_type(node: Node, wrappers: AbstractSet[str]) -> Node:
             if inner is None:
                 break
             node = inner
-        else:
+        elif first.type in _TYPE_NAMES:
             return first
+        else:
+            return written
     return node
+
+
+# What a wrapper's type argument may be to stand for a type (not an array, a union ...).
+_TYPE_NAMES = frozenset({"type_identifier", "nested_type_identifier"})
 
 
 CallbackExtent = tuple[int, str, int, int]

@@ -169,7 +169,7 @@ class FileExtractor:
                 # most matches, and a Python call costs as much as the rest of a line here.
                 if name_nodes:
                     name_node = name_nodes[0]
-                    if kind == _MEMBER_TYPE and self.spec.transparent_types:
+                    if kind in _DECLARED_TYPES and self.spec.transparent_types:
                         name_node = unwrapped_type(name_node, self.spec.transparent_types)
                     name = source[name_node.start_byte:name_node.end_byte].decode()
                     if len(name) > 1 and name[0] in _QUOTES and name[-1] == name[0]:
@@ -443,8 +443,9 @@ _LINE_OF = itemgetter(3)
 _QUOTES = "\"`"
 # `@reference.export`: a file binds one of its names again under another (`export { a as b }`).
 _EXPORT = "export"
-# `@reference.member_type`: a declared type of a member (or of a callback's parameter).
-_MEMBER_TYPE = "member_type"
+# `@reference.member_type` and `@reference.returns`: a declared type of a member (or of a
+# callback's parameter) and of a function's result.
+_DECLARED_TYPES = frozenset({"member_type", "returns"})
 # The `@binding.member` role's kind (what follows `binding` in the capture name).
 _MEMBER_BINDING = ".member"
 

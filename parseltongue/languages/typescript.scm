@@ -233,3 +233,46 @@
     (function_expression
       parameters: (formal_parameters (required_parameter pattern: (identifier) @name !type) @binding)) @callback
   ]))
+
+; ---- call results: a function's declared result type, and a name bound to a call's result
+; (`const q = cache.build()`, `const r = await load()`): the callee's result type.
+([
+  (function_declaration return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (method_definition return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (arrow_function return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (function_expression return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (function_signature return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (method_signature return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (abstract_method_signature return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+] @reference.returns)
+(variable_declarator
+  name: (identifier) @name
+  !type
+  value: [
+    (call_expression function: [(identifier) (member_expression)] @result)
+    (await_expression (call_expression function: [(identifier) (member_expression)] @result))
+    (non_null_expression (call_expression function: [(identifier) (member_expression)] @result))
+    (await_expression (non_null_expression
+      (call_expression function: [(identifier) (member_expression)] @result)))
+  ]) @binding
