@@ -130,10 +130,26 @@ def test_another_crate_reaches_a_crate_by_its_name(tmp_path: Path) -> None:
             "calls", "import", (4,)) in edges
 
 
-def test_cargo_names_are_written_as_rust_paths_and_src_is_the_crate_root() -> None:
-    roots = PackageRoots((("rust", "tt", "text_tools"), ("rust", "tt/src", "text_tools")))
+def test_cargo_names_are_written_as_rust_paths_and_src_is_the_crate_root(
+    tmp_path: Path,
+) -> None:
+    crate = write_rust_workspace(tmp_path / "work")
+    write(crate / "tests" / "it.rs", "mod common;\nuse crate::common::helper;\n")
+    roots = find_package_roots(tmp_path / "work", [
+        ("text-tools/src/lib.rs", "rust"), ("text-tools/tests/it.rs", "rust"),
+        ("app/src/main.rs", "rust"),
+    ])
+    # The workspace's Cargo.toml names no package; an integration test is a crate of its own.
+    assert roots == PackageRoots((
+        ("rust", "app/src", "app"), ("rust", "text-tools/src", "text_tools"),
+    ))
+    assert roots.module_file_path("text-tools/tests/it.rs", "rust") == "text-tools/tests/it.rs"
+    assert normalise_import_module(
+        "crate::common::helper", "text-tools/tests/it.rs", RUST, roots
+    ) == "common/helper"
+    assert find_package_roots(crate / "tests", [("it.rs", "rust")]) == PackageRoots()
+    roots = PackageRoots((("rust", "tt/src", "text_tools"),))
     assert roots.module_file_path("tt/src/a/b.rs", "rust") == "text_tools/a/b.rs"
-    assert roots.module_file_path("tt/tests/it.rs", "rust") == "text_tools/tests/it.rs"
     assert [path for path, _, _ in module_paths_for_file("tt/src/lib.rs", RUST, roots)] == [
         "text_tools",
     ]

@@ -11,7 +11,8 @@ Each language file says what marks a root:
   answer to that name followed by their path under the folder. The nearest manifest counts,
   inside the ingested folder or above it. A manifest may name a `source` folder beside it
   (Cargo's `src`): the files under it answer to the name and their path under that folder
-  (`serde/src/de.rs` is `serde/de`), so `crate::de` and another crate's `serde::de` meet.
+  (`serde/src/de.rs` is `serde/de`), so `crate::de` and another crate's `serde::de` meet; the
+  files beside it (a crate's `tests/`, `benches/`: crates of their own) have no root.
 
 Where nothing marks a root, a file's module path is its path under the ingested folder.
 """
@@ -126,9 +127,9 @@ class _Finder:
                 named = self._manifest_name(spec, self.root / folder)
                 if named is not None:
                     name, source = named
-                    found.append((folder, name))
-                    if source:
-                        found.append((posixpath.join(folder, source), name))
+                    # With a source folder, only its files answer to the name: a Rust
+                    # crate's `tests/`, `benches/` and `build.rs` are crates of their own.
+                    found.append((posixpath.join(folder, source) if source else folder, name))
                 if not folder:
                     break
                 folder = posixpath.dirname(folder)
@@ -147,7 +148,9 @@ class _Finder:
             if named is not None:
                 name, source = named
                 below = resolved.relative_to(folder).as_posix()
-                if source and (below == source or below.startswith(f"{source}/")):
+                if source:
+                    if below != source and not below.startswith(f"{source}/"):
+                        return None  # beside the source folder: a crate of its own
                     below = below[len(source) + 1:]  # `src/de` of a crate is `crate/de`
                 return f"{name}/{below}" if below else name
         return None
