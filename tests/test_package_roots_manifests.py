@@ -119,7 +119,7 @@ def test_a_rust_crate_ingested_alone_has_the_edges_it_has_in_its_workspace(
 def test_a_rust_crate_src_folder_ingested_alone_answers_to_the_crate(tmp_path: Path) -> None:
     crate = write_rust_workspace(tmp_path / "work")
     roots = find_package_roots(crate / "src", [("shout.rs", "rust")])
-    assert roots == PackageRoots((("rust", "", "text_tools"),))
+    assert roots == PackageRoots((("rust", "", "text_tools"),), (("rust", ""),))
     assert package_edges(crate / "src", "") == package_edges(crate, "src")
 
 
@@ -139,16 +139,23 @@ def test_cargo_names_are_written_as_rust_paths_and_src_is_the_crate_root(
         ("text-tools/src/lib.rs", "rust"), ("text-tools/tests/it.rs", "rust"),
         ("app/src/main.rs", "rust"),
     ])
-    # The workspace's Cargo.toml names no package; an integration test is a crate of its own.
+    # The workspace's Cargo.toml names no package; an integration test is a crate of its own
+    # (its `crate::` is its own), though it answers to the crate's name too.
     assert roots == PackageRoots((
-        ("rust", "app/src", "app"), ("rust", "text-tools/src", "text_tools"),
-    ))
-    assert roots.module_file_path("text-tools/tests/it.rs", "rust") == "text-tools/tests/it.rs"
+        ("rust", "app", "app"), ("rust", "app/src", "app"),
+        ("rust", "text-tools", "text_tools"), ("rust", "text-tools/src", "text_tools"),
+    ), (("rust", "app/src"), ("rust", "text-tools/src")))
+    assert PackageRoots.from_json(roots.to_json()) == roots
+    assert roots.module_file_path("text-tools/tests/it.rs", "rust") == (
+        "text_tools/tests/it.rs"
+    )
     assert normalise_import_module(
         "crate::common::helper", "text-tools/tests/it.rs", RUST, roots
     ) == "common/helper"
-    assert find_package_roots(crate / "tests", [("it.rs", "rust")]) == PackageRoots()
-    roots = PackageRoots((("rust", "tt/src", "text_tools"),))
+    assert find_package_roots(crate / "tests", [("it.rs", "rust")]) == PackageRoots(
+        (("rust", "", "text_tools/tests"),)
+    )
+    roots = PackageRoots((("rust", "tt/src", "text_tools"),), (("rust", "tt/src"),))
     assert roots.module_file_path("tt/src/a/b.rs", "rust") == "text_tools/a/b.rs"
     assert [path for path, _, _ in module_paths_for_file("tt/src/lib.rs", RUST, roots)] == [
         "text_tools",

@@ -50,8 +50,8 @@ class RootManifest:
     source: str = ""
     """A folder beside the manifest that holds the module's own files (Cargo's `src`): the
     files under it answer to the name and their path under it (`src/de.rs` is `serde/de`),
-    and the name is the module a path from the module's root starts at (Rust's `crate::`);
-    the files beside it (`tests/`, `benches/`: crates of their own) have no root."""
+    and the name is the module a path from the module's root starts at (Rust's `crate::`;
+    not for the files beside it: a crate's `tests/` are crates of their own)."""
     replace: tuple[tuple[str, str], ...] = ()
     """Characters of the name written otherwise in code (Cargo's `-` is `_` in a path)."""
 
