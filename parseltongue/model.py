@@ -75,6 +75,9 @@ class DependencyEdge:
 CHAIN_STEP = "/"
 CALLED = "()"
 VALUE = "="
+# A base that is a callback's parameter: `observable@0.0`, the type `observable` declares for
+# the first parameter of the function its first argument takes (extract/callbacks.py).
+ARGUMENT = "@"
 
 ENTITY_COLUMNS = (
     "key",

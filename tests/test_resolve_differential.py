@@ -38,6 +38,7 @@ from parseltongue.languages import (
     constructor_name_rows,
     members_in_scope_language_rows,
     methods_need_receiver_languages,
+    named_imports_take_names_only_languages,
     ordered_base_language_rows,
     package_scoped_language_rows,
     provided_name_rows,
@@ -172,6 +173,9 @@ def datalog_resolution(storage: CozoDbStorage) -> Resolution:
         package_scoped_languages=package_scoped_language_rows(),
         constructor_names=constructor_name_rows(),
         methods_need_receiver=[[name] for name in sorted(methods_need_receiver_languages())],
+        names_only_imports=[
+            [name] for name in sorted(named_imports_take_names_only_languages())
+        ],
         ordered_base_languages=ordered_base_language_rows(),
         members_in_scope_languages=members_in_scope_language_rows(),
     )

@@ -44,6 +44,8 @@ class CompiledLanguage:
     """The language file's leading annotation and modifier-list node types, as sets."""
     keywords: frozenset[str] = frozenset()
     """The grammar's keywords: no definition inside a syntax error is named after one."""
+    position_lists: frozenset[str] = frozenset()
+    """The language file's argument and parameter list node types, as a set."""
     # pattern index -> (role, main capture name), learnt from the first match of each pattern
     pattern_roles: dict[int, tuple[int, str, str]] = field(default_factory=dict, compare=False)
 
@@ -78,7 +80,7 @@ def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
     return CompiledLanguage(
         spec, language, query, overload_patterns, set_receivers,
         frozenset(spec.leading_annotation_types), frozenset(spec.leading_modifier_lists),
-        keywords_of(language),
+        keywords_of(language), frozenset(spec.position_lists),
     )
 
 

@@ -14,6 +14,13 @@ from tree_sitter import Node, QueryCursor
 from parseltongue.extract.bindings import Scopes, local_names
 from parseltongue.extract.bindings import binding_types as find_binding_types
 from parseltongue.extract.bindings import member_types as find_member_types
+from parseltongue.extract.callbacks import (
+    CallbackExtent,
+    callback_parameter_type,
+    declared_position,
+    restore_after_callbacks,
+    unwrapped_type,
+)
 from parseltongue.extract.chains import (
     NO_CONTEXT,
     chain_context,
@@ -30,6 +37,7 @@ from parseltongue.extract.compiled import (
 from parseltongue.extract.definitions import (
     Definition,
     declaration_start,
+    innermost,
     merge_overloads,
     number_bases,
     parent_indexes,
@@ -104,6 +112,8 @@ class FileExtractor:
         self.bindings: list[tuple[int, str, int, str, int]] = []
         # `@binding.member`: the same, of a member (`self.x = Foo()`).
         self.member_bindings: list[tuple[int, str, int, str, int]] = []
+        # Where each callback parameter's binding ends: the callback's end.
+        self.callback_extents: list[CallbackExtent] = []
         self.markers: list[Node] = []
 
     def run(self, replaced: bool) -> FileExtraction:
@@ -159,6 +169,8 @@ class FileExtractor:
                 # most matches, and a Python call costs as much as the rest of a line here.
                 if name_nodes:
                     name_node = name_nodes[0]
+                    if kind in _DECLARED_TYPES and self.spec.transparent_types:
+                        name_node = unwrapped_type(name_node, self.spec.transparent_types)
                     name = source[name_node.start_byte:name_node.end_byte].decode()
                     if len(name) > 1 and name[0] in _QUOTES and name[-1] == name[0]:
                         name = name[1:-1]
@@ -173,6 +185,11 @@ class FileExtractor:
                         raw.decode("utf-8", "replace")
                         if len(raw) <= MAX_CONTEXT_TEXT and b"\n" not in raw
                         else short_text(source, node)
+                    )
+                elif "callback" in captures:
+                    # A type a function declares for a parameter of a callback it takes.
+                    receiver_text = declared_position(
+                        name_node, main_node, self.compiled.position_lists
                     )
                 else:
                     receiver_text = self.compiled.set_receivers.get(pattern_index, "")
@@ -189,7 +206,22 @@ class FileExtractor:
                 # `@result` is a call's callee: the type is what calling it returns.
                 type_nodes = captures.get("type")
                 if type_nodes:
-                    type_text = short_text(source, type_nodes[0])
+                    type_node = type_nodes[0]
+                    if self.spec.transparent_types:
+                        type_node = unwrapped_type(type_node, self.spec.transparent_types)
+                    type_text = short_text(source, type_node)
+                elif "callback" in captures:
+                    # A callback's parameter: what the callee declares at its position.
+                    callee = captures["result"][0]
+                    type_text = callback_parameter_type(
+                        short_text(source, callee), name_node, callee.parent,
+                        self.compiled.position_lists,
+                    ) if callee.parent is not None else ""
+                    callback = captures["callback"][0]
+                    self.callback_extents.append((
+                        main_node.start_byte, _text(source, name_node), callback.end_byte,
+                        callback.end_point[0] + 1,
+                    ))
                 elif "result" in captures:
                     type_text = short_text(source, captures["result"][0]) + CALLED
                 else:
@@ -331,6 +363,11 @@ class FileExtractor:
         ends = [d.end_byte for d in ordered]
         binding_types = find_binding_types(self.bindings, starts, ordered, parents)
         scopes = Scopes(records, parents)
+        if self.callback_extents:
+            restore_after_callbacks(
+                binding_types, self.callback_extents, scopes,
+                lambda position: innermost(starts, ordered, parents, position),
+            )
         member_types = find_member_types(
             self.member_bindings, starts, ordered, parents, scopes, binding_types
         )
@@ -406,6 +443,9 @@ _LINE_OF = itemgetter(3)
 _QUOTES = "\"`"
 # `@reference.export`: a file binds one of its names again under another (`export { a as b }`).
 _EXPORT = "export"
+# `@reference.member_type` and `@reference.returns`: a declared type of a member (or of a
+# callback's parameter) and of a function's result.
+_DECLARED_TYPES = frozenset({"member_type", "returns"})
 # The `@binding.member` role's kind (what follows `binding` in the capture name).
 _MEMBER_BINDING = ".member"
 

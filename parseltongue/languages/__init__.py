@@ -49,6 +49,13 @@ class RootManifest:
     file: str
     field: str = ""
     pattern: str = ""
+    source: str = ""
+    """A folder beside the manifest that holds the module's own files (Cargo's `src`): the
+    files under it answer to the name and their path under it (`src/de.rs` is `serde/de`),
+    and the name is the module a path from the module's root starts at (Rust's `crate::`;
+    not for the files beside it: a crate's `tests/` are crates of their own)."""
+    replace: tuple[tuple[str, str], ...] = ()
+    """Characters of the name written otherwise in code (Cargo's `-` is `_` in a path)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,18 @@ class LanguageSpec:
     a prototype's method names the module's `pipe`, not the object's. A method outside any
     class (an object literal's, `X.prototype.m = ...`) is then no name of its file. False
     where a bare name in a method may name a member (C++'s implicit `this`)."""
+    named_imports_bind_modules: bool = True
+    """Whether an import of a name from a module may name the module's submodule of that
+    name (Python's `from pkg import mod`, PHP's `use A\\B\\C` naming `A/B/C.php`). False where
+    a named import takes only what the module exports (JavaScript, TypeScript: `import { f }
+    from './dir'` is `dir/index`'s `f`, never the file `dir/f.ts`)."""
+    position_lists: tuple[str, ...] = ()
+    """Node types of argument and parameter lists (TypeScript's `arguments`,
+    `formal_parameters`): a callback's parameter is typed by its position, from what the
+    callee declares there (`extract/callbacks.py`)."""
+    transparent_types: frozenset[str] = frozenset()
+    """Generic types that have the members of their first type argument (TypeScript's
+    `Partial<T>`, `Readonly<T>`): a binding or declared type written so is that type."""
     extra_query_files: tuple[str, ...] = ()
     """Query files appended after `query_file`: patterns that several grammars share (JSX in
     JavaScript and TSX, what JavaScript and TypeScript spell alike). For one node, patterns of
@@ -188,7 +207,7 @@ def _spec_from_table(table: dict[str, Any], folder: Path, source: Path) -> Langu
         for key, value in table.items()
         if key in _SPEC_FIELDS
     }
-    for key in ("provided_names", "provided_modules"):
+    for key in ("provided_names", "provided_modules", "transparent_types"):
         if isinstance(values.get(key), str):
             values[key] = frozenset(values[key].split())
     common = COMMON_TEST_PATHS if table.get("common_test_paths", True) else ()
@@ -212,19 +231,24 @@ def _root_manifests(entries: Any, source: Path) -> tuple[RootManifest, ...]:
     for entry in entries:
         if (
             not isinstance(entry, dict)
-            or set(entry) - {"file", "field", "pattern"}
+            or set(entry) - {"file", "field", "pattern", "source", "replace"}
             or not isinstance(entry.get("file"), str)
             or bool(entry.get("field")) == bool(entry.get("pattern"))
+            or not isinstance(entry.get("source", ""), str)
+            or not isinstance(entry.get("replace", {}), dict)
+            or not all(isinstance(value, str) for value in entry.get("replace", {}).values())
         ):
             raise LanguageFileError(
-                f"{source}: each of root_manifests is {{file, and field or pattern}}, "
-                f"not {entry!r}"
+                f"{source}: each of root_manifests is {{file, and field or pattern, "
+                f"optionally source and replace}}, not {entry!r}"
             )
         try:
             re.compile(entry.get("pattern", ""))
         except re.error as error:
             raise LanguageFileError(f"{source}: root_manifests pattern: {error}") from None
-        manifests.append(RootManifest(**entry))
+        manifests.append(RootManifest(**{
+            **entry, "replace": tuple(sorted(entry.get("replace", {}).items()))
+        }))
     return tuple(manifests)
 
 
@@ -295,6 +319,12 @@ def methods_need_receiver_languages() -> frozenset[str]:
     """The languages whose methods only a receiver reaches (resolve.cozo's
     `$methods_need_receiver`, as rows of [language])."""
     return frozenset(spec.name for spec in LANGUAGES if spec.methods_need_receiver)
+
+
+def named_imports_take_names_only_languages() -> frozenset[str]:
+    """The languages whose named imports never name a submodule (resolve.cozo's
+    `$names_only_imports`, as rows of [language])."""
+    return frozenset(spec.name for spec in LANGUAGES if not spec.named_imports_bind_modules)
 
 
 def members_in_scope_language_rows() -> list[list[str]]:

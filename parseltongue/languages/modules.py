@@ -88,7 +88,7 @@ def normalise_import_module(
     if spec.import_style == "python":
         return _python_module(written, module_file)
     if spec.import_style == "rust":
-        return _rust_module(written, module_file, spec)
+        return _rust_module(written, module_file, spec, roots.root_name(file_path, spec.name))
     if written.startswith(("./", "../")):
         # Joined where the files are, then named by the target's own root (a relative import
         # may reach another package of a monorepo); above the ingested folder, by this one's.
@@ -125,11 +125,17 @@ def _python_module(written: str, file_path: str) -> str:
     return "/".join(part for part in (base, rest) if part)
 
 
-def _rust_module(written: str, file_path: str, spec: LanguageSpec) -> str:
+def _rust_module(
+    written: str, file_path: str, spec: LanguageSpec, crate: str | None = None
+) -> str:
+    """`crate::a::b` (from the crate's name where its Cargo.toml gives one, else from the
+    innermost `src/` folder), `self::`/`super::` from the file's module, others as written."""
     segments = [segment for segment in written.split("::") if segment]
     if not segments:
         return ""
     here = module_unit_of_file(file_path, spec)
+    if segments[0] == "crate" and crate is not None:
+        return "/".join([crate, *segments[1:]])
     if segments[0] == "crate":
         # The crate's modules live under its `src/` folder (the innermost one on the path).
         parts = file_path.split("/")

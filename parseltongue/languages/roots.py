@@ -9,7 +9,11 @@ Each language file says what marks a root:
 - `root_manifests` (Go's `go.mod`): a folder holding one is the root of a module the file
   names (`module github.com/spf13/cobra`); the files below it, up to the next such folder,
   answer to that name followed by their path under the folder. The nearest manifest counts,
-  inside the ingested folder or above it.
+  inside the ingested folder or above it. A manifest may name a `source` folder beside it
+  (Cargo's `src`): the files under it answer to the name and their path under that folder
+  (`serde/src/de.rs` is `serde/de`), so `crate::de` and another crate's `serde::de` meet; the
+  files beside it answer to the name and their path under the manifest's folder
+  (`serde/build`), but a path from their root is their own (a crate's `tests/` are crates).
 
 Where nothing marks a root, a file's module path is its path under the ingested folder.
 """
@@ -39,6 +43,9 @@ class PackageRoots:
     folder under the ingested root, "" for the root itself, module name) rows."""
 
     rows: tuple[tuple[str, str, str], ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()
+    """(language, folder) of the roots that are a manifest's source folder (a Rust crate's
+    `src/`): where a path from the module's root (`crate::`) starts at its name."""
 
     @cached_property
     def _names(self) -> dict[str, dict[str, str]]:
@@ -62,16 +69,40 @@ class PackageRoots:
                 return f"{name}/{rest}"
         return file_path
 
+    def root_name(self, file_path: str, language: str) -> str | None:
+        """The module name of the nearest root above a file when that root is a source
+        folder (a Rust crate's `src/`, where `crate::` paths start), or None (a crate's
+        `tests/` are crates of their own)."""
+        names = self._names.get(language)
+        folder = file_path
+        while names and folder:
+            folder = posixpath.dirname(folder)
+            name = names.get(folder)
+            if name is not None:
+                return name if (language, folder) in self.sources else None
+        return None
+
     def to_json(self) -> str:
-        """The rows as JSON text (what the database records of an ingestion)."""
-        return json.dumps([list(row) for row in self.rows], separators=(",", ":"))
+        """The rows as JSON text (what the database records of an ingestion): a list of
+        rows, or {rows, sources} where a root is a source folder."""
+        rows = [list(row) for row in self.rows]
+        if not self.sources:
+            return json.dumps(rows, separators=(",", ":"))
+        sources = [list(source) for source in self.sources]
+        return json.dumps({"rows": rows, "sources": sources}, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | None) -> PackageRoots:
         """Rows read back from `to_json`'s text; none for missing or unreadable text."""
         try:
-            rows = json.loads(text or "[]")
-            return cls(tuple((str(a), str(b), str(c)) for a, b, c in rows))
+            value = json.loads(text or "[]")
+            rows, sources = (
+                (value, []) if isinstance(value, list) else (value["rows"], value["sources"])
+            )
+            return cls(
+                tuple((str(a), str(b), str(c)) for a, b, c in rows),
+                tuple((str(a), str(b)) for a, b in sources),
+            )
         except (ValueError, TypeError):
             return cls()
 
@@ -101,44 +132,57 @@ class _Finder:
             folder = folder.parent
         return "/".join(names)
 
-    def manifest_roots(self, spec: LanguageSpec, folders: set[str]) -> list[tuple[str, str]]:
-        """(folder, module name) of every manifest on the way up from these folders."""
-        found: list[tuple[str, str]] = []
+    def manifest_roots(
+        self, spec: LanguageSpec, folders: set[str]
+    ) -> list[tuple[str, str, bool]]:
+        """(folder, module name, whether the folder is the manifest's source folder) of every
+        manifest on the way up from these folders."""
+        found: list[tuple[str, str, bool]] = []
         seen: set[str] = set()
         for start in folders:
             folder = start
             while folder not in seen:
                 seen.add(folder)
-                name = self._manifest_name(spec, self.root / folder)
-                if name is not None:
-                    found.append((folder, name))
+                named = self._manifest_name(spec, self.root / folder)
+                if named is not None:
+                    name, source = named
+                    found.append((folder, name, False))
+                    if source:
+                        found.append((posixpath.join(folder, source), name, True))
                 if not folder:
                     break
                 folder = posixpath.dirname(folder)
-        if "" in seen and not any(folder == "" for folder, _ in found):
+        if "" in seen and not any(folder == "" for folder, _, _ in found):
             above = self._manifest_above(spec)
             if above is not None:
-                found.append(("", above))
+                found.append(("", *above))
         return found
 
-    def _manifest_above(self, spec: LanguageSpec) -> str | None:
+    def _manifest_above(self, spec: LanguageSpec) -> tuple[str, bool] | None:
         """The module the ingested folder lies in by a manifest above it, with the path
-        from that manifest's folder down (`github.com/spf13/cobra/doc`)."""
+        from that manifest's folder down (`github.com/spf13/cobra/doc`), and whether the
+        folder lies in the manifest's source folder."""
         resolved = self.root.resolve()
         for folder in resolved.parents:
-            name = self._manifest_name(spec, folder)
-            if name is not None:
-                return f"{name}/{resolved.relative_to(folder).as_posix()}"
+            named = self._manifest_name(spec, folder)
+            if named is not None:
+                name, source = named
+                below = resolved.relative_to(folder).as_posix()
+                inside = bool(source) and (below == source or below.startswith(f"{source}/"))
+                if inside:
+                    below = below[len(source) + 1:]  # `src/de` of a crate is `crate/de`
+                return (f"{name}/{below}" if below else name), inside
         return None
 
-    def _manifest_name(self, spec: LanguageSpec, folder: Path) -> str | None:
+    def _manifest_name(self, spec: LanguageSpec, folder: Path) -> tuple[str, str] | None:
+        """The module name the folder's manifest gives, with the manifest's source folder."""
         for manifest in spec.root_manifests:
             memo = (str(folder / manifest.file), manifest.field + "\0" + manifest.pattern)
             if memo not in self.manifest_names:
                 self.manifest_names[memo] = read_manifest_name(folder / manifest.file, manifest)
             name = self.manifest_names[memo]
             if name is not None:
-                return name
+                return name, manifest.source
         return None
 
 
@@ -161,6 +205,8 @@ def read_manifest_name(path: Path, manifest: RootManifest) -> str | None:
     if not isinstance(value, str):
         return None
     name = value.strip().strip("/")
+    for written, meant in manifest.replace:
+        name = name.replace(written, meant)
     return name or None
 
 
@@ -176,14 +222,15 @@ def find_package_roots(root: Path, files: Iterable[tuple[str, str]]) -> PackageR
     }
     finder = _Finder(root)
     rows: list[tuple[str, str, str]] = []
+    sources: list[tuple[str, str]] = []
     for language, spec in specs.items():
         if spec.package_files:
             prefix = finder.package_prefix(spec)
             if prefix:
                 rows.append((language, "", prefix))
         if spec.root_manifests:
-            rows.extend(
-                (language, folder, name)
-                for folder, name in finder.manifest_roots(spec, folders[language])
-            )
-    return PackageRoots(tuple(sorted(set(rows))))
+            for folder, name, is_source in finder.manifest_roots(spec, folders[language]):
+                rows.append((language, folder, name))
+                if is_source:
+                    sources.append((language, folder))
+    return PackageRoots(tuple(sorted(set(rows))), tuple(sorted(set(sources))))

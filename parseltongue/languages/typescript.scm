@@ -128,3 +128,85 @@ $bound_type = [
       type: (type_annotation $bound_type))
   ] @binding.member)
   (#eq? @_constructor "constructor"))
+
+; ---- callbacks: a function declares the types of its callbacks' parameters, and a callback
+; given to it has them (extract/callbacks.py): `observable((destination) => ...)` where
+; `observable(subscribe: (observer: Observer<T>) => TeardownLogic)`.
+(formal_parameters
+  [(required_parameter type: (type_annotation (function_type parameters: (formal_parameters
+      [(required_parameter type: (type_annotation [
+          (type_identifier) @name
+          (generic_type name: (type_identifier) @name)
+          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
+       (optional_parameter type: (type_annotation [
+          (type_identifier) @name
+          (generic_type name: (type_identifier) @name)
+          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
+      ])) @callback))
+   (optional_parameter type: (type_annotation (function_type parameters: (formal_parameters
+      [(required_parameter type: (type_annotation [
+          (type_identifier) @name
+          (generic_type name: (type_identifier) @name)
+          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
+       (optional_parameter type: (type_annotation [
+          (type_identifier) @name
+          (generic_type name: (type_identifier) @name)
+          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
+      ])) @callback))
+  ]) @reference.member_type
+(call_expression
+  function: [(identifier) (member_expression)] @result
+  arguments: (arguments [
+    (arrow_function
+      parameters: (formal_parameters (required_parameter pattern: (identifier) @name !type) @binding)) @callback
+    (arrow_function parameter: (identifier) @name @binding) @callback
+    (function_expression
+      parameters: (formal_parameters (required_parameter pattern: (identifier) @name !type) @binding)) @callback
+  ]))
+
+; ---- call results: a function's declared result type, and a name bound to a call's result
+; (`const q = cache.build()`, `const r = await load()`): the callee's result type.
+([
+  (function_declaration return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (method_definition return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (arrow_function return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (function_expression return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (function_signature return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (method_signature return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+  (abstract_method_signature return_type: (type_annotation [
+    (type_identifier) @name
+    (generic_type name: (type_identifier) @name)
+    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
+] @reference.returns)
+(variable_declarator
+  name: (identifier) @name
+  !type
+  value: [
+    (call_expression function: [(identifier) (member_expression)] @result)
+    (await_expression (call_expression function: [(identifier) (member_expression)] @result))
+    (non_null_expression (call_expression function: [(identifier) (member_expression)] @result))
+    (await_expression (non_null_expression
+      (call_expression function: [(identifier) (member_expression)] @result)))
+  ]) @binding

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from parseltongue.resolve.rows import (
     EXPORT,
+    NAMES_ONLY_IMPORTS,
     RawReference,
     names_its_file_binds,
 )
@@ -38,6 +39,12 @@ class FileBindings(LexicalScopes):
                 else:
                     local = self._package_name(reference) or reference.scope
                 yield reference.file_path, local, reference.module_path, taken
+
+    def _named_import_binds_modules(self, file_path: str) -> bool:
+        """Whether a named import in this file may name a submodule (not in JavaScript or
+        TypeScript, whose named imports take only what the module exports)."""
+        module = self.entity.get(self.file_module.get(file_path, ""))
+        return module is None or module.language not in NAMES_ONLY_IMPORTS
 
     def _package_name(self, reference: RawReference) -> str:
         """The name a package-scoped language's import of a whole package binds: the one
@@ -126,7 +133,7 @@ class FileBindings(LexicalScopes):
                 submodule = f"{module_path}/{taken}"
                 for imported_file in self.module_files.get(submodule, ()):
                     module = self.file_module.get(imported_file)
-                    if module is not None:
+                    if module is not None and self._named_import_binds_modules(file_path):
                         add(file_path, local, module)
                 for imported_file in self.module_files.get(module_path, ()):
                     if imported_file in settled:

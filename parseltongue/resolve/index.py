@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from sys import intern
 
 from parseltongue.file_references import reference_groups
-from parseltongue.model import CALLED, CHAIN_STEP, VALUE
+from parseltongue.model import ARGUMENT, CALLED, CHAIN_STEP, VALUE
 from parseltongue.resolve.references import ReferenceLists
 from parseltongue.resolve.rows import (
     BINDING_KINDS,
@@ -31,7 +31,7 @@ def is_chain(receiver_type: str) -> bool:
     result or a module-level value."""
     return (
         CHAIN_STEP in receiver_type or receiver_type.endswith(CALLED)
-        or receiver_type.startswith(VALUE)
+        or receiver_type.startswith(VALUE) or ARGUMENT in receiver_type
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 
-from parseltongue.model import CALLED, CHAIN_STEP, VALUE
+from parseltongue.model import ARGUMENT, CALLED, CHAIN_STEP, VALUE
 from parseltongue.resolve.index import is_chain
 from parseltongue.resolve.members import ClassMembers
 from parseltongue.resolve.rows import (
@@ -35,10 +35,21 @@ class TypedReceivers(ClassMembers):
         declared type) through its steps. `seen`: the values being typed (a cycle of
         values declared by each other types none of them)."""
         if not is_chain(receiver_type):
+            if "." not in receiver_type:
+                # A type declared in an enclosing function (`interface Manager {}` in a
+                # function's body) hides the file's and the imported ones of its name.
+                local = {
+                    key for key in self.nested(from_key, receiver_type) if self._is_class(key)
+                }
+                if local:
+                    return local
             return self.named_types(receiver_type, file_path, language)
         base, *steps = receiver_type.split(CHAIN_STEP)
         classes: AbstractSet[str]
-        if base.endswith(CALLED):
+        if ARGUMENT in base:
+            function, _, position = base.partition(ARGUMENT)
+            classes = self._callback_parameter(function, position, file_path, language, from_key)
+        elif base.endswith(CALLED):
             classes = self._called_result(base[: -len(CALLED)], file_path, language, from_key)
         elif base.startswith(VALUE):
             classes = self._value_types(base[len(VALUE):], file_path, language, seen)
@@ -116,6 +127,18 @@ class TypedReceivers(ClassMembers):
         if self.entity[target].entity_type in MEMBER_OWNER_TYPES:
             return {target}
         return self._results_of((target,))
+
+    def _callback_parameter(
+        self, function: str, position: str, file_path: str, language: str, from_key: str
+    ) -> set[str]:
+        """The type the one function a call of `function` pins declares for a parameter of
+        a callback it takes (`position`: the callback's argument and the parameter's index,
+        `0.0`; extract/callbacks.py)."""
+        qualifier, _, name = function.rpartition(".")
+        _, targets = self.candidates(from_key, "call", name, qualifier, file_path, "", language)
+        if len(targets) != 1:
+            return set()
+        return self._field_types(targets, f"{ARGUMENT}{position}")
 
     def _results_of(self, functions: Iterable[str]) -> set[str]:
         """The types the functions' (first) results are declared with."""

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from parseltongue.languages import (
     members_in_scope_language_rows,
     methods_need_receiver_languages,
+    named_imports_take_names_only_languages,
     ordered_base_language_rows,
     receiver_words,
 )
@@ -24,6 +25,9 @@ SELF_WORDS, SUPER_WORDS = receiver_words()
 # Languages whose methods only a receiver reaches: a method outside any class (an object
 # literal's, a prototype's) is no top-level name of its file there.
 METHODS_NEED_RECEIVER = methods_need_receiver_languages()
+# Languages whose named imports take only what a module exports, never a submodule of that
+# name (JavaScript, TypeScript).
+NAMES_ONLY_IMPORTS = named_imports_take_names_only_languages()
 # Languages whose bases are ordered (Python): `super` follows the method resolution order.
 ORDERED_BASE_LANGUAGES = frozenset(row[0] for row in ordered_base_language_rows())
 # Languages whose methods see their class's members by bare name (C++'s implicit `this`).

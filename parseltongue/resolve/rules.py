@@ -160,6 +160,8 @@ class Resolver(TypedReceivers, MethodOrder):
             for module_file in self.module_files.get(module_path, ()):
                 if module_file != reference.file_path:
                     found.update(self.exported.get(module_file, {}).get(name, ()))
+        if name != "" and not self._named_import_binds_modules(reference.file_path):
+            return found
         module_name = module_path if name == "" else f"{module_path}/{name}"
         for module_file in self.module_files.get(module_name, ()):
             module = self.file_module.get(module_file)
