@@ -71,10 +71,13 @@ class DependencyEdge:
 # a base, a type name, a function's result (`NewX()`, `pkg.NewX()`) or a module-level value
 # (`=std`, `=pkg.CommandLine`), then steps, each a field (`parent`) or a method's result
 # (`Flags()`), joined by CHAIN_STEP (`Command/parent/Flags()`). Resolution follows it
-# (parseltongue/resolve/receivers.py).
+# (parseltongue/resolve/receivers.py). A base SELF_CLASS is the class the reference's entity
+# is or sits in (`self.preparer` -> `^/preparer`); as a `returns` reference's receiver type,
+# the function returns its receiver's own type (Python's `-> Self`).
 CHAIN_STEP = "/"
 CALLED = "()"
 VALUE = "="
+SELF_CLASS = "^"
 
 ENTITY_COLUMNS = (
     "key",

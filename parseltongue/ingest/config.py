@@ -60,7 +60,9 @@ STATUS_COMPLETE = "complete"
 #    imports binding the package's declared name): an update would mix old and new rows.
 # 11: module paths start at the package roots (`__init__.py` above the ingested folder,
 #     `go.mod`), and a Python class's bases record their order (an extends reference's alias).
-ROW_FORMAT = 11
+# 12: Python receivers are typed chains (`select()/where()`, `^/preparer`), with `returns`,
+#     class `member_type` and `overload` references.
+ROW_FORMAT = 12
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.
