@@ -50,7 +50,7 @@ class AgentQuestions:
             ...     _ = codebase.ingest("tests/fixtures/http_project", parallel=False)
             ...     key = codebase.search("place_order", limit=1)[0].key
             ...     codebase.degree(key)[2:]
-            (3, 4)
+            (3, 5)
         """
         rows = self.named(
             "entity_edge_counts", key=key, prefix=folder_prefix(scope),
@@ -127,7 +127,7 @@ class AgentQuestions:
             ...     key = codebase.search("place_order", limit=1)[0].key
             ...     pack = codebase.context_pack(key, token_budget=2000)
             ...     pack.callers_total, pack.callees_total, pack.code_truncated
-            (3, 4, False)
+            (3, 5, False)
         """
         rows = self.named("context_pack", key=key, **edge_types_parameter(edge_types))
         if not rows:

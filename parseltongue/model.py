@@ -71,13 +71,16 @@ class DependencyEdge:
 # a base, a type name, a function's result (`NewX()`, `pkg.NewX()`) or a module-level value
 # (`=std`, `=pkg.CommandLine`), then steps, each a field (`parent`) or a method's result
 # (`Flags()`), joined by CHAIN_STEP (`Command/parent/Flags()`). Resolution follows it
-# (parseltongue/resolve/receivers.py).
+# (parseltongue/resolve/receivers.py). A base SELF_CLASS is the class the reference's entity
+# is or sits in (`self.preparer` -> `^/preparer`); as a `returns` reference's receiver type,
+# the function returns its receiver's own type (Python's `-> Self`).
 CHAIN_STEP = "/"
 CALLED = "()"
 VALUE = "="
 # A base that is a callback's parameter: `observable@0.0`, the type `observable` declares for
 # the first parameter of the function its first argument takes (extract/callbacks.py).
 ARGUMENT = "@"
+SELF_CLASS = "^"
 
 ENTITY_COLUMNS = (
     "key",

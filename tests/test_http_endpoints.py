@@ -101,7 +101,7 @@ def test_detail_view_by_query_and_by_path_agree(client: TestClient, storage: Coz
     assert by_query == by_path
     assert by_query["code"].startswith("def place_order(items, code):")
     # Its callees include the `__init__` its `OrderRepository()` runs.
-    assert (by_query["callers_count"], by_query["callees_count"]) == (3, 4)
+    assert (by_query["callers_count"], by_query["callees_count"]) == (3, 5)
 
 
 def test_search_ranks_exact_then_prefix_and_tolerates_a_typo(client: TestClient) -> None:
@@ -183,7 +183,7 @@ def test_hotspots_rank_by_coupling_ties_by_key(client: TestClient) -> None:
     data = get_data(client, "/complexity-hotspots-ranking-view", {"top": 2})
     top = [(h["entity_key"].split(":")[2], h["inbound_count"], h["outbound_count"])
            for h in data["hotspots"]]
-    assert top[0] == ("place_order", 3, 4)
+    assert top[0] == ("place_order", 3, 5)
     assert data["total_entities_analyzed"] == 41
 
 
@@ -219,7 +219,7 @@ def test_centrality_methods_rank_and_say_which(client: TestClient) -> None:
         assert scores == sorted(scores, reverse=True)
     degree = get_data(client, "/centrality-measures-entity-ranking", {"method": "degree", "top": 1})
     assert degree["entities"][0]["entity"].split(":")[2] == "place_order"
-    assert degree["entities"][0]["score"] == 7
+    assert degree["entities"][0]["score"] == 8
 
 
 def test_kcore_entropy_ck_and_debt_answer(client: TestClient, storage: CozoDbStorage) -> None:

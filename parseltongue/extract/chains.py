@@ -13,12 +13,13 @@ field's and value's declared type (`member_type` references) and each function's
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from parseltongue.extract.bindings import BindingTypes, Scopes
 from parseltongue.extract.records import ReferenceRecord
-from parseltongue.model import CALLED, CHAIN_STEP, VALUE
+from parseltongue.model import CALLED, CHAIN_STEP, SELF_CLASS, VALUE
 
 MEMBER_TYPE_KIND = "member_type"
 _MAJOR_VERSION = re.compile(r"v[0-9]+")
@@ -109,6 +110,9 @@ class ChainContext(NamedTuple):
 
     imported: frozenset[str] = frozenset()
     """The names its imports bind: packages, not values."""
+    self_words: frozenset[str] = frozenset()
+    """The receivers naming the object a method runs on (`self`): a chain from one starts
+    at the method's class (SELF_CLASS)."""
 
 
 NO_CONTEXT = ChainContext()
@@ -122,8 +126,14 @@ def chain_type(
     (`type_of`: None when no binding in scope has the name, "" when one has but gives no
     type); "" when the chain has no type to start from."""
     head, rest = elements[0], elements[1:]
-    if head.endswith(CALLED):
+    if head.endswith(CALLED) and head.removesuffix(CALLED) in context.self_words:
+        base = SELF_CLASS  # `cls()` in a class method makes one of its class
+    elif head.endswith(CALLED):
         base = head
+    elif head in context.self_words:
+        if not rest:
+            return ""  # `self.m()` itself: the self tier resolves it
+        base = SELF_CLASS
     else:
         bound = type_of(head)
         if bound:
@@ -142,16 +152,25 @@ def chain_type(
     return CHAIN_STEP.join([base, *rest])
 
 
-def chain_context(references: Iterable[tuple]) -> ChainContext:
+def chain_context(
+    references: Iterable[tuple], import_style: str = "path", self_words: Iterable[str] = ()
+) -> ChainContext:
     """The names a file's imports bind: an alias, else the name a package of that path is
     most likely declared with (Go's convention: the last segment, a major version `v2` is
     skipped, a `go-` prefix dropped, cut at the first character no identifier has:
-    `gopkg.in/yaml.v3` -> `yaml`, `github.com/mattn/go-isatty` -> `isatty`)."""
+    `gopkg.in/yaml.v3` -> `yaml`, `github.com/mattn/go-isatty` -> `isatty`); with Python's
+    imports, the name imported (`from a import b`) or the path's first segment (`import a.b`)."""
     imported = set()
-    for _, kind, _name, _, _, module, alias, _ in references:
-        if kind == "import":
-            imported.add(alias or assumed_package_name(module))
-    return ChainContext(frozenset(imported))
+    for _, kind, name, _, _, module, alias, _ in references:
+        if kind != "import":
+            continue
+        if alias:
+            imported.add(alias)
+        elif import_style == "python":
+            imported.add(name if name and name != "*" else module.lstrip(".").split(".")[0])
+        else:
+            imported.add(assumed_package_name(module))
+    return ChainContext(frozenset(imported), frozenset(self_words))
 
 
 def assumed_package_name(import_path: str) -> str:
@@ -179,10 +198,11 @@ def typed_receiver(
         if binding is None:
             return None
         binding_line, start_byte, _end_byte, type_text = binding
-        if "(" not in type_text:
+        if "(" not in type_text and not type_text.startswith(VALUE):
             return type_text  # a type name, or "" (bound again, type not known)
-        # Bound to a call's result (`x := y.M()`): its chain, read where the binding is.
-        bound = split_chain(type_text)
+        # Bound to a call's result (`x := y.M()`) or to another value (`x = self.y`, a
+        # VALUE and the expression): its chain, read where the binding is.
+        bound = split_chain(type_text.removeprefix(VALUE))
         if bound is None or depth >= MAX_BINDING_DEPTH:
             return ""
         return chain_type(bound, lambda head: type_of(
@@ -207,16 +227,101 @@ def module_value_types(
             continue
         line, start_byte, _end, type_text = typed[-1]
         scope, chain = "", ""
-        if "(" in type_text:
+        if "(" in type_text or type_text.startswith(VALUE):
             chain = typed_receiver(
-                type_text, scopes, binding_types, -1, line, start_byte, context
+                type_text.removeprefix(VALUE), scopes, binding_types, -1, line, start_byte,
+                context,
             )
-            if not chain:
+            if not chain or chain == f"{VALUE}{name}":
                 continue
-            type_name = ""
+            if not is_typed_chain(chain):
+                scope, _, type_name = chain.rpartition(".")
+                chain = ""
+            else:
+                type_name = ""
         else:
             scope, _, type_name = type_text.rpartition(".")
         records.append(ReferenceRecord(
             module_key, MEMBER_TYPE_KIND, type_name, line, name, chain, scope, ""
         ))
     return records
+
+
+def class_member_types(
+    member_bindings: list[tuple[int, int, str, int, str]], scopes: Scopes,
+    binding_types: BindingTypes, owner_keys: list[str], context: ChainContext,
+) -> list[ReferenceRecord]:
+    """A `member_type` reference from each class for each member its bindings give one type:
+    the class body's (`preparer: IdentifierPreparer`, `x = Foo()`) and its methods'
+    `@binding.member`s (`self.preparer = IdentifierPreparer()`, `self.dialect = dialect`
+    with `dialect: Dialect`), each read where it is written (a call's result, another
+    value's type, as typed chains). A member its bindings give several types, or only
+    types from itself (`self.x = self.x.copy()`), gets none. `member_bindings`: (owner
+    index, start byte, name, line, type text) of each binding."""
+    # A call of a named callable (`self.map = identity.WeakInstanceDict()`: most often a
+    # construction) says what the member holds most exactly; else an annotation
+    # (`preparer: IdentifierPreparer`, `self.x: Foo = ...`) declares it; what other values
+    # are assigned (`self.preparer = self.dialect.preparer`) counts only without either.
+    constructed: dict[tuple[int, str], set[tuple[str, str, str]]] = defaultdict(set)
+    declared: dict[tuple[int, str], set[tuple[str, str, str]]] = defaultdict(set)
+    inferred: dict[tuple[int, str], set[tuple[str, str, str]]] = defaultdict(set)
+    first_line: dict[tuple[int, str], int] = {}
+    for owner, name, line, start_byte, type_text in _class_bindings(
+        member_bindings, scopes, binding_types
+    ):
+        cls = owner if scopes.is_class(owner) else scopes.enclosing_class(owner)
+        if cls < 0:
+            continue
+        if "(" in type_text or type_text.startswith(VALUE):
+            typed = typed_receiver(
+                type_text.removeprefix(VALUE), scopes, binding_types, owner, line,
+                start_byte, context,
+            )
+            if not typed or typed.startswith(f"{SELF_CLASS}{CHAIN_STEP}{name}"):
+                continue
+            callee = type_text.removesuffix(CALLED)
+            found = constructed if type_text.endswith(CALLED) and "(" not in callee and not (
+                typed.startswith(SELF_CLASS)
+            ) else inferred
+        else:
+            typed, found = type_text, declared
+        if is_typed_chain(typed):
+            found[(cls, name)].add(("", "", typed))
+        else:
+            scope, _, type_name = typed.rpartition(".")
+            found[(cls, name)].add((type_name, scope, ""))
+        first_line.setdefault((cls, name), line)
+    records = []
+    for member in first_line:
+        types = constructed.get(member) or declared.get(member) or inferred[member]
+        if len(types) == 1:
+            [(type_name, scope, chain)] = types
+            records.append(ReferenceRecord(
+                owner_keys[member[0]], MEMBER_TYPE_KIND, type_name, first_line[member],
+                member[1], chain, scope, "",
+            ))
+    return records
+
+
+def is_typed_chain(typed: str) -> bool:
+    """Whether a receiver type is a typed chain rather than a type name (as the resolver's
+    `is_chain` tells)."""
+    return (
+        CHAIN_STEP in typed or typed.endswith(CALLED) or typed.startswith((VALUE, SELF_CLASS))
+    )
+
+
+def _class_bindings(
+    member_bindings: list[tuple[int, int, str, int, str]], scopes: Scopes,
+    binding_types: BindingTypes,
+) -> Iterable[tuple[int, str, int, int, str]]:
+    """(owner, name, line, start byte, type text) of the typed bindings of class bodies and
+    of methods' members."""
+    for (owner, name), bindings in binding_types.items():
+        if scopes.is_class(owner):
+            for line, start_byte, _end, type_text in bindings:
+                if type_text:
+                    yield owner, name, line, start_byte, type_text
+    for owner, start_byte, name, line, type_text in member_bindings:
+        if type_text:
+            yield owner, name, line, start_byte, type_text

@@ -24,6 +24,7 @@ from parseltongue.extract.callbacks import (
 from parseltongue.extract.chains import (
     NO_CONTEXT,
     chain_context,
+    class_member_types,
     module_value_types,
     typed_receiver,
 )
@@ -59,6 +60,8 @@ from parseltongue.extract.recovery import inside_error
 from parseltongue.languages import LanguageSpec, path_test_reason
 from parseltongue.model import (
     CALLED,
+    SELF_CLASS,
+    VALUE,
     EntityClass,
     content_hash_of,
     sanitize_key_component,
@@ -224,6 +227,9 @@ class FileExtractor:
                     ))
                 elif "result" in captures:
                     type_text = short_text(source, captures["result"][0]) + CALLED
+                elif "value" in captures:
+                    # Another value's type, read as a chain where the binding is.
+                    type_text = VALUE + short_text(source, captures["value"][0])
                 else:
                     type_text = ""
                 (self.member_bindings if kind == _MEMBER_BINDING else self.bindings).append((
@@ -378,7 +384,10 @@ class FileExtractor:
         make_record = tuple.__new__  # a NamedTuple's own constructor is Python code, 3x slower
         results: list[ReferenceRecord] = []
         chains = self.spec.receiver_chains
-        context = chain_context(self.references) if chains else NO_CONTEXT
+        context = chain_context(
+            self.references, self.spec.import_style, self.spec.self_words
+        ) if chains else NO_CONTEXT
+        self_types = self.spec.self_types
         base_starts: list[tuple[int, int]] = []  # (index in results, start byte) of bases
         for start_byte, kind, name, line, receiver, scope, alias, node in self.references:
             if kind == "extends":
@@ -403,6 +412,9 @@ class FileExtractor:
                 # `self.preparer.quote()`: the member's type, from the class's bindings.
                 member = receiver.partition(".")[2]
                 receiver_type = member_types.get((scopes.enclosing_class(owner), member), "")
+            elif kind == _RETURNS and name in self_types and not scope:
+                # `-> Self`: the function returns the object it is called on.
+                name, receiver_type = "", SELF_CLASS
             if node is not None:
                 scope = nested_import_module(node, scope, self.spec, self.source)
             results.append(make_record(ReferenceRecord, (
@@ -414,6 +426,15 @@ class FileExtractor:
             results.extend(local_names(self.references, binding_types, scopes, owner_keys))
         if chains and binding_types:
             results.extend(module_value_types(binding_types, scopes, module_key, context))
+        if chains and self.spec.self_words and (binding_types or self.member_bindings):
+            # The types members are given, where `self.x` chains start (Python).
+            results.extend(class_member_types(
+                [
+                    (innermost(starts, ordered, parents, start), start, name, line, type_text)
+                    for start, name, line, type_text, _end in self.member_bindings
+                ],
+                scopes, binding_types, owner_keys, context,
+            ))
         # Matches arrive roughly in document order; a stable sort by line makes it exact.
         results.sort(key=_LINE_OF)
         return results
@@ -448,6 +469,8 @@ _EXPORT = "export"
 _DECLARED_TYPES = frozenset({"member_type", "returns"})
 # The `@binding.member` role's kind (what follows `binding` in the capture name).
 _MEMBER_BINDING = ".member"
+# `@reference.returns`: a function's result type.
+_RETURNS = "returns"
 
 
 def _unquoted(name: str) -> str:

@@ -63,7 +63,9 @@ STATUS_COMPLETE = "complete"
 # 12: TypeScript callbacks' parameters typed by position (`callee@0.0` receiver types, the
 #     callee's `member_type` references), `Partial<T>` bindings as T; package roots from
 #     package.json and Cargo.toml (a Rust crate's `src/` files answer to the crate's name).
-ROW_FORMAT = 12
+# 13: Python receivers are typed chains (`select()/where()`, `^/preparer`), with `returns`,
+#     class `member_type` and `overload` references.
+ROW_FORMAT = 13
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.

@@ -99,6 +99,9 @@ class LanguageSpec:
     `NewX().M()`, a name bound to `NewX()` or `y.M()`) gets a typed chain as its receiver
     type: its head's type, then each field's declared type and each call's result type, which
     resolution follows (`@reference.member_type`, `@reference.returns`)."""
+    self_types: tuple[str, ...] = ()
+    """Type names a method's result is declared with to say it returns the object it was
+    called on (Python's `-> Self`): a chain through such a method keeps its receiver's type."""
     ordered_bases: bool = False
     """Whether the order a class's bases are written in is its method resolution order
     (Python): the extractor records each base's position, and a `super` call reaches the
@@ -333,6 +336,14 @@ def members_in_scope_language_rows() -> list[list[str]]:
     return [
         [name] for name in sorted({spec.name for spec in LANGUAGES if spec.members_in_scope})
     ]
+
+
+def locals_shadow_language_rows() -> list[list[str]]:
+    """[language] for every language whose bound names hide outer definitions (resolve.cozo's
+    `$locals_shadow_languages`): there, a name a file imports is never pinned by the
+    codebase-wide unique-name fallback (`from typing import cast` is not the codebase's
+    `cast`)."""
+    return [[name] for name in sorted({spec.name for spec in LANGUAGES if spec.locals_shadow})]
 
 
 def ordered_base_language_rows() -> list[list[str]]:

@@ -5,6 +5,20 @@
 (function_definition name: (identifier) @name body: (block) @body) @definition.function
 (class_definition name: (identifier) @name body: (block) @body) @definition.class
 
+; ---- an overload signature (`@overload def f(...)`, `@typing.overload`): calls of `f` go
+; to the implementation that follows
+(decorated_definition
+  (decorator [(identifier) (attribute attribute: (identifier))] @_overload)
+  definition: (function_definition name: (identifier) @name) @reference.overload
+  (#match? @_overload "(^|[.])overload$"))
+
+; ---- a property (`@property`, `@cached_property`, `@util.memoized_property`): `x.p()` calls
+; the value it gives, not the property's function
+(decorated_definition
+  (decorator [(identifier) (attribute attribute: (identifier))] @_property)
+  definition: (function_definition name: (identifier) @name) @reference.property
+  (#match? @_property "(^|[.])(property|[a-z_]*_property|memoized_attribute)$"))
+
 ; ---- calls: free `f()`, method/attribute `x.f()`, constructors are calls of a class name ----
 (call function: (identifier) @name) @reference.call
 (call function: (attribute object: (_) @receiver attribute: (identifier) @name)
@@ -48,20 +62,30 @@
 (type (generic_type (identifier) @name)) @reference.type
 
 ; ---- local bindings that give a receiver its type: `g = Graph()`, `g: Graph` --------------
-; An annotation gives the type through `Optional[T]`, `T | None`, a quoted `"T"` and a
+; A call's result (`@result`: a class constructs one, a function returns its declared
+; type); another value (`@value`: `p = self.preparer`, `t = table`) has that one's type. An
+; annotation gives the type through `Optional[T]`, `T | None`, a quoted `"T"` and a
 ; generic's own type (`InstanceState[Any]`); it wins over the call on the right
 ; (`g: Graph = make()`).
-(assignment left: (identifier) @name !type right: (call function: [(identifier) (attribute)] @type)) @binding
+(assignment left: (identifier) @name !type right: (call function: [(identifier) (attribute)] @result)) @binding
+(assignment left: (identifier) @name !type right: [(identifier) (attribute)] @value) @binding
+; `with Session(c) as s`: what entering gives, taken to be the object made (as most
+; context managers' `__enter__` returns self).
+(with_item value: (as_pattern
+  (call function: [(identifier) (attribute)] @result)
+  alias: (as_pattern_target (identifier) @name))) @binding
 $annotated_type = (type [
   (identifier) @type
   (attribute) @type
   (binary_operator left: [(identifier) (attribute)] @type right: (none))
   (binary_operator left: (none) right: [(identifier) (attribute)] @type)
   (generic_type (identifier) @type)
+  (subscript value: [(identifier) (attribute)] @type)
   (string (string_content) @type)]
   (#match? @type "^[A-Za-z_][A-Za-z0-9_.]*$") (#not-eq? @type "Optional"))
 $optional_type = (type (generic_type (identifier) @_optional
-  (type_parameter . (type [(identifier) (attribute)] @type) .)) (#eq? @_optional "Optional"))
+  (type_parameter . (type [(identifier) @type (attribute) @type (generic_type (identifier) @type)
+    (subscript value: [(identifier) (attribute)] @type)]) .)) (#eq? @_optional "Optional"))
 (assignment left: (identifier) @name type: $annotated_type) @binding
 (assignment left: (identifier) @name type: $optional_type) @binding
 (typed_parameter (identifier) @name type: $annotated_type) @binding
@@ -74,12 +98,49 @@ $optional_type = (type (generic_type (identifier) @_optional
 ; A method's result (`self.x = self.x.copy()`) names no type: not a binding.
 (assignment
   left: (attribute object: (identifier) @_self attribute: (identifier) @name) !type
-  right: (call function: [(identifier) (attribute)] @type)
-  (#any-of? @_self "self" "cls") (#not-match? @type "^(self|cls)[.]")) @binding.member
+  right: (call function: [(identifier) (attribute)] @result)
+  (#any-of? @_self "self" "cls")) @binding.member
+; `self.dialect = dialect` (a typed parameter), `self.preparer = dialect.identifier_preparer`
+(assignment
+  left: (attribute object: (identifier) @_self attribute: (identifier) @name) !type
+  right: [(identifier) (attribute)] @value
+  (#any-of? @_self "self" "cls")) @binding.member
 (assignment
   left: (attribute object: (identifier) @_self attribute: (identifier) @name)
-  type: (type [(identifier) @type (attribute) @type (generic_type (identifier) @type)])
+  type: (type [(identifier) @type (attribute) @type (generic_type (identifier) @type)
+    (subscript value: [(identifier) (attribute)] @type)])
   (#any-of? @_self "self" "cls")) @binding.member
+
+; ---- what typed chains follow: a function's result type, a property's type ---------------
+; `def select(...) -> Select[Any]`, `-> Optional[Foo]`, `-> Foo | None`, `-> "Foo"`, `-> Self`
+(function_definition return_type: (type [
+  (identifier) @name
+  (attribute object: (_) @scope attribute: (identifier) @name)
+  (generic_type (identifier) @name)
+  (subscript value: [(identifier) @name (attribute object: (_) @scope attribute: (identifier) @name)])
+  (binary_operator left: [(identifier) @name (attribute object: (_) @scope attribute: (identifier) @name)] right: (none))
+  (binary_operator left: (none) right: [(identifier) @name (attribute object: (_) @scope attribute: (identifier) @name)])
+  (string (string_content) @name)])
+  (#match? @name "^[A-Za-z_][A-Za-z0-9_]*$")
+  (#not-match? @name "^(Optional|Union|Any|None|str|int|bool|float|bytes|object)$")) @reference.returns
+(function_definition return_type: (type (generic_type (identifier) @_optional
+  (type_parameter . (type [(identifier) @name (attribute object: (_) @scope attribute: (identifier) @name)
+    (generic_type (identifier) @name)
+    (subscript value: [(identifier) @name (attribute object: (_) @scope attribute: (identifier) @name)])]) .)))
+  (#eq? @_optional "Optional")) @reference.returns
+; A property (`@property`, `@util.memoized_property`, `@HasMemoized.memoized_attribute`) is
+; a member of its class of its result's type: `self.c.keys()` follows it.
+(decorated_definition
+  (decorator [(identifier) (attribute attribute: (identifier))] @_property)
+  definition: (function_definition name: (identifier) @receiver return_type: (type [
+    (identifier) @name
+    (attribute object: (_) @scope attribute: (identifier) @name)
+    (generic_type (identifier) @name)
+    (binary_operator left: [(identifier) @name (attribute object: (_) @scope attribute: (identifier) @name)] right: (none))
+    (string (string_content) @name)]))
+  (#match? @_property "(^|[.])(property|[a-z_]*_property|memoized_attribute)$")
+  (#match? @name "^[A-Za-z_][A-Za-z0-9_]*$")
+  (#not-match? @name "^(Optional|Union|Any|None|str|int|bool|float|bytes|object)$")) @reference.member_type
 
 ; ---- names a function binds with no type known: they hide the module's names from its bare
 ; calls (`locals_shadow`), and a receiver bound again loses the type it had -----------------

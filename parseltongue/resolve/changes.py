@@ -9,10 +9,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 
+from parseltongue.resolve.index import chain_names, is_chain
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
     MEMBER_OWNER_TYPES,
+    MEMBER_TYPE,
     MEMBERS_IN_SCOPE_LANGUAGES,
+    RETURNS,
     SELF_WORDS,
     SUPER_WORDS,
     DerivedScope,
@@ -170,6 +173,8 @@ class CodebaseIndex(Resolver):
         changed_module_paths: Iterable[str],
         top_level_names: Iterable[str],
         scope: DerivedScope,
+        declared_changed: bool = True,
+        overload_names: Iterable[str] = (),
     ) -> set[str]:
         """The entities whose references may resolve differently now than in `before`
         (a snapshot taken before `changed_files` were replaced), besides the changed files'
@@ -181,7 +186,12 @@ class CodebaseIndex(Resolver):
         definitions changed (`top_level_names`, the last tier's lookup); and, for a name
         whose members changed in some classes, those whose qualifier or receiver can name
         one of those classes or a class below them; and every reference whose receiver type
-        is a typed chain (it may read any file's declared types)."""
+        is a typed chain that may read what changed: every one when a declared type
+        (`declared_changed`: a field's, a result's, an overload's), a base, a name a
+        declared type mentions or the module aliases of a file declaring types changed;
+        else those whose base names a changed name and those whose steps or own name are a
+        name whose members changed. References to
+        the `overload_names` (their overload signatures changed) are all reached."""
         names: set[str] = set()
         binding_changed = set(changed_files)
         for file_path in scope.binding_files:
@@ -192,11 +202,13 @@ class CodebaseIndex(Resolver):
                     name for name in old.keys() | new.keys() if old.get(name) != new.get(name)
                 )
         files_reached = set(binding_changed)
+        aliases_changed: set[str] = set()
         for file_path in before.module_alias.keys() | self.module_alias.keys():
             old_aliases = before.module_alias.get(file_path, {})
             new_aliases = self.module_alias.get(file_path, {})
             if file_path in scope.binding_files and old_aliases != new_aliases:
                 files_reached.add(file_path)
+                aliases_changed.add(file_path)
             for aliased in (*old_aliases.values(), *new_aliases.values()):
                 if not aliased.isdisjoint(binding_changed):
                     files_reached.add(file_path)
@@ -208,8 +220,10 @@ class CodebaseIndex(Resolver):
                 for name in old.keys() | new.keys():
                     if old.get(name) != new.get(name):
                         member_changes[name].add(class_key)
+        bases_changed = False
         for class_key in scope.base_keys:
             if before.base.get(class_key) != self.base.get(class_key):
+                bases_changed = True
                 # What a class inherits can change for any name its old or new ancestors
                 # define.
                 for name in before.ancestor_member_names(class_key) | (
@@ -221,13 +235,17 @@ class CodebaseIndex(Resolver):
             reached.update(self.keys_of_file.get(file_path, ()))
         for name in names:
             self._reach_referrers(reached, name, reads_other_files_bindings)
+        top_level_names = set(top_level_names)
         for name in top_level_names:
             self._reach_referrers(reached, name, is_unqualified)
+        for name in overload_names:
+            self._reach_referrers(reached, name, _any_reference)
+        classes_of_name: dict[str, set[str]] = {}
         if member_changes:
             below = self._classes_below(before)
             constructor_names = set().union(*self.constructor_names.values())
             for name, classes in member_changes.items():
-                classes_reached = closure(classes, below)
+                classes_reached = classes_of_name[name] = closure(classes, below)
                 self._reach_referrers(
                     reached, name,
                     partial(self._may_look_up_members, classes=classes_reached),
@@ -242,9 +260,44 @@ class CodebaseIndex(Resolver):
         if module_paths:
             reached.update(self._referrers_through_module_paths(before, module_paths))
         # A typed chain reads result types, field types, members and names of any file.
-        for chained in self._chain_referrers.values():
-            reached.update(chained)
+        if (
+            declared_changed or bases_changed or not names.isdisjoint(self._declared_names)
+            or any(
+                reference.kind in (MEMBER_TYPE, RETURNS)
+                for file_path in aliases_changed
+                for reference in self.binding_references.get(file_path, ())
+            )
+        ):
+            for chained in self._chain_referrers.values():
+                reached.update(chained)
+        else:
+            for name in names | top_level_names:
+                reached.update(self._chain_bases.get(name, ()))
+            for name, classes_reached in classes_of_name.items():
+                for key in self._chain_members.get(name, ()):
+                    if key not in reached and any(
+                        self._chain_may_reach(reference, name, classes_reached)
+                        for reference in self.references.get(key, ())
+                    ):
+                        reached.add(key)
         return reached
+
+    def _chain_may_reach(self, reference: RawReference, name: str, classes: set[str]) -> bool:
+        """Whether a reference's typed chain may resolve differently now that the members
+        named `name` of `classes` changed (and nothing else a chain reads): through a method
+        of that name as a step, or as the member its last classes give."""
+        if not is_chain(reference.receiver_type):
+            return False
+        _bases, members = chain_names(reference.name, reference.receiver_type)
+        if name in members[1:]:
+            return True
+        entity = self.entity.get(reference.from_key)
+        return reference.name == name and entity is not None and not classes.isdisjoint(
+            self.receiver_classes(
+                reference.receiver_type, reference.file_path, entity.language,
+                reference.from_key,
+            )
+        )
 
     def names_with_other_top_level_definitions(
         self, before: Mapping[str, tuple[str, str]], after: Mapping[str, tuple[str, str]]
@@ -333,3 +386,7 @@ class CodebaseIndex(Resolver):
                         reached.add(key)
                         break
         return reached
+
+
+def _any_reference(_reference: RawReference) -> bool:
+    return True

@@ -35,7 +35,8 @@ class FileFacts(IndexedRows):
         )
         bindings = sorted(
             (reference.from_key, reference.kind, reference.name, reference.receiver,
-             reference.scope, reference.alias, reference.module_path)
+             reference.scope, reference.alias, reference.module_path,
+             reference.receiver_type)  # a declared type may be a typed chain
             for reference in self.binding_references.get(file_path, ())
         )
         module_rows = sorted(self._module_rows_of_file.get(file_path, ()))

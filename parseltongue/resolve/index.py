@@ -10,13 +10,15 @@ from collections.abc import Iterable, Sequence
 from sys import intern
 
 from parseltongue.file_references import reference_groups
-from parseltongue.model import ARGUMENT, CALLED, CHAIN_STEP, VALUE
+from parseltongue.model import ARGUMENT, CALLED, CHAIN_STEP, SELF_CLASS, VALUE
 from parseltongue.resolve.references import ReferenceLists
 from parseltongue.resolve.rows import (
     BINDING_KINDS,
     LOCAL,
     MEMBER_OF,
     MEMBER_TYPE,
+    OVERLOAD,
+    PROPERTY,
     RETURNS,
     EntityRow,
     ModulePathRow,
@@ -28,10 +30,25 @@ from parseltongue.resolve.rows import (
 
 def is_chain(receiver_type: str) -> bool:
     """Whether a receiver type is a typed chain (model.py): steps, or a base that is a call's
-    result or a module-level value."""
+    result, a module-level value or the entity's own class."""
     return (
         CHAIN_STEP in receiver_type or receiver_type.endswith(CALLED)
-        or receiver_type.startswith(VALUE) or ARGUMENT in receiver_type
+        or receiver_type.startswith((VALUE, SELF_CLASS)) or ARGUMENT in receiver_type
+    )
+
+
+def chain_names(name: str, receiver_type: str) -> tuple[list[str], list[str]]:
+    """The names a typed chain's base reads (looked up as the file sees them: `pkg.NewX()`
+    -> pkg, NewX), and the member names its steps and its reference read."""
+    if not receiver_type:
+        return [], [name]
+    base, *steps = receiver_type.split(CHAIN_STEP)
+    base = base.removesuffix(CALLED).removeprefix(VALUE).removeprefix(SELF_CLASS)
+    # A callback's parameter (`rx.observable@0.0`) reads the function it is given to.
+    base = base.partition(ARGUMENT)[0]
+    return (
+        [part for part in base.split(".") if part],
+        [name, *(step.removesuffix(CALLED) for step in steps)],
     )
 
 
@@ -93,10 +110,20 @@ class IndexedRows:
         self.linked_methods: set[str] = set()
         # entity -> its `member_type` and `returns` references (what typed chains read).
         self.declared_types: dict[str, list[RawReference]] = {}
+        # The definitions that are overload signatures (their `overload` references).
+        self.overload_signatures: set[str] = set()
+        # The methods that are properties (their `property` references).
+        self.properties: set[str] = set()
         # value name -> the module entities declaring a module-level value of that name.
         self.value_declarers: dict[str, set[str]] = defaultdict(set)
         # file -> entities with a typed-chain receiver type -> how many such references.
         self._chain_referrers: dict[str, dict[str, int]] = defaultdict(dict)
+        # name -> entities with a typed chain whose base names it (`select()`, `=std`,
+        # `pkg.NewX()`) -> how many; and whose steps or reference name it (a member).
+        self._chain_bases: dict[str, dict[str, int]] = defaultdict(dict)
+        self._chain_members: dict[str, dict[str, int]] = defaultdict(dict)
+        # name -> how many declared types (`member_type`, `returns`) mention it.
+        self._declared_names: dict[str, int] = defaultdict(int)
         self._member_of: dict[str, dict[str, set[str]]] = {}
         # (class, name) -> the members of that name `super` reaches from the class.
         self._in_method_order: dict[tuple[str, str], set[str]] = {}
@@ -221,6 +248,31 @@ class IndexedRows:
         if is_chain(receiver_type):
             chained = self._chain_referrers[file_path]
             chained[from_key] = chained.get(from_key, 0) + 1
+            self._count_chain_names(from_key, kind, name, scope, receiver_type, 1)
+        elif kind in (MEMBER_TYPE, RETURNS):
+            self._count_chain_names(from_key, kind, name, scope, receiver_type, 1)
+
+    def _count_chain_names(
+        self, from_key: str, kind: str, name: str, scope: str, receiver_type: str, step: int
+    ) -> None:
+        """Count (step 1) or uncount (-1) the names a typed chain or a declared type reads:
+        what an update changing those names must resolve again."""
+        bases, members = chain_names(name, receiver_type)
+        if kind in (MEMBER_TYPE, RETURNS):
+            for mentioned in (*bases, name, scope.split(".")[0]):
+                if mentioned:
+                    self._declared_names[mentioned] += step
+                    if not self._declared_names[mentioned]:
+                        del self._declared_names[mentioned]
+            return
+        for names, counts in ((bases, self._chain_bases), (members, self._chain_members)):
+            for mentioned in names:
+                referrers = counts[mentioned]
+                referrers[from_key] = referrers.get(from_key, 0) + step
+                if not referrers[from_key]:
+                    del referrers[from_key]
+                    if not referrers:
+                        del counts[mentioned]
 
     def _add_binding(self, reference: RawReference) -> None:
         self.binding_references[reference.file_path].append(reference)
@@ -230,6 +282,10 @@ class IndexedRows:
         if reference.kind == MEMBER_OF:
             self._member_links[reference.name].add((reference.from_key, reference.file_path))
             self._link_method(reference.from_key)
+        elif reference.kind == OVERLOAD:
+            self.overload_signatures.add(reference.from_key)
+        elif reference.kind == PROPERTY:
+            self.properties.add(reference.from_key)
         elif reference.kind in (MEMBER_TYPE, RETURNS):
             self.declared_types.setdefault(reference.from_key, []).append(reference)
             if reference.kind == MEMBER_TYPE and reference.from_key in self.module_of:
@@ -315,7 +371,16 @@ class IndexedRows:
                 self.local_names.pop(key, None)
                 self.linked_methods.discard(key)
                 self.declared_types.pop(key, None)
+                self.overload_signatures.discard(key)
+                self.properties.discard(key)
                 for reference in self.references.pop(key):
+                    if is_chain(reference.receiver_type) or reference.kind in (
+                        MEMBER_TYPE, RETURNS
+                    ):
+                        self._count_chain_names(
+                            key, reference.kind, reference.name, reference.scope,
+                            reference.receiver_type, -1,
+                        )
                     referrers = self.referrers_of_name[reference.name]
                     referrers[key] -= 1
                     if not referrers[key]:

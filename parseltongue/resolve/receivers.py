@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 
-from parseltongue.model import ARGUMENT, CALLED, CHAIN_STEP, VALUE
+from parseltongue.model import ARGUMENT, CALLED, CHAIN_STEP, SELF_CLASS, VALUE
 from parseltongue.resolve.index import is_chain
 from parseltongue.resolve.members import ClassMembers
 from parseltongue.resolve.rows import (
@@ -53,16 +53,27 @@ class TypedReceivers(ClassMembers):
             classes = self._called_result(base[: -len(CALLED)], file_path, language, from_key)
         elif base.startswith(VALUE):
             classes = self._value_types(base[len(VALUE):], file_path, language, seen)
+        elif base == SELF_CLASS:
+            classes = self._own_class(from_key)
         else:
             classes = self.named_types(base, file_path, language)
         for step in steps:
             if not classes:
                 break
             if step.endswith(CALLED):
-                classes = self._results_of(self._members_named(classes, step[: -len(CALLED)]))
+                classes = self._results_of(
+                    self._members_named(classes, step[: -len(CALLED)]), classes
+                )
             else:
-                classes = self._field_types(classes, step)
+                classes = self._field_types(classes, step, seen)
         return classes
+
+    def _own_class(self, key: str) -> set[str]:
+        """The class an entity is, or the one it sits in (a `self` chain's start)."""
+        if self._is_class(key):
+            return {key}
+        enclosing = self.enclosing_class(key)
+        return {enclosing} if enclosing is not None else set()
 
     def _value_types(
         self, value: str, file_path: str, language: str, seen: frozenset[tuple[str, str]]
@@ -140,20 +151,59 @@ class TypedReceivers(ClassMembers):
             return set()
         return self._field_types(targets, f"{ARGUMENT}{position}")
 
-    def _results_of(self, functions: Iterable[str]) -> set[str]:
-        """The types the functions' (first) results are declared with."""
+    def _results_of(
+        self, functions: Iterable[str], receivers: AbstractSet[str] = _NONE
+    ) -> set[str]:
+        """The types the functions' (first) results are declared with; a function returning
+        the object it is called on (`-> Self`) gives the classes of its `receivers`."""
         found: set[str] = set()
         for function in functions:
-            for reference in self.declared_types.get(function, ()):
-                if reference.kind == RETURNS:
+            declared = [
+                reference for reference in self.declared_types.get(function, ())
+                if reference.kind == RETURNS
+            ] or self._inherited_results(function)
+            for reference in declared:
+                if reference.receiver_type == SELF_CLASS and receivers:
+                    found |= receivers
+                else:
                     found |= self._declared_type(reference)
         return found
 
-    def _field_types(self, classes: Iterable[str], field: str) -> set[str]:
+    def _inherited_results(self, method: str) -> list[RawReference]:
+        """A method declaring no result type has those of the methods it overrides: the
+        declared results of its name's methods in every class above its own."""
+        entity = self.entity.get(method)
+        owner = self.parent.get(method)
+        if entity is None or owner is None or not self._is_class(owner):
+            return []
+        found: list[RawReference] = []
+        seen = {owner}
+        level = list(self.base.get(owner, ()))
+        while level:
+            seen.update(level)
+            for ancestor in level:
+                for overridden in self.member.get(ancestor, {}).get(entity.name, ()):
+                    found.extend(
+                        reference for reference in self.declared_types.get(overridden, ())
+                        if reference.kind == RETURNS
+                    )
+            level = [
+                base for key in level for base in self.base.get(key, ()) if base not in seen
+            ]
+        return found
+
+    def _field_types(
+        self, classes: Iterable[str], field: str,
+        typing: frozenset[tuple[str, str]] = frozenset(),
+    ) -> set[str]:
         """The declared types of a field of these classes: their own, else one an embedded
-        (base) type declares, nearest first."""
+        (base) type declares, nearest first. `typing`: the (class, field) pairs being typed
+        (a field typed through itself, `self.x = self.x.copy()`, or a cycle of them, gives
+        none)."""
         found: set[str] = set()
         for class_key in classes:
+            if (class_key, field) in typing:
+                continue
             seen = {class_key}
             level = [class_key]
             while level:
@@ -165,7 +215,7 @@ class TypedReceivers(ClassMembers):
                 ]
                 if declared:
                     for reference in declared:
-                        found |= self._declared_type(reference)
+                        found |= self._declared_type(reference, typing | {(class_key, field)})
                     break
                 level = [
                     base for key in level for base in self.base.get(key, ()) if base not in seen

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from parseltongue.languages import (
+    locals_shadow_language_rows,
     members_in_scope_language_rows,
     methods_need_receiver_languages,
     named_imports_take_names_only_languages,
@@ -30,13 +31,23 @@ METHODS_NEED_RECEIVER = methods_need_receiver_languages()
 NAMES_ONLY_IMPORTS = named_imports_take_names_only_languages()
 # Languages whose bases are ordered (Python): `super` follows the method resolution order.
 ORDERED_BASE_LANGUAGES = frozenset(row[0] for row in ordered_base_language_rows())
+# Languages whose bound names hide outer definitions (Python): a name a file imports is
+# never pinned by the unique-name fallback.
+LOCALS_SHADOW_LANGUAGES = frozenset(row[0] for row in locals_shadow_language_rows())
 # Languages whose methods see their class's members by bare name (C++'s implicit `this`).
 MEMBERS_IN_SCOPE_LANGUAGES = frozenset(row[0] for row in members_in_scope_language_rows())
 # Reference kinds that bind names for other references (what a file imports, what a class
 # extends): part of a file's interface.
-BINDING_KINDS = frozenset(
-    {"import", "extends", "implements", "member_of", "export", "member_type", "returns"}
-)
+BINDING_KINDS = frozenset({
+    "import", "extends", "implements", "member_of", "export", "member_type", "returns",
+    "overload", "property",
+})
+# A definition is an overload signature (Python's `@overload def f(...)`): where its name
+# also names the implementation, a reference goes to the implementation. Makes no edge.
+OVERLOAD = "overload"
+# A method is a property (Python's `@property def p(self)`): a call `x.p()` calls the value
+# it gives, so it is never the call's target. Makes no edge.
+PROPERTY = "property"
 # A file binds one of its names again under another (`export { async_ as async }`): the name
 # `alias` stands for what `name` stands for in that file. Makes no edge.
 EXPORT = "export"

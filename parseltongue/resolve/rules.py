@@ -13,6 +13,7 @@ from parseltongue.resolve.receivers import TypedReceivers
 from parseltongue.resolve.rows import (
     CLASS_TYPES,
     EDGE_TYPE_OF_KIND,
+    LOCALS_SHADOW_LANGUAGES,
     MEMBERS_IN_SCOPE_LANGUAGES,
     ORDERED_BASE_LANGUAGES,
     RESOLUTION_NAMES,
@@ -34,7 +35,28 @@ class Resolver(TypedReceivers, MethodOrder):
     ) -> tuple[int, set[str]]:
         """The strongest evidence tier that names targets for a (non-import) reference, and
         those targets; (0, empty) when no evidence names any. `scope` is the reference's own
-        (the class of a Python `super(Cls, self)`)."""
+        (the class of a Python `super(Cls, self)`). Of a callable's overload signatures and
+        its implementation, the implementation is the target."""
+        tier, found = self._evidence(
+            from_key, kind, name, qualifier, file_path, receiver_type, language, scope
+        )
+        found = self._implementations(found)
+        if kind == "call" and self.properties and not found.isdisjoint(self.properties):
+            found = found - self.properties  # `x.p()` calls what the property gives
+        return tier, found
+
+    def _implementations(self, found: set[str]) -> set[str]:
+        """Targets without the overload signatures of an implementation among them."""
+        if len(found) > 1 and self.overload_signatures:
+            implementations = found - self.overload_signatures
+            if implementations:
+                return implementations
+        return found
+
+    def _evidence(
+        self, from_key: str, kind: str, name: str, qualifier: str, file_path: str,
+        receiver_type: str, language: str, scope: str,
+    ) -> tuple[int, set[str]]:
         exported = self.exported.get(file_path, {})
         if qualifier == "":
             found = self.nested(from_key, name)
@@ -90,13 +112,23 @@ class Resolver(TypedReceivers, MethodOrder):
                     return 8, same_package
             if targets:
                 return 9, set(targets)
-            if (language, name) not in self.provided:
+            if (language, name) not in self.provided and not (
+                language in LOCALS_SHADOW_LANGUAGES and self._file_imports(file_path, name)
+            ):
                 unique = self.unique_top_level(language, name)
                 if unique is not None and unique != from_key and (
                     kind != "type" or self._is_class(unique)
                 ):
                     return 10, {unique}
         return 0, set()
+
+    def _file_imports(self, file_path: str, name: str) -> bool:
+        """Whether a file imports a name (`from typing import cast`), found or not."""
+        return any(
+            reference.kind == "import" and reference.module_path != ""
+            and (reference.alias or reference.name) == name
+            for reference in self.binding_references.get(file_path, ())
+        )
 
     def members_in_scope(self, key: str, name: str) -> set[str]:
         """The members named `name` a bare name in this entity reaches where members are in
@@ -148,6 +180,9 @@ class Resolver(TypedReceivers, MethodOrder):
                     owner_file = self.module_of.get(module)
                     if owner_file is not None:
                         found.update(self.exported.get(owner_file, {}).get(name, ()))
+                    elif self._is_class(module):
+                        # `sqltypes.MatchType.__init__(self)`: a class of the module.
+                        found.update(self.member_of(module).get(name, ()))
         return found
 
     def _import_candidates(self, reference: RawReference) -> set[str]:
@@ -224,7 +259,8 @@ class Resolver(TypedReceivers, MethodOrder):
                 if tier < tier_of[edge]:
                     tier_of[edge] = tier
 
-        for (_name, line, _scope), targets in imports.items():
+        for (_name, line, _scope), import_targets in imports.items():
+            targets = self._implementations(import_targets)
             if len(targets) == 1:
                 pin(next(iter(targets)), "imports", line, 5)
         for (kind, name, line, qualifier), reference in plain.items():

@@ -16,7 +16,15 @@ from parseltongue.derived import (
 from parseltongue.languages.modules import module_path_rows_of
 from parseltongue.languages.roots import NO_ROOTS, PackageRoots
 from parseltongue.resolve.changes import CodebaseIndex
-from parseltongue.resolve.rows import EdgeRow, EntityRow, UnresolvedRow
+from parseltongue.resolve.rows import (
+    MEMBER_TYPE,
+    OVERLOAD,
+    PROPERTY,
+    RETURNS,
+    EdgeRow,
+    EntityRow,
+    UnresolvedRow,
+)
 from parseltongue.resolve.stored import (
     UnresolvedPack,
     collector_paused,
@@ -227,8 +235,11 @@ class TargetedUpdate:
                 packs.append(pack)
         return packs, emptied
 
+    def _interfaces_now(self) -> list[tuple]:
+        return [self.index.file_interface(path) for path in self.files]
+
     def interfaces_unchanged(self) -> bool:
-        return self.interfaces_before == [self.index.file_interface(path) for path in self.files]
+        return self.interfaces_before == self._interfaces_now()
 
     def resolve_affected(self, batch_rows: int) -> UpdateEffect:
         """Resolve again what the change can reach, replacing those entities' rows."""
@@ -261,8 +272,17 @@ class TargetedUpdate:
             top_level_names = index.names_with_other_top_level_definitions(
                 self.top_level_before, index.top_level_definitions(self.files)
             )
+            declared_before, declared_after = (
+                _declared_types(interfaces)
+                for interfaces in (self.interfaces_before, self._interfaces_now())
+            )
             reached = index.referrers_reached_by_change(
-                self.before, self.files, changed_paths, top_level_names, scope
+                self.before, self.files, changed_paths, top_level_names, scope,
+                declared_changed=declared_before != declared_after,
+                overload_names={
+                    row[2] for row in declared_before ^ declared_after
+                    if row[1] in (OVERLOAD, PROPERTY)
+                },
             )
             # Entities still holding rows from before: read what they had, then drop it.
             extra = reached - affected - self.resolved_before
@@ -310,3 +330,15 @@ class UpdateEffect:
     totals: dict[str, int]
     """The database's totals after the update, as ingestion_totals counts them."""
     coupling_changes: CouplingChanges
+
+
+def _declared_types(interfaces: list[tuple]) -> set[tuple]:
+    """The declared types (`member_type`, `returns`) and overload signatures of files'
+    interfaces (`file_interface`), as (from_key, kind, name, receiver, scope, alias, module
+    path, receiver type) rows."""
+    return {
+        row
+        for interface in interfaces
+        for row in interface[3]
+        if row[1] in (MEMBER_TYPE, RETURNS, OVERLOAD, PROPERTY)
+    }
