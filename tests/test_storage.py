@@ -243,7 +243,7 @@ def _rocksdb_log_option(folder: Path, option: str) -> str:
     raise AssertionError(f"{option} not in the LOG")
 
 
-def test_a_new_rocksdb_folder_gets_smaller_memtables_and_cozos_other_options(
+def test_a_new_rocksdb_folder_gets_smaller_memtables_and_levels_and_cozos_other_options(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "graph.db"
@@ -253,6 +253,9 @@ def test_a_new_rocksdb_folder_gets_smaller_memtables_and_cozos_other_options(
         )
     assert (folder / "options").read_bytes() == ROCKSDB_OPTIONS.read_bytes()
     assert _rocksdb_log_option(folder, "write_buffer_size") == str(16 * 2**20)
+    # A small first level and small table files: a flush never rewrites the whole database.
+    assert _rocksdb_log_option(folder, "max_bytes_for_level_base") == str(32 * 2**20)
+    assert _rocksdb_log_option(folder, "target_file_size_base") == str(8 * 2**20)
     # What Cozo sets when it opens a folder without an options file stays as it was.
     assert _rocksdb_log_option(folder, "prefix_extractor") == "rocksdb.CappedPrefix"
     assert _rocksdb_log_option(folder, "compression") == "LZ4"

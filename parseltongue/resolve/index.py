@@ -88,7 +88,9 @@ class IndexedRows:
         self.references = ReferenceLists()
         # (name, language) -> the non-impl types of that name, and impl block -> the types
         # it adds to (members.py): kept until the rows change.
-        self._types_named_cache: dict[tuple[str, str], list[str]] = {}
+        self._types_named_cache: dict[
+            tuple[str, str], tuple[list[str], dict[str, list[str]]]
+        ] = {}
         self._impl_types_cache: dict[str, list[str]] = {}
         # function -> the names it binds itself (its `local` references).
         self.local_names: dict[str, set[str]] = {}

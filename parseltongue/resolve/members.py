@@ -32,24 +32,30 @@ class ClassMembers(FileBindings):
         found = self._impl_types_cache.get(impl_key)
         if found is None:
             impl = self.entity[impl_key]
-            named = self._types_named(impl.name, impl.language)
-            beside = [key for key in named if self.entity[key].file_path == impl.file_path]
-            found = self._impl_types_cache[impl_key] = beside or named
+            named, by_file = self._types_named(impl.name, impl.language)
+            found = self._impl_types_cache[impl_key] = by_file.get(impl.file_path) or named
         return found
 
-    def _types_named(self, name: str, language: str) -> list[str]:
-        """The non-impl types named `name` in `language`, kept until the rows change: an
-        impl block's name is shared by several blocks and asked for by every `self.m()` in
-        them, and a name defined N times made each lookup N times longer."""
+    def _types_named(
+        self, name: str, language: str
+    ) -> tuple[list[str], dict[str, list[str]]]:
+        """The non-impl types named `name` in `language`, and the same by file, kept until the
+        rows change: an impl block's name is shared by several blocks and asked for by every
+        `self.m()` in them, and a name defined N times made each lookup (and each block's
+        search for the type beside it) N times longer."""
         found = self._types_named_cache.get((name, language))
         if found is None:
-            found = self._types_named_cache[(name, language)] = [
+            named = [
                 key
                 for key in self.by_name.get(name, ())
                 if (entity := self.entity[key]).language == language
                 and entity.entity_type in CLASS_TYPES
                 and entity.entity_type != "impl"
             ]
+            by_file: dict[str, list[str]] = {}
+            for key in named:
+                by_file.setdefault(self.entity[key].file_path, []).append(key)
+            found = self._types_named_cache[(name, language)] = (named, by_file)
         return found
 
     @property
