@@ -130,6 +130,27 @@ def test_another_crate_reaches_a_crate_by_its_name(tmp_path: Path) -> None:
             "calls", "import", (4,)) in edges
 
 
+def test_a_crate_answers_to_its_name_though_another_crate_has_a_file_of_that_name(
+    tmp_path: Path,
+) -> None:
+    """`rand` is the rand crate's lib.rs, though `runtime/src/util/rand.rs` ends in `rand`
+    too: a module path that is one unit's whole name names that unit."""
+    work = tmp_path / "work"
+    write(work / "rand" / "Cargo.toml", '[package]\nname = "rand"\n')
+    write(work / "rand" / "src" / "lib.rs", "pub mod rng;\npub mod seq;\npub use rng::Rng;\n")
+    write(work / "rand" / "src" / "rng.rs", "pub trait Rng {\n    fn next(&mut self) -> u32;\n}\n")
+    write(work / "rand" / "src" / "seq.rs", (
+        "use crate::Rng;\n\npub fn pick<R: Rng>(rng: &mut R) -> u32 {\n    rng.next()\n}\n"
+    ))
+    write(work / "runtime" / "Cargo.toml", '[package]\nname = "runtime"\n')
+    write(work / "runtime" / "src" / "lib.rs", "mod util;\n")
+    write(work / "runtime" / "src" / "util" / "rand.rs", "pub fn seed() -> u64 {\n    7\n}\n")
+    edges = package_edges(work, "rand")
+    assert (("src/seq.rs", "fn", "pick"), ("src/rng.rs", "trait", "Rng"), "uses", "import",
+            (3,)) in edges, sorted(edges)
+    assert package_edges(work / "rand", "") == edges
+
+
 def test_cargo_names_are_written_as_rust_paths_and_src_is_the_crate_root(
     tmp_path: Path,
 ) -> None:

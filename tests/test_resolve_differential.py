@@ -780,6 +780,25 @@ GO_TREE = {
 }
 
 
+def test_a_crates_name_beats_another_crates_file_ending_in_it(tmp_path: Path) -> None:
+    """Both resolvers take `crate::Rng` in the rand crate to rand's lib.rs (and on to
+    rng.rs), though another crate's `util/rand.rs` also answers to `rand`."""
+    resolved = resolve_tree(tmp_path, {
+        "rand/Cargo.toml": '[package]\nname = "rand"\n',
+        "rand/src/lib.rs": "pub mod rng;\npub mod seq;\npub use rng::Rng;\n",
+        "rand/src/rng.rs": "pub trait Rng {\n    fn next(&mut self) -> u32;\n}\n",
+        "rand/src/seq.rs": (
+            "use crate::Rng;\n\npub fn pick<R: Rng>(rng: &mut R) -> u32 {\n    rng.next()\n}\n"
+        ),
+        "runtime/Cargo.toml": '[package]\nname = "runtime"\n',
+        "runtime/src/lib.rs": "mod util;\n",
+        "runtime/src/util/rand.rs": "pub fn seed() -> u64 {\n    7\n}\n",
+    })
+    assert ("rand/src/seq.rs:pick", "rand/src/rng.rs:Rng", "uses", 3, "import") in (
+        resolved.edges
+    ), sorted(resolved.edges)
+
+
 def test_go_folder_packages(tmp_path: Path) -> None:
     rows = resolve_tree(tmp_path, GO_TREE)
     circle, util = "app/shapes/circle.go", "app/shapes/util.go"

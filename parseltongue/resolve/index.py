@@ -320,11 +320,17 @@ class IndexedRows:
 
     def _recount_module_paths(self, module_paths: Iterable[str]) -> None:
         # A module path counts only where it names one module unit (a file, or a Go/Java
-        # folder).
+        # folder), or where it is one unit's whole name: a crate's `rand` is its lib.rs,
+        # whatever other files end in `rand` (tokio's `util/rand.rs`).
         for module_path in module_paths:
             units = self._units_of_path.get(module_path)
-            if units and len(set(units.values())) == 1:
-                self.module_files[module_path] = set(units)
+            named = set(units.values()) if units else set()
+            if len(named) == 1:
+                self.module_files[module_path] = set(units or ())
+            elif module_path in named:
+                self.module_files[module_path] = {
+                    file_path for file_path, unit in (units or {}).items() if unit == module_path
+                }
             else:
                 self.module_files.pop(module_path, None)
                 if not units:
