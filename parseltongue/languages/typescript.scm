@@ -132,32 +132,15 @@ $bound_type = [
 ; ---- callbacks: a function declares the types of its callbacks' parameters, and a callback
 ; given to it has them (extract/callbacks.py): `observable((destination) => ...)` where
 ; `observable(subscribe: (observer: Observer<T>) => TeardownLogic)`.
+$callback_parameter_type = (type_annotation [
+  (type_identifier) @name
+  (generic_type name: (type_identifier) @name)
+  (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
+  (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))])
+$callback_type = (type_annotation (function_type parameters: (formal_parameters
+  [(required_parameter|optional_parameter type: $callback_parameter_type)])) @callback)
 (formal_parameters
-  [(required_parameter type: (type_annotation (function_type parameters: (formal_parameters
-      [(required_parameter type: (type_annotation [
-          (type_identifier) @name
-          (generic_type name: (type_identifier) @name)
-          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
-          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
-       (optional_parameter type: (type_annotation [
-          (type_identifier) @name
-          (generic_type name: (type_identifier) @name)
-          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
-          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
-      ])) @callback))
-   (optional_parameter type: (type_annotation (function_type parameters: (formal_parameters
-      [(required_parameter type: (type_annotation [
-          (type_identifier) @name
-          (generic_type name: (type_identifier) @name)
-          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
-          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
-       (optional_parameter type: (type_annotation [
-          (type_identifier) @name
-          (generic_type name: (type_identifier) @name)
-          (nested_type_identifier module: (_) @scope name: (type_identifier) @name)
-          (generic_type name: (nested_type_identifier module: (_) @scope name: (type_identifier) @name))]))
-      ])) @callback))
-  ]) @reference.member_type
+  [(required_parameter|optional_parameter type: $callback_type)]) @reference.member_type
 (call_expression
   function: [(identifier) (member_expression)] @result
   arguments: (arguments [
@@ -170,36 +153,12 @@ $bound_type = [
 
 ; ---- call results: a function's declared result type, and a name bound to a call's result
 ; (`const q = cache.build()`, `const r = await load()`): the callee's result type.
-([
-  (function_declaration return_type: (type_annotation [
-    (type_identifier) @name
-    (generic_type name: (type_identifier) @name)
-    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
-  (method_definition return_type: (type_annotation [
-    (type_identifier) @name
-    (generic_type name: (type_identifier) @name)
-    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
-  (arrow_function return_type: (type_annotation [
-    (type_identifier) @name
-    (generic_type name: (type_identifier) @name)
-    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
-  (function_expression return_type: (type_annotation [
-    (type_identifier) @name
-    (generic_type name: (type_identifier) @name)
-    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
-  (function_signature return_type: (type_annotation [
-    (type_identifier) @name
-    (generic_type name: (type_identifier) @name)
-    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
-  (method_signature return_type: (type_annotation [
-    (type_identifier) @name
-    (generic_type name: (type_identifier) @name)
-    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
-  (abstract_method_signature return_type: (type_annotation [
-    (type_identifier) @name
-    (generic_type name: (type_identifier) @name)
-    (nested_type_identifier module: (_) @scope name: (type_identifier) @name)]))
-] @reference.returns)
+$result_type = (type_annotation [
+  (type_identifier) @name
+  (generic_type name: (type_identifier) @name)
+  (nested_type_identifier module: (_) @scope name: (type_identifier) @name)])
+(function_declaration|method_definition|arrow_function|function_expression|function_signature|method_signature|abstract_method_signature
+  return_type: $result_type) @reference.returns
 (variable_declarator
   name: (identifier) @name
   !type
