@@ -6,27 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_right
-from operator import itemgetter
 
 from tree_sitter import Node, QueryCursor
 
-from parseltongue.extract.bindings import Scopes, local_names
-from parseltongue.extract.bindings import binding_types as find_binding_types
-from parseltongue.extract.bindings import member_types as find_member_types
 from parseltongue.extract.callbacks import (
     CallbackExtent,
     callback_parameter_type,
     declared_position,
-    restore_after_callbacks,
     unwrapped_type,
-)
-from parseltongue.extract.chains import (
-    NO_CONTEXT,
-    chain_context,
-    class_member_types,
-    module_value_types,
-    typed_receiver,
 )
 from parseltongue.extract.compiled import (
     ROLE_BINDING,
@@ -38,13 +25,11 @@ from parseltongue.extract.compiled import (
 from parseltongue.extract.definitions import (
     Definition,
     declaration_start,
-    innermost,
     merge_overloads,
-    number_bases,
     parent_indexes,
 )
 from parseltongue.extract.definitions import marker_reasons as find_marker_reasons
-from parseltongue.extract.imports import nested_import_module, raw_import
+from parseltongue.extract.imports import raw_import
 from parseltongue.extract.records import (
     ENTITY_TYPE_FOR_KIND,
     MAX_CONTEXT_TEXT,
@@ -53,14 +38,13 @@ from parseltongue.extract.records import (
     STATUS_INGESTED,
     EntityRecord,
     FileExtraction,
-    ReferenceRecord,
     short_text,
 )
 from parseltongue.extract.recovery import inside_error
+from parseltongue.extract.references import reference_records
 from parseltongue.languages import LanguageSpec, path_test_reason
 from parseltongue.model import (
     CALLED,
-    SELF_CLASS,
     VALUE,
     EntityClass,
     content_hash_of,
@@ -129,7 +113,10 @@ class FileExtractor:
             )
         module_record = self._module_record()
         records = self._entity_records(ordered, parents, module_record)
-        references = self._reference_records(ordered, parents, records, module_record.key)
+        references = reference_records(
+            self.spec, self.source, self.references, self.bindings, self.member_bindings,
+            self.callback_extents, ordered, parents, records, module_record.key,
+        )
         return FileExtraction(
             self.path,
             self.spec.name,
@@ -359,87 +346,6 @@ class FileExtractor:
             )))
         return records
 
-    # ---- references ---------------------------------------------------------------------
-
-    def _reference_records(
-        self, ordered: list[Definition], parents: list[int], records: list[EntityRecord],
-        module_key: str,
-    ) -> list[ReferenceRecord]:
-        starts = [d.start_byte for d in ordered]
-        ends = [d.end_byte for d in ordered]
-        binding_types = find_binding_types(self.bindings, starts, ordered, parents)
-        scopes = Scopes(records, parents)
-        if self.callback_extents:
-            restore_after_callbacks(
-                binding_types, self.callback_extents, scopes,
-                lambda position: innermost(starts, ordered, parents, position),
-            )
-        member_types = find_member_types(
-            self.member_bindings, starts, ordered, parents, scopes, binding_types
-        )
-        self_prefixes = tuple(f"{word}." for word in self.spec.self_words)
-        # Index -1 (no containing definition) is the file's module entity.
-        owner_keys = [record.key for record in records]
-        owner_keys.append(module_key)
-        make_record = tuple.__new__  # a NamedTuple's own constructor is Python code, 3x slower
-        results: list[ReferenceRecord] = []
-        chains = self.spec.receiver_chains
-        context = chain_context(
-            self.references, self.spec.import_style, self.spec.self_words
-        ) if chains else NO_CONTEXT
-        self_types = self.spec.self_types
-        base_starts: list[tuple[int, int]] = []  # (index in results, start byte) of bases
-        for start_byte, kind, name, line, receiver, scope, alias, node in self.references:
-            if kind == "extends":
-                base_starts.append((len(results), start_byte))
-            owner = bisect_right(starts, start_byte) - 1
-            while owner >= 0 and ends[owner] <= start_byte:
-                owner = parents[owner]
-            receiver_type = ""
-            if chains:
-                # Only a call is made on its receiver (a `member_type`'s is the field).
-                if receiver and kind == "call":
-                    receiver_type = typed_receiver(
-                        receiver, scopes, binding_types, owner, line, start_byte, context
-                    )
-            elif receiver and binding_types:
-                receiver_type = scopes.local_type(
-                    binding_types, owner, receiver, line, start_byte
-                )
-            if (
-                not receiver_type and member_types and receiver.startswith(self_prefixes)
-            ):
-                # `self.preparer.quote()`: the member's type, from the class's bindings.
-                member = receiver.partition(".")[2]
-                receiver_type = member_types.get((scopes.enclosing_class(owner), member), "")
-            elif kind == _RETURNS and name in self_types and not scope:
-                # `-> Self`: the function returns the object it is called on.
-                name, receiver_type = "", SELF_CLASS
-            if node is not None:
-                scope = nested_import_module(node, scope, self.spec, self.source)
-            results.append(make_record(ReferenceRecord, (
-                owner_keys[owner], kind, name, line, receiver, receiver_type, scope, alias,
-            )))
-        if self.spec.ordered_bases and base_starts:
-            number_bases(results, base_starts)
-        if self.spec.locals_shadow and binding_types:
-            results.extend(local_names(self.references, binding_types, scopes, owner_keys))
-        if chains and binding_types:
-            results.extend(module_value_types(binding_types, scopes, module_key, context))
-        if chains and self.spec.self_words and (binding_types or self.member_bindings):
-            # The types members are given, where `self.x` chains start (Python).
-            results.extend(class_member_types(
-                [
-                    (innermost(starts, ordered, parents, start), start, name, line, type_text)
-                    for start, name, line, type_text, _end in self.member_bindings
-                ],
-                scopes, binding_types, owner_keys, context,
-            ))
-        # Matches arrive roughly in document order; a stable sort by line makes it exact.
-        results.sort(key=_LINE_OF)
-        return results
-
-
 class _KeyBuilder:
     """`model.build_entity_key` for one file, with the file's semantic path computed once."""
 
@@ -457,10 +363,6 @@ class _KeyBuilder:
         )
 
 
-# A C key function: the sort calls it once per reference.
-_LINE_OF = itemgetter(3)
-
-
 _QUOTES = "\"`"
 # `@reference.export`: a file binds one of its names again under another (`export { a as b }`).
 _EXPORT = "export"
@@ -469,8 +371,6 @@ _EXPORT = "export"
 _DECLARED_TYPES = frozenset({"member_type", "returns"})
 # The `@binding.member` role's kind (what follows `binding` in the capture name).
 _MEMBER_BINDING = ".member"
-# `@reference.returns`: a function's result type.
-_RETURNS = "returns"
 
 
 def _unquoted(name: str) -> str:
