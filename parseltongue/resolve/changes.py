@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 
-from parseltongue.resolve.index import chain_names, is_chain
+from parseltongue.resolve.referrers import chain_names, is_chain
 from parseltongue.resolve.refresh import DerivedRefresh
 from parseltongue.resolve.rows import (
     MEMBER_TYPE,

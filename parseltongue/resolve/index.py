@@ -10,11 +10,10 @@ from collections.abc import Iterable, Sequence
 from sys import intern
 
 from parseltongue.file_references import reference_groups
-from parseltongue.model import ARGUMENT, CALLED, CHAIN_STEP, SELF_CLASS, VALUE
 from parseltongue.resolve.references import ReferenceLists
+from parseltongue.resolve.referrers import Referrers
 from parseltongue.resolve.rows import (
     BINDING_KINDS,
-    LOCAL,
     MEMBER_OF,
     MEMBER_TYPE,
     OVERLOAD,
@@ -28,31 +27,7 @@ from parseltongue.resolve.rows import (
 )
 
 
-def is_chain(receiver_type: str) -> bool:
-    """Whether a receiver type is a typed chain (model.py): steps, or a base that is a call's
-    result, a module-level value or the entity's own class."""
-    return (
-        CHAIN_STEP in receiver_type or receiver_type.endswith(CALLED)
-        or receiver_type.startswith((VALUE, SELF_CLASS)) or ARGUMENT in receiver_type
-    )
-
-
-def chain_names(name: str, receiver_type: str) -> tuple[list[str], list[str]]:
-    """The names a typed chain's base reads (looked up as the file sees them: `pkg.NewX()`
-    -> pkg, NewX), and the member names its steps and its reference read."""
-    if not receiver_type:
-        return [], [name]
-    base, *steps = receiver_type.split(CHAIN_STEP)
-    base = base.removesuffix(CALLED).removeprefix(VALUE).removeprefix(SELF_CLASS)
-    # A callback's parameter (`rx.observable@0.0`) reads the function it is given to.
-    base = base.partition(ARGUMENT)[0]
-    return (
-        [part for part in base.split(".") if part],
-        [name, *(step.removesuffix(CALLED) for step in steps)],
-    )
-
-
-class IndexedRows:
+class IndexedRows(Referrers):
     """The rows resolution reads, indexed; and slots for the lookups derived from them
     (computed by the layers above on first use)."""
 
@@ -66,6 +41,7 @@ class IndexedRows:
         package_scoped_languages: Iterable[Sequence[str]] = (),
         constructor_names: Iterable[Sequence[str]] = (),
     ) -> None:
+        super().__init__()
         self.provided = {(language, name) for language, name in provided_names}
         # language -> the methods a construction of its classes runs (`__init__`).
         self.constructor_names: dict[str, set[str]] = defaultdict(set)
@@ -92,20 +68,14 @@ class IndexedRows:
             tuple[str, str], tuple[list[str], dict[str, list[str]]]
         ] = {}
         self._impl_types_cache: dict[str, list[str]] = {}
-        # function -> the names it binds itself (its `local` references).
-        self.local_names: dict[str, set[str]] = {}
         # The imports, extends and implements of each file: what the derived lookups read,
         # without scanning every reference.
         self.binding_references: dict[str, list[RawReference]] = defaultdict(list)
-        # name -> entities that make a reference to that name -> how many such references.
-        self.referrers_of_name: dict[str, dict[str, int]] = defaultdict(dict)
         # (language, name) -> top-level definitions (children of a file's module that are
         # names of it: `names_its_file_binds`).
         self._top_level: dict[tuple[str, str], set[str]] = defaultdict(set)
         # module path -> files importing it (or a name of it as a submodule) -> how often.
         self._importers: dict[str, dict[str, int]] = defaultdict(dict)
-        # file -> entities with a dotted qualifier (`nx.utils.f()`) -> how many such references.
-        self._dotted_referrers: dict[str, dict[str, int]] = defaultdict(dict)
         # type name -> (method, its file) of every `member_of` link naming it.
         self._member_links: dict[str, set[tuple[str, str]]] = defaultdict(set)
         # The methods with a `member_of` link: members of their type, not names of their file.
@@ -118,14 +88,6 @@ class IndexedRows:
         self.properties: set[str] = set()
         # value name -> the module entities declaring a module-level value of that name.
         self.value_declarers: dict[str, set[str]] = defaultdict(set)
-        # file -> entities with a typed-chain receiver type -> how many such references.
-        self._chain_referrers: dict[str, dict[str, int]] = defaultdict(dict)
-        # name -> entities with a typed chain whose base names it (`select()`, `=std`,
-        # `pkg.NewX()`) -> how many; and whose steps or reference name it (a member).
-        self._chain_bases: dict[str, dict[str, int]] = defaultdict(dict)
-        self._chain_members: dict[str, dict[str, int]] = defaultdict(dict)
-        # name -> how many declared types (`member_type`, `returns`) mention it.
-        self._declared_names: dict[str, int] = defaultdict(int)
         self._member_of: dict[str, dict[str, set[str]]] = {}
         # (class, name) -> the members of that name `super` reaches from the class.
         self._in_method_order: dict[tuple[str, str], set[str]] = {}
@@ -236,46 +198,6 @@ class IndexedRows:
                         ))
             self.references.add_packed(file_path, from_keys, packed)
 
-    def _count_reference(
-        self, from_key: str, kind: str, name: str, receiver: str, scope: str, file_path: str,
-        receiver_type: str,
-    ) -> None:
-        referrers = self.referrers_of_name[name]
-        referrers[from_key] = referrers.get(from_key, 0) + 1
-        if kind == LOCAL:
-            self.local_names.setdefault(from_key, set()).add(name)
-        if "." in (receiver or scope):
-            dotted = self._dotted_referrers[file_path]
-            dotted[from_key] = dotted.get(from_key, 0) + 1
-        if is_chain(receiver_type):
-            chained = self._chain_referrers[file_path]
-            chained[from_key] = chained.get(from_key, 0) + 1
-            self._count_chain_names(from_key, kind, name, scope, receiver_type, 1)
-        elif kind in (MEMBER_TYPE, RETURNS):
-            self._count_chain_names(from_key, kind, name, scope, receiver_type, 1)
-
-    def _count_chain_names(
-        self, from_key: str, kind: str, name: str, scope: str, receiver_type: str, step: int
-    ) -> None:
-        """Count (step 1) or uncount (-1) the names a typed chain or a declared type reads:
-        what an update changing those names must resolve again."""
-        bases, members = chain_names(name, receiver_type)
-        if kind in (MEMBER_TYPE, RETURNS):
-            for mentioned in (*bases, name, scope.split(".")[0]):
-                if mentioned:
-                    self._declared_names[mentioned] += step
-                    if not self._declared_names[mentioned]:
-                        del self._declared_names[mentioned]
-            return
-        for names, counts in ((bases, self._chain_bases), (members, self._chain_members)):
-            for mentioned in names:
-                referrers = counts[mentioned]
-                referrers[from_key] = referrers.get(from_key, 0) + step
-                if not referrers[from_key]:
-                    del referrers[from_key]
-                    if not referrers:
-                        del counts[mentioned]
-
     def _add_binding(self, reference: RawReference) -> None:
         self.binding_references[reference.file_path].append(reference)
         for module_path in imported_paths(reference):
@@ -381,20 +303,7 @@ class IndexedRows:
                 self.declared_types.pop(key, None)
                 self.overload_signatures.discard(key)
                 self.properties.discard(key)
-                for reference in self.references.pop(key):
-                    if is_chain(reference.receiver_type) or reference.kind in (
-                        MEMBER_TYPE, RETURNS
-                    ):
-                        self._count_chain_names(
-                            key, reference.kind, reference.name, reference.scope,
-                            reference.receiver_type, -1,
-                        )
-                    referrers = self.referrers_of_name[reference.name]
-                    referrers[key] -= 1
-                    if not referrers[key]:
-                        del referrers[key]
-                        if not referrers:
-                            del self.referrers_of_name[reference.name]
+                self._uncount_references(key, self.references.pop(key))
             self.references.drop_packed(file_path)
             self.binding_references.pop(file_path, None)
             self._dotted_referrers.pop(file_path, None)

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 
 from parseltongue.model import ARGUMENT, CALLED, CHAIN_STEP, SELF_CLASS, VALUE
-from parseltongue.resolve.index import is_chain
 from parseltongue.resolve.members import ClassMembers
+from parseltongue.resolve.referrers import is_chain
 from parseltongue.resolve.rows import (
     MEMBER_OWNER_TYPES,
     MEMBER_TYPE,
