@@ -11,6 +11,8 @@ import pytest
 from project_trees import write
 from test_incremental import age_tree, assert_equals_full_rebuild
 
+from bench.package_roots import Edge
+from bench.package_roots import package_edges as ingested_package_edges
 from parseltongue.ingest import CodebaseStreamer, StreamerConfig
 from parseltongue.ingest.package_roots import ROOTS_CHANGED
 from parseltongue.languages import (
@@ -24,7 +26,6 @@ from parseltongue.languages.roots import PackageRoots, find_package_roots, read_
 
 PYTHON = language_named("python")
 GO = language_named("go")
-Edge = tuple[tuple[str, str, str], tuple[str, str, str], str, str, tuple[int, ...]]
 
 
 def write_python_package(parent: Path) -> Path:
@@ -72,26 +73,8 @@ def package_edges(root: Path, package_folder: str) -> set[Edge]:
     """The non-containment edges among the files under `package_folder` (a path under
     `root`, "" for all), each end named by its file under that folder, type and qualified
     name (a module's is its module path's: the same whichever folder was ingested)."""
-    prefix = f"{package_folder}/" if package_folder else ""
-    with CodebaseStreamer(StreamerConfig(database="mem", parallel=False)) as streamer:
-        streamer.stream_directory(root)
-        storage = streamer.storage()
-        entities = {row["key"]: row for row in storage.run_named("rows_code_entities")}
-        rows = storage.run_named("rows_dependency_edges")
-
-    def end(key: str) -> tuple[str, str, str] | None:
-        entity = entities[key]
-        if not entity["file_path"].startswith(prefix):
-            return None
-        return entity["file_path"][len(prefix):], entity["entity_type"], entity["qualified_name"]
-
-    edges: set[Edge] = set()
-    for row in rows:
-        source, target = end(row["from_key"]), end(row["to_key"])
-        if row["edge_type"] != "contains" and source and target:
-            edges.add((source, target, row["edge_type"], row["resolution"],
-                       tuple(row["source_lines"])))
-    return edges
+    _, edges = ingested_package_edges(root, package_folder, jobs=1)
+    return {edge for edge in edges if edge[2] != "contains"}
 
 
 def test_a_python_package_ingested_alone_has_the_edges_it_has_in_its_parent(
