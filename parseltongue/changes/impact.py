@@ -220,11 +220,11 @@ def _changed_in(sides: _FileSides) -> list[_Touched]:
     # does not change the module around it.
     removed_lines = [
         line for hunk in sides.diff.hunks
-        for line, text in zip(hunk.removed_lines(), hunk.removed, strict=True) if text.strip()
+        for line, text in zip(hunk.removed_lines, hunk.removed, strict=True) if text.strip()
     ]
     added_lines = [
         line for hunk in sides.diff.hunks
-        for line, text in zip(hunk.added_lines(), hunk.added, strict=True) if text.strip()
+        for line, text in zip(hunk.added_lines, hunk.added, strict=True) if text.strip()
     ]
     touched = _innermost(old.values(), removed_lines) | _innermost(new.values(), added_lines)
     changed = []
