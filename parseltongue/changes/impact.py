@@ -320,7 +320,7 @@ def analyse_change(
         if not file_sides.new and file_sides.diff.status != REMOVED:
             # The database holds none of it (ingestion left the file out): read it here.
             file_sides.new = _extracted(file_sides.diff.path, file_sides.text)
-    changed = [entity for file_sides in sides for entity in _changed_in(file_sides)]
+    changed = [touched for file_sides in sides for touched in _changed_in(file_sides)]
     deleted = {touched.entity.key for touched in changed if touched.status == DELETED_ENTITY}
     seeds = [row for row in dependent_rows if row["to_key"] in deleted]
     notes = []
