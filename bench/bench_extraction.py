@@ -59,7 +59,7 @@ def parse_and_query_all(language: str, files: list[tuple[str, bytes]]) -> None:
     parser = compiled.new_parser()
     for _, source in files:
         root = parser.parse(source).root_node
-        # As in `extract_compiled`: no cyclic collection while a file's matches are alive.
+        # As in `extract_source`: no cyclic collection while a file's matches are alive.
         gc.disable()
         try:
             QueryCursor(compiled.query).matches(root)

@@ -45,7 +45,6 @@ _STORED_WRITE = re.compile(
 class NamedQuery:
     """A `.cozo` file: its name, description, declared parameters and columns, and its Datalog."""
 
-    name: str
     description: str
     parameters: tuple[str, ...]
     columns: tuple[str, ...]
@@ -54,6 +53,11 @@ class NamedQuery:
     parameter_descriptions: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     audience: str = AUDIENCE_INTERNAL
+
+    @property
+    def name(self) -> str:
+        """The query's name: its file's, without `.cozo`."""
+        return self.path.stem
 
     @property
     def user_facing(self) -> bool:
@@ -131,7 +135,6 @@ def parse_named_query(path: Path) -> NamedQuery:
             header[name] = value
     descriptions, defaults = _parameter_declarations(header.get("params", ""))
     return NamedQuery(
-        name=path.stem,
         description=description,
         parameters=_header_value(header, "params"),
         columns=_header_value(header, "columns"),

@@ -96,6 +96,29 @@ def test_a_node_of_several_types_matches_as_written_out() -> None:
     assert names(expand_shapes(several)) == names(written_out) == ["T", "U"]
 
 
+def test_a_use_may_name_the_shapes_capture_otherwise() -> None:
+    shaped = """$receiver = [(type_identifier) @name (pointer_type (type_identifier) @name)]
+$checked = ((identifier) @name (#match? @name "@name"))
+(method_declaration receiver: (parameter_list (parameter_declaration type: $receiver{@scope})))
+(call_expression function: $checked{@callee.name}) @reference.call
+(parameter_declaration type: $receiver) @reference.type
+"""
+    expanded = expand_shapes(shaped).splitlines()
+    assert expanded[2] == (
+        "(method_declaration receiver: (parameter_list (parameter_declaration type: "
+        "[(type_identifier) @scope (pointer_type (type_identifier) @scope)])))"
+    )
+    # a predicate's capture is renamed with it; text in a string is not a capture
+    assert expanded[3] == (
+        '(call_expression function: ((identifier) @callee.name '
+        '(#match? @callee.name "@name"))) @reference.call'
+    )
+    assert expanded[4] == (
+        "(parameter_declaration type: "
+        "[(type_identifier) @name (pointer_type (type_identifier) @name)]) @reference.type"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "error"),
     [
@@ -105,6 +128,10 @@ def test_a_node_of_several_types_matches_as_written_out() -> None:
         ("$x = @name", "line 1: a shape is one (...) or [...] group after '='"),
         ("(a)\n(b|c (d)", "line 2: the node of several types is not closed"),
         ("(a\n  $x = [(b)])", "line 2: the shape $x is defined inside a pattern"),
+        ("$x{@y} = [(b) @c]",
+         "line 1: a shape is defined as $x; a use names its capture otherwise"),
+        ("$x = [(b) @c (d) @e]\n(f $x{@y})",
+         "line 2: $x{@y} renames the capture of a shape of one capture name, not of @c @e"),
     ],
 )
 def test_a_shape_that_cannot_be_expanded_says_what_and_where(text: str, error: str) -> None:

@@ -53,6 +53,15 @@ def test_parallel_workers_make_one_parser_per_grammar_not_per_file(tmp_path: Pat
     assert summary.parsers_created * 30 < summary.files_ingested
 
 
+def test_stream_directory_sets_the_mode_it_is_asked_for(tmp_path: Path) -> None:
+    root = write_mixed_project(tmp_path / "project", python_files=3, rust_files=2)
+    with CodebaseStreamer(StreamerConfig(database="mem", parallel=True, jobs=2)) as streamer:
+        assert streamer.stream_directory(root, parallel=False).jobs == 1
+    with CodebaseStreamer(StreamerConfig(database="mem", parallel=False, jobs=2)) as streamer:
+        assert streamer.stream_directory(root).jobs == 1
+        assert streamer.stream_directory(root, parallel=True).jobs == 2
+
+
 def _worker_processes() -> list[psutil.Process]:
     """This process's children but the resource trackers multiprocessing and loky keep."""
     return [

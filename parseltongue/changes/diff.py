@@ -27,23 +27,15 @@ class DiffError(ValueError):
 
 @dataclass(frozen=True)
 class Hunk:
-    """One hunk of a file's diff: where it sits on each side, and the lines it removes and
-    adds (text without the line break)."""
+    """One hunk of a file's diff: where it sits on each side (line numbers), and the lines
+    it removes and adds (text without the line break)."""
 
-    old_start: int
-    old_length: int
-    new_start: int
-    new_length: int
+    removed_lines: range
+    """The old file's line numbers this hunk removes."""
+    added_lines: range
+    """The new file's line numbers this hunk adds."""
     removed: tuple[str, ...]
     added: tuple[str, ...]
-
-    def removed_lines(self) -> range:
-        """The old file's line numbers this hunk removes."""
-        return range(self.old_start, self.old_start + self.old_length)
-
-    def added_lines(self) -> range:
-        """The new file's line numbers this hunk adds."""
-        return range(self.new_start, self.new_start + self.new_length)
 
 
 @dataclass(frozen=True)
@@ -62,21 +54,22 @@ class FileDiff:
         old: list[str] = []
         taken = 0  # lines of the new file copied or replaced so far
         for hunk in self.hunks:
-            # A hunk adding nothing sits after its new_start line; else it starts there.
-            before = hunk.new_start if hunk.new_length == 0 else hunk.new_start - 1
-            if before < taken or before + hunk.new_length > len(new_lines):
+            added = hunk.added_lines
+            # A hunk adding nothing sits after its start line; else it starts there.
+            before = added.start if not added else added.start - 1
+            if before < taken or before + len(added) > len(new_lines):
                 raise DiffError(
-                    f"{self.path}: the diff's lines {hunk.new_start}.."
-                    f"{hunk.new_start + hunk.new_length - 1} are not in the file on disk"
+                    f"{self.path}: the diff's lines {added.start}.."
+                    f"{added.stop - 1} are not in the file on disk"
                 )
             old.extend(new_lines[taken:before])
-            for number, text in zip(hunk.added_lines(), hunk.added, strict=True):
+            for number, text in zip(added, hunk.added, strict=True):
                 if new_lines[number - 1] != text:
                     raise DiffError(
                         f"{self.path}: line {number} on disk is not the line the diff adds"
                     )
             old.extend(hunk.removed)
-            taken = before + hunk.new_length
+            taken = before + len(added)
         old.extend(new_lines[taken:])
         return old
 
@@ -136,7 +129,8 @@ def parse_unified_diff(text: str, folder_prefix: str = "", source: str = "a diff
         )
         hunks = tuple(
             Hunk(
-                hunk.source_start, hunk.source_length, hunk.target_start, hunk.target_length,
+                range(hunk.source_start, hunk.source_start + hunk.source_length),
+                range(hunk.target_start, hunk.target_start + hunk.target_length),
                 tuple(_line_text(line.value) for line in hunk if line.is_removed),
                 tuple(_line_text(line.value) for line in hunk if line.is_added),
             )
@@ -216,5 +210,5 @@ def _untracked_file(top: Path, path: str, prefix: str) -> FileDiff:
     except (OSError, UnicodeDecodeError):
         text = ""
     lines = tuple(text.splitlines())
-    hunk = Hunk(0, 0, 1, len(lines), (), lines)
+    hunk = Hunk(range(0), range(1, len(lines) + 1), (), lines)
     return FileDiff(path[len(prefix):], ADDED, (hunk,) if lines else ())

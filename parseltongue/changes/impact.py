@@ -65,11 +65,11 @@ class ChangedEntity(LocatedEntity):
 
     end_line: int
     status: str
-    fan_in: int = 0
-    fan_out: int = 0
-    impacted: int = 0
-    tests: int = 0
-    risk_rank: int = 0
+    fan_in: int
+    fan_out: int
+    impacted: int
+    tests: int
+    risk_rank: int
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,13 @@ class _Entity(NamedTuple):
     entity_class: str
     start_line: int
     end_line: int
+
+
+class _Touched(NamedTuple):
+    """An entity the change touches (on the side that still has it), not yet weighed."""
+
+    entity: _Entity
+    status: str
 
 
 @dataclass
@@ -207,17 +214,17 @@ def _innermost(entities: Iterable[_Entity], lines: Iterable[int]) -> set[str]:
     return found
 
 
-def _changed_in(sides: _FileSides) -> list[ChangedEntity]:
+def _changed_in(sides: _FileSides) -> list[_Touched]:
     old, new = sides.old, sides.new
     # A blank line is no entity's own: removing the blank lines after a deleted function
     # does not change the module around it.
     removed_lines = [
         line for hunk in sides.diff.hunks
-        for line, text in zip(hunk.removed_lines(), hunk.removed, strict=True) if text.strip()
+        for line, text in zip(hunk.removed_lines, hunk.removed, strict=True) if text.strip()
     ]
     added_lines = [
         line for hunk in sides.diff.hunks
-        for line, text in zip(hunk.added_lines(), hunk.added, strict=True) if text.strip()
+        for line, text in zip(hunk.added_lines, hunk.added, strict=True) if text.strip()
     ]
     touched = _innermost(old.values(), removed_lines) | _innermost(new.values(), added_lines)
     changed = []
@@ -230,10 +237,7 @@ def _changed_in(sides: _FileSides) -> list[ChangedEntity]:
             status, entity = MODIFIED_ENTITY, new[key]
         else:
             continue
-        changed.append(ChangedEntity(
-            entity.key, entity.name, entity.entity_type, entity.entity_class,
-            entity.file_path, entity.start_line, entity.end_line, status,
-        ))
+        changed.append(_Touched(entity, status))
     return changed
 
 
@@ -316,8 +320,8 @@ def analyse_change(
         if not file_sides.new and file_sides.diff.status != REMOVED:
             # The database holds none of it (ingestion left the file out): read it here.
             file_sides.new = _extracted(file_sides.diff.path, file_sides.text)
-    changed = [entity for file_sides in sides for entity in _changed_in(file_sides)]
-    deleted = {entity.key for entity in changed if entity.status == DELETED_ENTITY}
+    changed = [touched for file_sides in sides for touched in _changed_in(file_sides)]
+    deleted = {touched.entity.key for touched in changed if touched.status == DELETED_ENTITY}
     seeds = [row for row in dependent_rows if row["to_key"] in deleted]
     notes = []
     unknown = deleted - {row["to_key"] for row in seeds}
@@ -326,7 +330,7 @@ def analyse_change(
             f"{len(unknown)} deleted entities had no dependents in the database (or it was "
             "re-read after they were deleted, and no longer knew them)"
         )
-    present = sorted({entity.key for entity in changed} - deleted)
+    present = sorted({touched.entity.key for touched in changed} - deleted)
     rows = codebase.named(
         "change_impact", keys=present,
         seeds=[[row["from_key"], row["to_key"], row["edge_type"]] for row in seeds],
@@ -356,7 +360,7 @@ def _report(
     codebase: Codebase,
     source: str,
     hops: int,
-    changed: list[ChangedEntity],
+    changed: list[_Touched],
     impacted: tuple[ImpactedEntity, ...],
     edge_types: list[str],
     deleted_fan_in: dict[str, int],
@@ -372,27 +376,37 @@ def _report(
     degrees = {
         row["key"]: row
         for row in codebase.named(
-            "entity_degrees", keys=[entity.key for entity in changed], edge_types=edge_types
+            "entity_degrees", keys=[touched.entity.key for touched in changed],
+            edge_types=edge_types,
         )
     } if changed else {}
-    weighed = [
-        ChangedEntity(
-            **{**asdict(entity),
-               "fan_in": deleted_fan_in.get(entity.key, 0) if entity.status == DELETED_ENTITY
-               else degrees.get(entity.key, {}).get("fan_in", 0),
-               "fan_out": degrees.get(entity.key, {}).get("fan_out", 0),
-               "impacted": reaching[entity.key],
-               "tests": tests_reaching[entity.key]}
+
+    def fan_in(touched: _Touched) -> int:
+        if touched.status == DELETED_ENTITY:
+            return deleted_fan_in.get(touched.entity.key, 0)
+        return degrees.get(touched.entity.key, {}).get("fan_in", 0)
+
+    def fan_out(key: str) -> int:
+        return degrees.get(key, {}).get("fan_out", 0)
+
+    def risk_order(touched: _Touched) -> tuple[bool, int, int, int, str]:
+        entity = touched.entity
+        return (
+            tests_reaching[entity.key] > 0 or entity.entity_class == TEST_CLASS,
+            -reaching[entity.key], -fan_in(touched), -fan_out(entity.key), entity.key,
         )
-        for entity in changed
-    ]
-    weighed.sort(key=lambda entity: (
-        entity.tests > 0 or entity.entity_class == TEST_CLASS, -entity.impacted,
-        -entity.fan_in, -entity.fan_out, entity.key,
-    ))
+
+    def weighed(touched: _Touched, rank: int) -> ChangedEntity:
+        entity = touched.entity
+        return ChangedEntity(
+            entity.key, entity.name, entity.entity_type, entity.entity_class, entity.file_path,
+            entity.start_line, entity.end_line, touched.status, fan_in(touched),
+            fan_out(entity.key), reaching[entity.key], tests_reaching[entity.key], rank,
+        )
+
     ranked = tuple(
-        ChangedEntity(**{**asdict(entity), "risk_rank": rank})
-        for rank, entity in enumerate(weighed, 1)
+        weighed(touched, rank)
+        for rank, touched in enumerate(sorted(changed, key=risk_order), 1)
     )
     tests = sorted(
         {entity.key for entity in ranked if entity.entity_class == TEST_CLASS}

@@ -46,38 +46,28 @@ def extract_file(
 def extract_source(
     relative_path: str,
     source: bytes,
-    spec: LanguageSpec,
+    language: LanguageSpec | CompiledLanguage,
     parser: Parser | None = None,
     limits: ExtractionLimits = DEFAULT_LIMITS,
 ) -> FileExtraction:
     """Extract entities and raw references from one file's bytes; never raises on bad input.
 
-    `relative_path` is the path under the ingested root (it goes into keys); pass a `parser`
-    made by `CompiledLanguage.new_parser()` to reuse it across files.
+    `relative_path` is the path under the ingested root (it goes into keys); `language` is a
+    language or its query compiled already (`compile_language`, `compile_query`); pass a
+    `parser` made by `CompiledLanguage.new_parser()` to reuse it across files.
     """
-    compiled = compile_language(spec)
-    if compiled is None:
-        relative_path = relative_path.replace("\\", "/")
-        reason = _skip_reason(source, spec, limits) or (
-            f"no query file {spec.query_file!r} for language {spec.name} yet"
-        )
-        return _skipped(relative_path, spec, source, reason)
-    # The path and the size/minified checks are done once, there.
-    return extract_compiled(relative_path, source, compiled, parser, limits)
-
-
-def extract_compiled(
-    relative_path: str,
-    source: bytes,
-    compiled: CompiledLanguage,
-    parser: Parser | None = None,
-    limits: ExtractionLimits = DEFAULT_LIMITS,
-) -> FileExtraction:
-    """`extract_source` with an already compiled query (see `compile_query`)."""
     relative_path = relative_path.replace("\\", "/")
-    skip_reason = _skip_reason(source, compiled.spec, limits)
-    if skip_reason:
-        return _skipped(relative_path, compiled.spec, source, skip_reason)
+    compiled: CompiledLanguage | None
+    if isinstance(language, CompiledLanguage):
+        spec, compiled = language.spec, language
+    else:
+        spec, compiled = language, compile_language(language)
+    no_query = "" if compiled is not None else (
+        f"no query file {spec.query_file!r} for language {spec.name} yet"
+    )
+    skip_reason = _skip_reason(source, spec, limits) or no_query
+    if compiled is None or skip_reason:
+        return _skipped(relative_path, spec, source, skip_reason)
     source, replaced = _valid_utf8(source)
     parser = parser or compiled.new_parser()
     tree = parser.parse(source)
@@ -99,6 +89,10 @@ def extract_compiled(
             if len(recovered.entities) >= len(extraction.entities):
                 extraction, lines = recovered, recovery.error_lines
     return extraction._replace(syntax_error_count=errors, syntax_error_lines=lines)
+
+
+# The name extraction from a compiled query had before `extract_source` took one (package API).
+extract_compiled = extract_source
 
 
 class _CollectorPause:

@@ -51,16 +51,16 @@ class RelationComparison:
     relation: str
     columns: tuple[str, ...]
     key_columns: int
-    rows_a: int = 0
-    rows_b: int = 0
-    only_in_a_count: int = 0
-    only_in_b_count: int = 0
-    changed_count: int = 0
-    only_in_a: list[Row] = field(default_factory=list)
+    rows_a: int
+    rows_b: int
+    only_in_a_count: int
+    only_in_b_count: int
+    changed_count: int
+    only_in_a: list[Row]
     """Sample of rows whose key is in A only."""
-    only_in_b: list[Row] = field(default_factory=list)
+    only_in_b: list[Row]
     """Sample of rows whose key is in B only."""
-    changed: list[tuple[Row, Row]] = field(default_factory=list)
+    changed: list[tuple[Row, Row]]
     """Sample of (row in A, row in B) pairs with the same key and different values."""
 
     @property
@@ -154,21 +154,18 @@ def compare_relation(
     key_width = _COMPARABLE_KEY_COLUMNS[relation]
     by_key_a = {row[:key_width]: row for row in rows_a}
     by_key_b = {row[:key_width]: row for row in rows_b}
-    comparison = RelationComparison(relation, columns, key_width, len(rows_a), len(rows_b))
-    for key in sorted(by_key_a.keys() - by_key_b.keys()):
-        comparison.only_in_a_count += 1
-        if len(comparison.only_in_a) < sample_rows:
-            comparison.only_in_a.append(by_key_a[key])
-    for key in sorted(by_key_b.keys() - by_key_a.keys()):
-        comparison.only_in_b_count += 1
-        if len(comparison.only_in_b) < sample_rows:
-            comparison.only_in_b.append(by_key_b[key])
-    for key in sorted(by_key_a.keys() & by_key_b.keys()):
-        if by_key_a[key] != by_key_b[key]:
-            comparison.changed_count += 1
-            if len(comparison.changed) < sample_rows:
-                comparison.changed.append((by_key_a[key], by_key_b[key]))
-    return comparison
+    only_in_a = [by_key_a[key] for key in sorted(by_key_a.keys() - by_key_b.keys())]
+    only_in_b = [by_key_b[key] for key in sorted(by_key_b.keys() - by_key_a.keys())]
+    changed = [
+        (by_key_a[key], by_key_b[key])
+        for key in sorted(by_key_a.keys() & by_key_b.keys())
+        if by_key_a[key] != by_key_b[key]
+    ]
+    return RelationComparison(
+        relation, columns, key_width, len(rows_a), len(rows_b),
+        len(only_in_a), len(only_in_b), len(changed),
+        only_in_a[:sample_rows], only_in_b[:sample_rows], changed[:sample_rows],
+    )
 
 
 def verify_parallel_data_integrity_check(

@@ -9,6 +9,7 @@ import time
 import uuid
 from contextlib import nullcontext
 from dataclasses import replace
+from functools import partialmethod
 from pathlib import Path
 
 from parseltongue.closing import Closing
@@ -90,19 +91,16 @@ class CodebaseStreamer(Closing):
         path: str | Path,
         progress: ProgressCallback | None = None,
         phase: PhaseCallback | None = None,
+        *,
+        parallel: bool | None = None,
     ) -> IngestionSummary:
-        """Ingest `path` with as many jobs as the configuration says (one when sequential)."""
-        return self._ingest(Path(path), self.config.effective_jobs(), progress, phase)
+        """Ingest `path` with as many jobs as the configuration says (one when sequential);
+        `parallel` True (or False) runs parallel parse workers (or one) whatever it says."""
+        config = self.config if parallel is None else self.config.with_parallel(parallel)
+        return self._ingest(Path(path), config.effective_jobs(), progress, phase)
 
-    def stream_directory_parallel(
-        self,
-        path: str | Path,
-        progress: ProgressCallback | None = None,
-        phase: PhaseCallback | None = None,
-    ) -> IngestionSummary:
-        """Ingest `path` with parallel parse workers, whatever the configuration's mode."""
-        jobs = self.config.with_parallel(True).effective_jobs()
-        return self._ingest(Path(path), jobs, progress, phase)
+    stream_directory_parallel = partialmethod(stream_directory, parallel=True)
+    """Ingest `path` with parallel parse workers, whatever the configuration's mode."""
 
     def prepare_for_updates(self) -> None:
         """Read the codebase index into memory now (a few seconds on a large codebase), so

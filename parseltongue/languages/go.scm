@@ -11,6 +11,12 @@ $type_name = [
 $declared_type = [$type_name (pointer_type $type_name)]
 ; What a binding's type may be: a name, `pkg.T`, `T[U]`.
 $bound_type = [(type_identifier) @type (qualified_type) @type (generic_type type: (_) @type)]
+; The type a method's receiver names, maybe through a pointer, maybe with type parameters.
+$receiver_type = [
+  (type_identifier) @name
+  (pointer_type (type_identifier) @name)
+  (generic_type type: (type_identifier) @name)
+  (pointer_type (generic_type type: (type_identifier) @name))]
 ; Predeclared types are not worth an edge nor a lookup (`#not-any-of?` does not filter in
 ; py-tree-sitter).
 $not_predeclared = (#not-match? @name
@@ -20,12 +26,7 @@ $not_predeclared = (#not-match? @name
 (package_clause (package_identifier) @name) @definition.namespace
 (function_declaration name: (identifier) @name body: (block)? @body) @definition.function
 (method_declaration
-  receiver: (parameter_list (parameter_declaration type: [
-    (type_identifier) @scope
-    (pointer_type (type_identifier) @scope)
-    (generic_type type: (type_identifier) @scope)
-    (pointer_type (generic_type type: (type_identifier) @scope))
-  ]))
+  receiver: (parameter_list (parameter_declaration type: $receiver_type{@scope}))
   name: (field_identifier) @name
   body: (block)? @body) @definition.function
 (method_elem name: (field_identifier) @name) @definition.function
@@ -172,12 +173,7 @@ $result_type = [$declared_type (parameter_list . (parameter_declaration type: $d
 
 ; ---- a method declared outside its type: a member of the type its receiver names ---------
 (method_declaration
-  receiver: (parameter_list (parameter_declaration type: [
-    (type_identifier) @name
-    (pointer_type (type_identifier) @name)
-    (generic_type type: (type_identifier) @name)
-    (pointer_type (generic_type type: (type_identifier) @name))
-  ]))) @reference.member_of
+  receiver: (parameter_list (parameter_declaration type: $receiver_type))) @reference.member_of
 
 ; ---- test markers: `func TestX(t *testing.T)`, benchmarks, fuzz tests, `TestMain` ---------
 (function_declaration

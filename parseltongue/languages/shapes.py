@@ -3,12 +3,13 @@
 A tree-sitter query cannot say "these node types, each with this child", so a query file
 would spell the child again for every parent. Instead a line starting `$name = ` defines a
 shape as the one parenthesised or bracketed group that follows, and `$name` later in the
-file stands for that group; and a node written with several types, `(a|b child)`, stands
-for the alternation `[(a child) (b child)]`. Expansion happens before tree-sitter sees the
-text and gives the query as it would have been written out in full, so it matches what
-that query matches at what that query costs. A definition's lines become blank and a
-use stays on its line, so tree-sitter's error positions still point into the file as
-written. Inside an alternation, a `[...]` shape or a node of several types adds its
+file stands for that group (`$name{@other}` for it with its one capture name, `@x`, as
+`@other`: the same piece read under another role); and a node written with several types,
+`(a|b child)`, stands for the alternation `[(a child) (b child)]`. Expansion happens before
+tree-sitter sees the text and gives the query as it would have been written out in full, so
+it matches what that query matches at what that query costs. A definition's lines become
+blank and a use stays on its line, so tree-sitter's error positions still point into the
+file as written. Inside an alternation, a `[...]` shape or a node of several types adds its
 alternatives to it: tree-sitter matches nothing through a field whose alternation nests
 another (`name: [[a b] c]`).
 """
@@ -20,7 +21,7 @@ import re
 _TOKEN = re.compile(
     r"""(?P<comment>;[^\n]*)
       | (?P<string>"(?:[^"\\\n]|\\.)*")
-      | (?P<shape>\$[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<shape>\$[A-Za-z_][A-Za-z0-9_]*(?:\{@[A-Za-z_][A-Za-z0-9_.]*\})?)
       | (?P<open>[(\[])
       | (?P<close>[)\]])
       | (?P<newline>\n)
@@ -28,6 +29,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _EQUALS = re.compile(r"[ \t]*=[ \t]*")
+_CAPTURE_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|@[A-Za-z_][A-Za-z0-9_.]*')
 # `(a|b|c rest)`: the node types of a node written with several
 _NODE_TYPES = re.compile(r"\s*([A-Za-z_]\w*(?:\|[A-Za-z_]\w*)+)(?=\s|$)")
 
@@ -56,6 +58,11 @@ def _expand_named(text: str) -> str:
         kind, value = token.lastgroup, token.group()
         if kind == "shape" and at_line_start and _EQUALS.match(text, token.end()):
             name = value[1:]
+            if "{" in name:
+                raise QueryShapeError(
+                    f"line {line}: a shape is defined as ${name.split('{')[0]}; "
+                    "a use names its capture otherwise"
+                )
             if brackets:
                 raise QueryShapeError(f"line {line}: the shape ${name} is defined inside a pattern")
             if name in shapes:
@@ -89,12 +96,31 @@ def _track(kind: str | None, value: str, brackets: list[str]) -> None:
 
 
 def _use(token: str, shapes: dict[str, str], line: int, brackets: list[str]) -> str:
-    name = token[1:]
+    name, _, renamed = token[1:].partition("{")
     if name not in shapes:
         raise QueryShapeError(f"line {line}: no shape ${name} is defined above this use")
     body = shapes[name]
+    if renamed:
+        body = _captures_named(body, renamed.rstrip("}"), f"line {line}: {token}")
     in_alternation = bool(brackets) and brackets[-1] == "["
     return body[1:-1] if in_alternation and body.startswith("[") else body
+
+
+def _captures_named(body: str, capture: str, where: str) -> str:
+    """`body` with its captures called `capture`; a shape capturing under several names
+    cannot say which one to rename."""
+    captures = {
+        found.group() for found in _CAPTURE_OR_STRING.finditer(body)
+        if found.group().startswith("@")
+    }
+    if len(captures) != 1:
+        raise QueryShapeError(
+            f"{where} renames the capture of a shape of one capture name, not of "
+            f"{' '.join(sorted(captures)) or 'none'}"
+        )
+    return _CAPTURE_OR_STRING.sub(
+        lambda found: capture if found.group().startswith("@") else found.group(), body
+    )
 
 
 def _group(

@@ -37,6 +37,12 @@ def key_parameter(description: str) -> Any:
     return Query(min_length=1, max_length=MAX_KEY_LENGTH, description=description)
 
 
+EntityKeyParameter = Annotated[
+    str, key_parameter("The entity key, e.g. rust:fn:main:__src_main:T1")
+]
+"""A required entity key, the query parameter of every question about one entity."""
+
+
 def required_text(parameter: str, value: str) -> str:
     """`value` stripped; a 400 when nothing is left."""
     text = value.strip()

@@ -13,9 +13,9 @@ from parseltongue.server.params import (
     MAX_KEY_LENGTH,
     MAX_TEXT_LENGTH,
     ContextDependency,
+    EntityKeyParameter,
     ScopeParameter,
     folder_prefix,
-    key_parameter,
     limit_parameter,
     required_text,
     scope_folder,
@@ -89,7 +89,7 @@ def _detail(context: ContextDependency, key: str) -> dict[str, Any]:
 @enveloped(router, "/code-entity-detail-view")
 def code_entity_detail_view(
     context: ContextDependency,
-    key: Annotated[str, key_parameter("The entity key, e.g. rust:fn:main:__src_main:T1")],
+    key: EntityKeyParameter,
 ) -> dict[str, Any]:
     """One entity: its code, signature, location, and how many callers and callees it has."""
     return _detail(context, key)

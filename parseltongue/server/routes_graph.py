@@ -11,6 +11,7 @@ from parseltongue.server.context import DEPENDENCY_EDGE_TYPES, ServerContext
 from parseltongue.server.envelope import ApiError, enveloped
 from parseltongue.server.params import (
     ContextDependency,
+    EntityKeyParameter,
     ScopeParameter,
     folder_prefix,
     key_parameter,
@@ -24,7 +25,6 @@ router = APIRouter(tags=["Graph"])
 MAX_HOPS = 10
 MAX_BLAST_LIMIT = 10_000
 MAX_TOKEN_BUDGET = 1_000_000
-EntityParameter = Annotated[str, key_parameter("The entity key, e.g. rust:fn:main:__src_main:T1")]
 
 
 def _existing_entity(context: ServerContext, entity: str, prefix: str) -> dict[str, Any]:
@@ -69,7 +69,7 @@ class EdgeListing(NamedTuple):
 
 
 def _edge_listing(
-    entity: EntityParameter,
+    entity: EntityKeyParameter,
     limit: Annotated[int, limit_parameter("Most edges returned")] = 100,
     scope: ScopeParameter = "",
 ) -> EdgeListing:
@@ -126,7 +126,7 @@ def forward_callees_query_graph(
 @enveloped(router, "/blast-radius-impact-analysis")
 def blast_radius_impact_analysis(
     context: ContextDependency,
-    entity: EntityParameter,
+    entity: EntityKeyParameter,
     hops: Annotated[
         int, Query(ge=1, le=MAX_HOPS, description=f"Reverse edges followed (1..{MAX_HOPS}).")
     ] = 3,
