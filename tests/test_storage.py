@@ -256,8 +256,6 @@ def test_a_new_rocksdb_folder_gets_smaller_memtables_and_levels_and_cozos_other_
     # A small first level and small table files: a flush never rewrites the whole database.
     assert _rocksdb_log_option(folder, "max_bytes_for_level_base") == str(32 * 2**20)
     assert _rocksdb_log_option(folder, "target_file_size_base") == str(8 * 2**20)
-    # The last level compressed as the others: Zstandard there cost a third of compaction.
-    assert _rocksdb_log_option(folder, "bottommost_compression") == "LZ4"
     # What Cozo sets when it opens a folder without an options file stays as it was.
     assert _rocksdb_log_option(folder, "prefix_extractor") == "rocksdb.CappedPrefix"
     assert _rocksdb_log_option(folder, "compression") == "LZ4"
