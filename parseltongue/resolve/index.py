@@ -116,15 +116,15 @@ class IndexedRows(Referrers):
         self._types_named_cache = {}
         self._impl_types_cache = {}
         added_files: set[str] = set()
+        # Locals, not attributes: this loop runs once per entity of the codebase.
+        entity_of, by_name, keys_of_file = self.entity, self.by_name, self.keys_of_file
+        new_row = EntityRow.__new__
         for row in entities:
-            key, file_path, entity_type, name, language = row[:5]
-            entity = EntityRow(
-                intern(key), intern(file_path), intern(entity_type), intern(name), intern(language)
-            )
-            self.entity[entity.key] = entity
-            self.by_name[entity.name].add(entity.key)
-            self.keys_of_file[entity.file_path].add(entity.key)
-            added_files.add(entity.file_path)
+            key, file_path, entity_type, name, language = map(intern, row[:5])
+            entity_of[key] = new_row(EntityRow, key, file_path, entity_type, name, language)
+            by_name[name].add(key)
+            keys_of_file[file_path].add(key)
+            added_files.add(file_path)
         for parent, child in sorted(set(containment)):
             self.children[parent].append(child)
             # The last of several parents, as the Datalog's keyed relation keeps.
@@ -179,6 +179,7 @@ class IndexedRows(Referrers):
         other rows are in the index: counted now, each unpacked when first read (only its
         bindings are made now)."""
         new_reference = RawReference.__new__
+        count_reference = self._count_reference
         for row_file_path, packed in rows:
             file_path = intern(row_file_path)
             from_keys = []
@@ -187,9 +188,7 @@ class IndexedRows(Referrers):
                 from_keys.append(from_key)
                 for kind, name, line, receiver, scope, alias, receiver_type, module_path in group:
                     # Not interned here: only counted (a name is kept once, as a dict key).
-                    self._count_reference(
-                        from_key, kind, name, receiver, scope, file_path, receiver_type
-                    )
+                    count_reference(from_key, kind, name, receiver, scope, file_path, receiver_type)
                     if kind in BINDING_KINDS:
                         self._add_binding(new_reference(
                             RawReference, from_key, intern(kind), intern(name), line,

@@ -65,7 +65,8 @@ class Referrers:
         if "." in (receiver or scope):
             dotted = self._dotted_referrers[file_path]
             dotted[from_key] = dotted.get(from_key, 0) + 1
-        if is_chain(receiver_type):
+        # Most references have no receiver type: no call to ask (this runs per reference).
+        if receiver_type and is_chain(receiver_type):
             chained = self._chain_referrers[file_path]
             chained[from_key] = chained.get(from_key, 0) + 1
             self._count_chain_names(from_key, kind, name, scope, receiver_type, 1)
