@@ -65,7 +65,9 @@ STATUS_COMPLETE = "complete"
 #     package.json and Cargo.toml (a Rust crate's `src/` files answer to the crate's name).
 # 13: Python receivers are typed chains (`select()/where()`, `^/preparer`), with `returns`,
 #     class `member_type` and `overload` references.
-ROW_FORMAT = 13
+# 14: containment is code_entities' parent_key (and the by_file index's), no longer stored as
+#     `contains` edge rows.
+ROW_FORMAT = 14
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.

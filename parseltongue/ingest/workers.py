@@ -243,13 +243,10 @@ def extraction_rows(
         return outcome
     language = language_for_path(file_path)
     entities = entities_named_from_roots(extraction.entities, language, roots)
-    rows["put_entities"].extend(entity[:12] for entity in entities)
+    # A row ends with its parent_key: containment is read from it, not stored as edges.
+    rows["put_entities"].extend(entity[:13] for entity in entities)
     rows["put_test_reasons"].extend(
         (entity.key, entity.test_reason) for entity in entities if entity.test_reason
-    )
-    rows["put_edges"].extend(
-        (parent, child, "contains", file_path, 0, "syntax", ())
-        for parent, child in extraction.containment_pairs()
     )
     if entities:
         rows["put_file_outlines"].append(pack_file_outline(file_path, (

@@ -67,8 +67,9 @@ class ResolutionInputs:
             tuple(row[column] for column in _ENTITY_COLUMNS)
             for row in rows_by_query.get("put_entities", ())
         ]
+        # (parent, child): an entity row's last column is its parent_key.
         containment = [
-            (row[0], row[1]) for row in rows_by_query.get("put_edges", ()) if row[2] == "contains"
+            (row[12], row[0]) for row in rows_by_query.get("put_entities", ()) if row[12]
         ]
         module_paths = rows_by_query.get("put_module_paths", ())
         if self.building is not None:

@@ -286,8 +286,10 @@ class CozoDbStorage(DatabaseReads):
     def insert_entities_batch(self, entities: Iterable[CodeEntity]) -> int:
         """Upsert entities with one `:put`; returns how many distinct keys were written."""
         # One key once per batch: the last occurrence wins, as a sequence of upserts would.
+        # A model entity has no parent_key: an existing row's is kept, and containment given
+        # as `contains` edges is stored as edge rows.
         rows = {(entity.key,): entity.as_row() for entity in entities}
-        return self._put_rows("put_entities", rows)
+        return self._put_rows("put_entities_keeping_parent", rows)
 
     def insert_edges_batch(self, edges: Iterable[DependencyEdge]) -> int:
         """Upsert dependency edges with one `:put`; returns how many distinct edges were written."""
