@@ -159,7 +159,7 @@ def _classes_constructed_by(storage: CozoDbStorage, target: Definition) -> set[D
     rows = storage.query_read_only(
         "below[c, c] := *code_entities{key: init, file_path, start_line, name},"
         " file_path == $file, start_line == $line, (name == '__init__' || name == '__new__'),"
-        " *dependency_edges{from_key: c, to_key: init, edge_type: 'contains'}\n"
+        " *code_entities{key: init, parent_key: c}, c != ''\n"
         "below[c, d] := below[c, m], *dependency_edges{from_key: d, to_key: m,"
         " edge_type: 'extends'}\n"
         "?[file_path, start_line] := below[_, d], *code_entities{key: d, file_path, start_line}",

@@ -47,7 +47,11 @@ def stored_edges(storage: CozoDbStorage, edge_types: list[str]) -> set[tuple]:
     rows = storage.query_read_only(
         "?[from_key, to_key, edge_type, source_line] :="
         " *dependency_edges{from_key, to_key, edge_type, source_line},"
-        " *code_entities{key: from_key}, *code_entities{key: to_key}"
+        " *code_entities{key: from_key}, *code_entities{key: to_key}\n"
+        # Containment is the child's parent_key, an edge at line 0.
+        "?[from_key, to_key, edge_type, source_line] :="
+        " *code_entities{key: to_key, parent_key: from_key}, from_key != '',"
+        " *code_entities{key: from_key}, edge_type = 'contains', source_line = 0"
     )
     return {
         (row["from_key"], row["to_key"], row["edge_type"], row["source_line"])

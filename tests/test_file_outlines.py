@@ -1,6 +1,6 @@
 """file_outlines: each file's entities in outline, packed by the parse workers, are what
 reading the codebase index back reads instead of every entity row and containment edge; so
-they must say exactly what code_entities and the contains edges say."""
+they must say exactly what code_entities and their parent_key say."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_a_pack_round_trips_entities_and_their_containers() -> None:
     assert unpack_file_outlines([other[::2]])[1] == [("rs:mod:x", "rs:fn:f:b")]
 
 
-def test_the_stored_outlines_say_what_the_entities_and_contains_edges_say(
+def test_the_stored_outlines_say_what_the_entities_and_their_parents_say(
     code_graph_storage: CozoDbStorage,
 ) -> None:
     storage = code_graph_storage
@@ -59,7 +59,7 @@ def test_the_stored_outlines_say_what_the_entities_and_contains_edges_say(
         for row in stored
     )
     contains = storage.query_read_only(
-        "?[from_key, to_key] := *dependency_edges{from_key, to_key, edge_type: 'contains'}"
+        "?[from_key, to_key] := *code_entities{key: to_key, parent_key: from_key}, from_key != ''"
     )
     assert len(contains) >= 10
     assert sorted(containment) == sorted((row["from_key"], row["to_key"]) for row in contains)

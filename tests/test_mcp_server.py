@@ -259,8 +259,7 @@ def test_dead_code_lists_only_what_nothing_depends_on(
     inbound = "?[count(f)] := *dependency_edges:by_target{to_key: $key, edge_type, from_key: f}," \
         " edge_type != 'contains'"
     dispatched = """
-        owner[owner] := *dependency_edges:by_target{to_key: $key, edge_type: 'contains',
-                                                    from_key: owner}
+        owner[owner] := *code_entities{key: $key, parent_key: owner}, owner != ''
         d[owner] := owner[owner], *dependency_edges{from_key: owner, edge_type},
                     is_in(edge_type, ['implements', 'extends'])
         d[owner] := owner[owner], *code_entities{key: owner, entity_type},

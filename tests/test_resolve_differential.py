@@ -3,7 +3,7 @@ tests/oracles/resolve.cozo makes, on real engines, real grammars and real source
 
 Each test ingests a tree with the real pipeline and reads what its resolution wrote (the
 resolved edges, and the unresolved references unpacked from their per-file packs), loads
-resolution's inputs back from the database (entities, 'contains' edges, module paths, raw
+resolution's inputs back from the database (entities and their parent_key, module paths, raw
 references) and resolves them again with `CodebaseIndex`, then clears the resolution and
 runs resolve.cozo on the same database (it writes the edges and returns the unresolved
 references: Datalog cannot pack them), and compares the three as sets of rows. The
@@ -112,7 +112,7 @@ def load_resolution_inputs(storage: CozoDbStorage) -> ResolutionInputs:
         ),
         containment=_rows(
             storage,
-            "?[p, c] := *dependency_edges{from_key: p, to_key: c, edge_type: 'contains'}",
+            "?[p, c] := *code_entities{key: c, parent_key: p}, p != ''",
         ),
         module_paths=_rows(
             storage,
