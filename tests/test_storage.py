@@ -359,7 +359,7 @@ def test_basic_insert_and_query_return_the_inserted_key(engine: str, tmp_path: P
     with open_engine(engine, tmp_path) as storage:
         written = storage.insert_entities_batch([entity("rust:fn:test_function:test:T123")])
         rows = storage.query(
-            "?[key, file_path] := *code_entities[key, file_path, _, _, _, _, _, _, _, _, _, _]"
+            "?[key, file_path] := *code_entities[key, file_path, _, _, _, _, _, _, _, _, _, _, _]"
         )
     assert written == 1
     assert rows == [{"key": "rust:fn:test_function:test:T123", "file_path": "./test.rs"}]
@@ -396,9 +396,10 @@ def test_every_entity_field_round_trips(engine: str, tmp_path: Path) -> None:
     )
     with open_engine(engine, tmp_path) as storage:
         storage.insert_entities_batch([original])
-        [row] = storage.query("?[key, f, t, c, l, n, q, s, e, sig, code, h] := "
-                              "*code_entities[key, f, t, c, l, n, q, s, e, sig, code, h]")
-    assert list(row.values()) == original.as_row()
+        [row] = storage.query("?[key, f, t, c, l, n, q, s, e, sig, code, h, p] := "
+                              "*code_entities[key, f, t, c, l, n, q, s, e, sig, code, h, p]")
+    # A model entity has no container: parent_key is "".
+    assert list(row.values()) == [*original.as_row(), ""]
     assert row["c"] == "TEST"
 
 
