@@ -59,6 +59,15 @@ def assert_equals_full_rebuild(incremental: CozoDbStorage, root: Path) -> None:
     assert report.identical, report.describe()
 
 
+def named_edges(storage: CozoDbStorage) -> list[tuple[str, str, str, str]]:
+    """Every edge as (source's qualified name, target's, edge type, resolution)."""
+    names = {row["key"]: row["qualified_name"] for row in storage.run_named("rows_code_entities")}
+    return [
+        (names[row["from_key"]], names[row["to_key"]], row["edge_type"], row["resolution"])
+        for row in storage.run_named("rows_dependency_edges")
+    ]
+
+
 def test_first_run_is_a_full_rebuild_and_says_why(
     project: Path, streamer: CodebaseStreamer
 ) -> None:

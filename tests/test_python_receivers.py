@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from test_incremental import age_tree, assert_equals_full_rebuild
+from test_incremental import age_tree, assert_equals_full_rebuild, named_edges
 from test_resolve_differential import (
     assert_implementations_agree,
     entity_labels,
@@ -171,13 +171,10 @@ def test_an_update_of_a_base_class_member_retypes_subclass_calls(tmp_path: Path)
         summary = streamer.update_files(tree, [COMPILER])
         assert summary.incremental
         assert_equals_full_rebuild(streamer.storage(), tree)
-        edges = streamer.storage().run_named("rows_dependency_edges")
-        keys = {row["key"]: row for row in streamer.storage().run_named("rows_code_entities")}
         visit_calls = {
-            keys[row["to_key"]]["qualified_name"]
-            for row in edges
-            if keys[row["from_key"]]["qualified_name"] == "SQLCompiler.visit"
-            and row["edge_type"] == "calls"
+            target
+            for source, target, edge_type, _ in named_edges(streamer.storage())
+            if source == "SQLCompiler.visit" and edge_type == "calls"
         }
         assert "Preparer.quote" in visit_calls  # still through `self.dialect.preparer`
         assert "Dialect.connect" in visit_calls

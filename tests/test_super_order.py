@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from test_incremental import age_tree, assert_equals_full_rebuild
+from test_incremental import age_tree, assert_equals_full_rebuild, named_edges
 from test_resolve_differential import resolve_tree, write_tree
 
 from parseltongue.extract import extract_source
@@ -190,10 +190,9 @@ def test_an_update_that_reorders_bases_equals_a_full_rebuild(tmp_path: Path) -> 
         summary = streamer.update_files(tree, [OTHER])
         assert summary.incremental
         assert_equals_full_rebuild(streamer.storage(), tree)
-        edges = streamer.storage().run_named("rows_dependency_edges")
-        keys = {row["key"]: row for row in streamer.storage().run_named("rows_code_entities")}
         reached = {
-            (keys[row["from_key"]]["qualified_name"], keys[row["to_key"]]["qualified_name"])
-            for row in edges if row["resolution"] == "super"
+            (source, target)
+            for source, target, _, resolution in named_edges(streamer.storage())
+            if resolution == "super"
         }
         assert {("Tri.area", "Sized.area"), ("Lower.name", "Base.name")} <= reached
