@@ -28,6 +28,12 @@ def pack_lines(rows: Iterable[Any]) -> str:
     return "\n".join(map(_ENCODER.encode, rows))
 
 
+def pack_line(row: Any) -> str:
+    """One row's line of a packed value: a row packed into several values is encoded once,
+    and its line joined into each (`"\\n".join` of lines is what pack_lines makes)."""
+    return _ENCODER.encode(row)
+
+
 def unpack_lines(packed: str) -> list[Any]:
     """The rows of a packed value (JSON arrays come back as lists)."""
     if not packed:

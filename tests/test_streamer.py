@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import psutil
@@ -63,12 +64,25 @@ def test_stream_directory_sets_the_mode_it_is_asked_for(tmp_path: Path) -> None:
 
 
 def _worker_processes() -> list[psutil.Process]:
-    """This process's children but the resource trackers multiprocessing and loky keep."""
-    return [
-        child
-        for child in psutil.Process().children(recursive=True)
-        if "resource_tracker" not in " ".join(child.cmdline())
-    ]
+    """This process's live children but the resource trackers multiprocessing and loky keep
+    (a worker that has exited holds no memory, reaped or not)."""
+    workers = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "resource_tracker" not in " ".join(child.cmdline()):
+                workers.append(child)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return workers
+
+
+def _workers_left_after(seconds: float) -> list[psutil.Process]:
+    """The workers still alive once they had `seconds` to exit: they are told to stop, not
+    waited for, so they exit on their own (on the other core) while resolution runs."""
+    deadline = time.monotonic() + seconds
+    while _worker_processes() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _worker_processes()
 
 
 def test_parse_workers_stop_before_resolution_and_start_again_for_the_next_run(
@@ -79,7 +93,7 @@ def test_parse_workers_stop_before_resolution_and_start_again_for_the_next_run(
 
     def on_phase(name: str) -> None:
         if name == PHASE_RESOLVING:
-            seen_while_resolving.append(len(_worker_processes()))
+            seen_while_resolving.append(len(_workers_left_after(10)))
 
     config = StreamerConfig(database="mem", jobs=2, files_per_task=8, full_rebuild=True)
     with CodebaseStreamer(config) as streamer:
@@ -89,7 +103,7 @@ def test_parse_workers_stop_before_resolution_and_start_again_for_the_next_run(
     # Parsed again in full, by new workers.
     assert second.files_ingested == first.files_ingested == 51
     assert second.parsers_created >= 2
-    assert not _worker_processes()
+    assert not _workers_left_after(10)
 
 
 def test_two_parallel_ingestions_at_once_share_the_workers_and_the_last_stops_them(
@@ -123,7 +137,7 @@ def test_two_parallel_ingestions_at_once_share_the_workers_and_the_last_stops_th
     assert summaries["small"].files_ingested == 17  # 8 modules, __init__.py, 8 Rust files
     assert summaries["large"].files_ingested == 121
     assert not summaries["small"].problems and not summaries["large"].problems
-    assert not _worker_processes()
+    assert not _workers_left_after(10)
 
 
 def test_sequential_ingestion_makes_exactly_one_parser_per_grammar(tmp_path: Path) -> None:

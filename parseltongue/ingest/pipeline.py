@@ -234,6 +234,10 @@ class CodebaseStreamer(Closing):
                         self._storage, self.config, to_parse, 1 if few else jobs, summary,
                         progress, inputs, parse_cluster,
                     )
+                if targeted is None:
+                    # Out of the collector's reach before it runs again: its first collection
+                    # would traverse every object the index was built from (~0.25 s).
+                    keep_out_of_collections()
                 self._stored.write_stamps(plan, summary, seen_at_ns)
                 current_phase = PHASE_RESOLVING
                 resolve_started = time.perf_counter()
