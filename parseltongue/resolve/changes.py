@@ -196,12 +196,15 @@ class CodebaseIndex(DerivedRefresh):
         self, reached: set[str], name: str, may_differ: Callable[[RawReference], bool]
     ) -> None:
         """Add the entities with a reference to `name` whose lookups may differ."""
+        references_of = self.references.get
+        # A loop, not any() over a generator: a common name has thousands of referrers.
         for key in self.referrers_of_name.get(name, ()):
-            if key not in reached and any(
-                reference.name == name and may_differ(reference)
-                for reference in self.references.get(key, ())
-            ):
-                reached.add(key)
+            if key in reached:
+                continue
+            for reference in references_of(key, ()):
+                if reference.name == name and may_differ(reference):
+                    reached.add(key)
+                    break
 
     def _may_look_up_members(self, reference: RawReference, classes: set[str]) -> bool:
         """Whether a reference can look members up in one of `classes` (the tiers by
