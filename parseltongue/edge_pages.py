@@ -3,7 +3,7 @@ stored edges and containment (code_entities' parent_key, read as contains edges)
 
 Each kind is read in that order from its own index and stops after the rows the page can
 need (offset + limit), so a page near the start costs what it returns, not the graph; the
-two runs are merged here. A page far in reads the whole union once (one query, no sort).
+two runs are merged here. A page far in is cut from the whole union, sorted, in one query.
 `Codebase` has `edges_page` as a method (it derives from EdgePages).
 """
 
@@ -17,10 +17,10 @@ from typing import Any, Protocol
 from parseltongue.answers import ListedEdge, Table
 from parseltongue.parameters import at_least_one, folder_prefix
 
-# Past this many rows (offset + limit) the two early-stopping reads cost more than one read
-# of the whole union: each row they return crosses into Python, the union's stay in Cozo
-# but for the page. Measured on the rust corpus (97k edges): BENCHMARKS.md, "Containment
-# as a column".
+# Past this many rows (offset + limit) the two early-stopping reads cost more than one sorted
+# read of the whole union: each row they return crosses into Python, the union's stay in
+# Cozo but for the page. Measured on the rust corpus (97k edges): BENCHMARKS.md,
+# "Containment as a column".
 MERGED_READS_UP_TO = 20_000
 
 
