@@ -45,7 +45,9 @@ class EdgePages:
             >>> with Codebase.open("mem") as codebase:
             ...     _ = codebase.ingest("tests/fixtures/http_project", parallel=False)
             ...     [edge.edge_type for edge in codebase.edges_page(limit=3)]
-            ['contains', 'contains', 'contains']
+            ...     [edge.source_line for edge in codebase.edges_page("extends")]
+            ['extends', 'contains', 'contains']
+            [24, 16]
         """
         at_least_one("limit", limit)
         if offset < 0:

@@ -5,6 +5,7 @@ page's queries or indexes."""
 
 from __future__ import annotations
 
+import doctest
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,15 @@ import pytest
 from http_support import client_for
 from ingested_corpora import IngestedCorpus
 
+import parseltongue.edge_pages
 from parseltongue import Codebase
 from parseltongue.answers import ListedEdge
 from parseltongue.edge_pages import MERGED_READS_UP_TO
 from parseltongue.model import DependencyEdge
 from parseltongue.parameters import folder_prefix
 
-GRAPH_PROJECT = Path(__file__).parent / "fixtures" / "graph_project"
+REPOSITORY = Path(__file__).resolve().parents[1]
+GRAPH_PROJECT = REPOSITORY / "tests" / "fixtures" / "graph_project"
 Row = tuple[Any, ...]
 
 
@@ -168,3 +171,9 @@ def test_opening_a_database_without_the_by_parent_index_builds_it(tmp_path: Path
         assert "code_entities:by_parent" in codebase.database().relation_names()
         assert codebase.edges_page(limit=1000) == before
         assert any(edge.edge_type == "contains" for edge in before)
+
+
+def test_the_docstring_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPOSITORY)  # the example names the fixture project by its path
+    results = doctest.testmod(parseltongue.edge_pages, optionflags=doctest.ELLIPSIS)
+    assert results.attempted >= 1 and results.failed == 0
