@@ -176,6 +176,18 @@ class FileEdge(NamedTuple):
     edge_type: str
 
 
+class ListedEdge(NamedTuple):
+    """One dependency edge of a page of every edge (Codebase.edges_page), in (from_key,
+    to_key, edge_type) order; a contains edge is at line 0 of the child's file."""
+
+    from_key: str
+    to_key: str
+    edge_type: str
+    source_file: str
+    source_line: int
+    resolution: str
+
+
 class Degree(NamedTuple):
     """How many edges come into an entity and go out of it (entity_edge_counts): the totals
     of its callers and callees lists before a limit."""

@@ -34,6 +34,7 @@ from parseltongue.answers import (
 )
 from parseltongue.closing import Closing
 from parseltongue.codebase_updates import CodebaseUpdates
+from parseltongue.edge_pages import EdgePages
 from parseltongue.file_questions import FileQuestions
 from parseltongue.parameters import at_least_one as _at_least_one
 from parseltongue.parameters import edge_types_parameter as _edge_types
@@ -48,7 +49,7 @@ from parseltongue.storage import (
 Row = TypeVar("Row")
 
 
-class Codebase(AgentQuestions, FileQuestions, CodebaseUpdates, Closing):
+class Codebase(AgentQuestions, FileQuestions, EdgePages, CodebaseUpdates, Closing):
     """An ingested codebase: its questions as methods, over one Parseltongue database.
 
     `Codebase.open(spec)` opens (and `close()` closes) a database; `Codebase(storage)` asks an

@@ -130,7 +130,8 @@ def test_benchmark_suite_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Path
     assert set(results["ratios"]) >= {"t1_over_t3", "t3_over_floor", "t3_memory_over_t1",
                                       "jobs_speedup"}
     assert {query["query"] for query in results["queries"].values()} == {
-        "reverse_callers", "forward_callees", "blast_radius", "search_entities", "hotspots"}
+        "reverse_callers", "forward_callees", "blast_radius", "search_entities", "hotspots",
+        "edges_page"}
     incremental = results["incremental"]
     assert incremental["full_ingestion"]["files"] == 3
     assert incremental["picked"]["file"] == "src/lib.rs"

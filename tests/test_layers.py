@@ -26,7 +26,8 @@ LAYER_OF_PART = {
     "resolve": "resolve",
     "ingest": "ingest",
     **dict.fromkeys(
-        ("codebase", "codebase_updates", "agent_questions", "file_questions", "context_pack"),
+        ("codebase", "codebase_updates", "agent_questions", "file_questions", "edge_pages",
+         "context_pack"),
         "facade",
     ),
     # Questions over the facade that read more than the database (a diff, the files).

@@ -130,6 +130,7 @@ def test_opening_creates_every_relation_and_index(engine: str, tmp_path: Path) -
             "code_entities",
             "code_entities:by_file",
             "code_entities:by_name",
+            "code_entities:by_parent",
             "dependency_edges",
             "dependency_edges:by_target",
             "file_unresolved_references",

@@ -67,7 +67,9 @@ STATUS_COMPLETE = "complete"
 #     class `member_type` and `overload` references.
 # 14: containment is code_entities' parent_key (and the by_file index's), no longer stored as
 #     `contains` edge rows.
-ROW_FORMAT = 14
+# 15: code_entities has the by_parent index (containment in edge order); opening an older
+#     database builds it from the rows, and the next ingestion rebuilds as for any format.
+ROW_FORMAT = 15
 # A file modified this close to the walk that stamped it may change again without its mtime
 # moving (timestamps tick coarsely: ~4 ms on ext4, 1-2 s on HFS+ and FAT), so such a stamp is
 # "racily clean" and not trusted: the file is read and hashed instead, as git does for its index.

@@ -142,10 +142,10 @@ def dependency_edges_list_all(
     """One page of dependency edges in (from_key, to_key, edge_type) order, with the total."""
     prefix = folder_prefix(context, scope)
     wanted = _stored_type("edge_type", edge_type, context.statistics().edges_by_type, {})
-    rows = context.codebase.named(
-        "edges_page", edge_type=wanted, prefix=prefix, limit=limit, offset=offset
+    rows = context.codebase.edges_page(
+        edge_type=wanted, scope=scope_folder(prefix), limit=limit, offset=offset
     )
     total = context.cached_named("edge_counts", edge_type=wanted, prefix=prefix)
-    edges = [{**row, "source_location": f"{row['source_file']}:{row['source_line']}"}
+    edges = [{**row._asdict(), "source_location": f"{row.source_file}:{row.source_line}"}
              for row in rows]
     return {**_page(total[0]["total"], offset, len(rows)), "limit": limit, "edges": edges}

@@ -181,7 +181,8 @@ class CozoDbStorage(DatabaseReads):
     def _upgrade_layout(self, names: list[str]) -> None:
         """Bring a database of this schema version made by an earlier Parseltongue to the
         layout schema.cozo creates now: a relation missing, or with other columns, is made
-        anew (empty, with its indexes), and a relation an earlier layout had is removed.
+        anew (empty, with its indexes), an index missing on a relation that kept its columns
+        is built from its rows, and a relation an earlier layout had is removed.
         Every changed layout comes with a new row format, so the next pt01 rebuilds the rows.
         """
         existing = set(names)
@@ -191,6 +192,10 @@ class CozoDbStorage(DatabaseReads):
         for relation, layout in schema_layouts().items():
             if relation in existing:
                 if self._columns(relation) == layout.columns:
+                    # An index added since: built here from the rows the relation holds.
+                    for index, script in zip(layout.indexes, layout.index_scripts, strict=True):
+                        if index not in existing:
+                            self._execute(script)
                     continue
                 for index in layout.indexes:
                     if index in existing:

@@ -25,11 +25,13 @@ _SCHEMA_INDEX = re.compile(r"^\{\s*::index\s+create\s+(\w+):(\w+)\s", re.MULTILI
 
 class RelationLayout(NamedTuple):
     """One relation as schema.cozo makes it: its columns (name, is key, type), the names of
-    its indexes, and the Datalog that creates it with them."""
+    its indexes, the Datalog that creates it with them, and each index's own (in the order
+    of `indexes`: an index added to a relation whose columns did not change is made alone)."""
 
     columns: tuple[tuple[str, bool, str], ...]
     indexes: tuple[str, ...]
     script: str
+    index_scripts: tuple[str, ...] = ()
 
 
 @cache
@@ -52,6 +54,7 @@ def schema_layouts() -> dict[str, RelationLayout]:
                 columns,
                 tuple(name for name, _ in indexes),
                 "\n".join([create, *(script for _, script in indexes)]),
+                tuple(script for _, script in indexes),
             )
         return layouts
     finally:
