@@ -143,6 +143,9 @@ def sanitize_key_component(text: str) -> str:
     )
 
 
+_PATH_SEPARATORS = re.compile(r"[/\-.\s]")
+
+
 def semantic_path_for_file(relative_path: str) -> str:
     """`src/auth.rs` -> `__src_auth`: the file path without extension, separators as `_`."""
     path = relative_path.replace("\\", "/")
@@ -151,7 +154,7 @@ def semantic_path_for_file(relative_path: str) -> str:
     directory, _, file_name = path.rpartition("/")
     stem = file_name.rsplit(".", 1)[0] if "." in file_name.lstrip(".") else file_name
     path = f"{directory}/{stem}" if directory else stem
-    return "__" + sanitize_key_component(re.sub(r"[/\-.\s]", "_", path))
+    return "__" + sanitize_key_component(_PATH_SEPARATORS.sub("_", path))
 
 
 def stable_entity_hash(file_path: str, qualified_name: str, ordinal: int) -> int:

@@ -63,6 +63,18 @@ def compile_language(spec: LanguageSpec) -> CompiledLanguage | None:
     return compile_query(spec, query_text)
 
 
+def compiled_for(spec: LanguageSpec) -> CompiledLanguage | None:
+    """`compile_language`, found by the spec's identity: hashing a spec (every field of it)
+    costs a microsecond, and extraction asks once per file."""
+    known = _BY_IDENTITY.get(id(spec))
+    if known is None or known[0] is not spec:
+        known = _BY_IDENTITY[id(spec)] = (spec, compile_language(spec))
+    return known[1]
+
+
+_BY_IDENTITY: dict[int, tuple[LanguageSpec, CompiledLanguage | None]] = {}
+
+
 def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
     """Compile query text for a language's grammar (to try a query before it has a file)."""
     # The pack types its argument as a literal of its grammar names; ours come from the registry.

@@ -11,7 +11,7 @@ import threading
 
 from tree_sitter import Parser
 
-from parseltongue.extract.compiled import CompiledLanguage, compile_language
+from parseltongue.extract.compiled import CompiledLanguage, compiled_for
 from parseltongue.extract.extractor import FileExtractor, syntax_error_count
 from parseltongue.extract.records import (
     DEFAULT_LIMITS,
@@ -61,7 +61,7 @@ def extract_source(
     if isinstance(language, CompiledLanguage):
         spec, compiled = language.spec, language
     else:
-        spec, compiled = language, compile_language(language)
+        spec, compiled = language, compiled_for(language)
     no_query = "" if compiled is not None else (
         f"no query file {spec.query_file!r} for language {spec.name} yet"
     )

@@ -68,6 +68,10 @@ def reference_records(
         references, spec.import_style, spec.self_words
     ) if chains else NO_CONTEXT
     self_types = spec.self_types
+    # Most receivers are no name a binding here gives (`System.out`, `this`): one set lookup
+    # skips the walk through their scopes.
+    bound_names = {name for _, name in binding_types}
+    bound_names.discard("")
     base_starts: list[tuple[int, int]] = []  # (index in results, start byte) of bases
     for start_byte, kind, name, line, receiver, scope, alias, node in references:
         if kind == "extends":
@@ -82,7 +86,7 @@ def reference_records(
                 receiver_type = typed_receiver(
                     receiver, scopes, binding_types, owner, line, start_byte, context
                 )
-        elif receiver and binding_types:
+        elif receiver in bound_names:
             receiver_type = scopes.local_type(
                 binding_types, owner, receiver, line, start_byte
             )
