@@ -77,8 +77,14 @@ def recover(parser: Parser, source: bytes, tree: Tree) -> Recovery:
         if stretch is None:
             break
         start, end = stretch
-        text[start:end] = text[start:end].translate(_BLANKED)
+        before = text[start:end]
+        blank = before.translate(_BLANKED)
         blanked.append((start, end))
+        if blank == before:
+            # Blank already: the text is unchanged, so parsing it again would give the same
+            # tree, the same stretch and the same damage in every round left.
+            break
+        text[start:end] = blank
         # Parsed again incrementally: the blanked stretch is an edit of the same length, and
         # tree-sitter reuses what lies outside it (a copy is edited: the tree before is kept).
         edited = current.copy()
