@@ -142,6 +142,8 @@ def declaration_start(
     `@Component`; the language file's `leading_annotation_types` and `leading_modifier_lists`)
     and comments: an entity starts at its own keyword line, like those whose decorators are
     siblings (Rust, Python)."""
+    if not annotation_types and not modifier_lists:
+        return node.start_byte, node.start_point[0]
     child = node.child(0) if node.child_count else None
     if child is None or (
         child.type not in annotation_types and child.type not in modifier_lists

@@ -102,8 +102,18 @@ class FileExtractor:
         # Where each callback parameter's binding ends: the callback's end.
         self.callback_extents: list[CallbackExtent] = []
         self.markers: list[Node] = []
+        # The definitions in (start, -end) order and each one's container (`collect`).
+        self.ordered: list[Definition] = []
+        self.parents: list[int] = []
 
     def run(self, replaced: bool) -> FileExtraction:
+        """The file's extraction."""
+        self.collect()
+        return self.finish(replaced)
+
+    def collect(self) -> int:
+        """Collect the matches and order the definitions; how many entities the file has
+        (its definitions and its module), known before any record is made."""
         self._collect_matches()
         ordered = sorted(self.definitions.values(), key=lambda d: (d.start_byte, -d.end_byte))
         parents = parent_indexes(ordered)
@@ -111,6 +121,12 @@ class FileExtractor:
             ordered, parents, self.bindings = merge_overloads(
                 ordered, parents, self.compiled.overload_patterns, self.bindings
             )
+        self.ordered, self.parents = ordered, parents
+        return len(ordered) + 1
+
+    def finish(self, replaced: bool) -> FileExtraction:
+        """The extraction of what `collect` collected."""
+        ordered, parents = self.ordered, self.parents
         module_record = self._module_record()
         records = self._entity_records(ordered, parents, module_record)
         references = reference_records(
