@@ -181,9 +181,13 @@ class FileExtractor:
                 # most matches, and a Python call costs as much as the rest of a line here.
                 if name_nodes:
                     name_node = name_nodes[0]
-                    if transparent_types and kind in _DECLARED_TYPES:
-                        name_node = unwrapped_type(name_node, transparent_types)
                     name = source[name_node.start_byte:name_node.end_byte].decode()
+                    # Only a wrapper's name is unwrapped: the name is checked first.
+                    if transparent_types and name in transparent_types and (
+                        kind in _DECLARED_TYPES
+                    ):
+                        name_node = unwrapped_type(name_node, transparent_types)
+                        name = source[name_node.start_byte:name_node.end_byte].decode()
                     if len(name) > 1 and name[0] in _QUOTES and name[-1] == name[0]:
                         name = name[1:-1]
                 else:
@@ -217,7 +221,9 @@ class FileExtractor:
                 type_nodes = captures.get("type")
                 if type_nodes:
                     type_node = type_nodes[0]
-                    if transparent_types:
+                    if transparent_types and source[
+                        type_node.start_byte:type_node.end_byte
+                    ].decode() in transparent_types:
                         type_node = unwrapped_type(type_node, transparent_types)
                     type_text = short_text(source, type_node)
                 elif "callback" in captures:
