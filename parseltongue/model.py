@@ -138,6 +138,8 @@ _UNSAFE_KEY_CHARACTER = re.compile("[" + re.escape("".join(_KEY_CHARACTER_REPLAC
 
 def sanitize_key_component(text: str) -> str:
     """Replace characters that break URLs or Cozo strings with readable stand-ins."""
+    if _UNSAFE_KEY_CHARACTER.search(text) is None:
+        return text  # most names and paths: no substitution to set up
     return _UNSAFE_KEY_CHARACTER.sub(
         lambda match: _KEY_CHARACTER_REPLACEMENTS.get(match.group(0), "_"), text
     )

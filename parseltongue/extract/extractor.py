@@ -133,7 +133,8 @@ class FileExtractor:
             self.spec, self.source, self.references, self.bindings, self.member_bindings,
             self.callback_extents, ordered, parents, records, module_record.key,
         )
-        return FileExtraction(
+        # A NamedTuple's own constructor is Python code: the tuple is made directly.
+        return tuple.__new__(FileExtraction, (
             self.path,
             self.spec.name,
             STATUS_INGESTED,
@@ -145,7 +146,8 @@ class FileExtractor:
             module_record.end_line,
             (module_record, *records),
             tuple(references),
-        )
+            (),
+        ))
 
     # ---- matches ------------------------------------------------------------------------
 
