@@ -6,9 +6,11 @@ is lost (a TypeScript file with one unknown construct near its top kept 7 of its
 Recovery blanks the damaged top-level stretch (its bytes become spaces, its line breaks
 stay, so every offset and line is unchanged) from the first loose token or top-level ERROR
 node to the next line that starts a statement at column 0, and parses again; a few rounds
-at most, and only while each round leaves less damage. The extractor then reads the new
-tree over the file's own bytes. An error inside a statement (a class body, a function) is
-tree-sitter's own local recovery, kept as it is.
+at most, the tree with the least damage kept. Each round parses incrementally (the blank is
+an edit of the same length), and a round whose stretch is blank already ends them (the text
+would not change). The extractor then reads the new tree over the file's own bytes. An
+error inside a statement (a class body, a function) is tree-sitter's own local recovery,
+kept as it is.
 
 Definitions named after a keyword of the grammar (`function`, `case`, `switch`) inside an
 error are junk of a confused parse (a `switch (x) {` read as a method): the extractor drops
