@@ -138,9 +138,14 @@ _UNSAFE_KEY_CHARACTER = re.compile("[" + re.escape("".join(_KEY_CHARACTER_REPLAC
 
 def sanitize_key_component(text: str) -> str:
     """Replace characters that break URLs or Cozo strings with readable stand-ins."""
+    if _UNSAFE_KEY_CHARACTER.search(text) is None:
+        return text  # most names and paths: no substitution to set up
     return _UNSAFE_KEY_CHARACTER.sub(
         lambda match: _KEY_CHARACTER_REPLACEMENTS.get(match.group(0), "_"), text
     )
+
+
+_PATH_SEPARATORS = re.compile(r"[/\-.\s]")
 
 
 def semantic_path_for_file(relative_path: str) -> str:
@@ -151,7 +156,7 @@ def semantic_path_for_file(relative_path: str) -> str:
     directory, _, file_name = path.rpartition("/")
     stem = file_name.rsplit(".", 1)[0] if "." in file_name.lstrip(".") else file_name
     path = f"{directory}/{stem}" if directory else stem
-    return "__" + sanitize_key_component(re.sub(r"[/\-.\s]", "_", path))
+    return "__" + sanitize_key_component(_PATH_SEPARATORS.sub("_", path))
 
 
 def stable_entity_hash(file_path: str, qualified_name: str, ordinal: int) -> int:

@@ -4,6 +4,7 @@ query pattern (definition, reference, binding or test marker) learnt from its ca
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
@@ -46,6 +47,13 @@ class CompiledLanguage:
     """The grammar's keywords: no definition inside a syntax error is named after one."""
     position_lists: frozenset[str] = frozenset()
     """The language file's argument and parameter list node types, as a set."""
+    set_names: dict[int, str] = field(default_factory=dict, compare=False)
+    """Definition patterns set `(#set! name "Companion")`: the name of what has no name node."""
+    following_extents: frozenset[int] = frozenset()
+    """Definition patterns set `(#set! extent "following")`: a bodiless definition holds what
+    follows it, up to the next of its kind (`namespace A\\B;`)."""
+    test_paths: re.Pattern[str] | None = field(default=None, compare=False)
+    """The language file's test-path rules as one regex (`LanguageSpec.test_path_regex`)."""
     # pattern index -> (role, main capture name), learnt from the first match of each pattern
     pattern_roles: dict[int, tuple[int, str, str]] = field(default_factory=dict, compare=False)
 
@@ -63,6 +71,18 @@ def compile_language(spec: LanguageSpec) -> CompiledLanguage | None:
     return compile_query(spec, query_text)
 
 
+def compiled_for(spec: LanguageSpec) -> CompiledLanguage | None:
+    """`compile_language`, found by the spec's identity: hashing a spec (every field of it)
+    costs a microsecond, and extraction asks once per file."""
+    known = _BY_IDENTITY.get(id(spec))
+    if known is None or known[0] is not spec:
+        known = _BY_IDENTITY[id(spec)] = (spec, compile_language(spec))
+    return known[1]
+
+
+_BY_IDENTITY: dict[int, tuple[LanguageSpec, CompiledLanguage | None]] = {}
+
+
 def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
     """Compile query text for a language's grammar (to try a query before it has a file)."""
     # The pack types its argument as a literal of its grammar names; ours come from the registry.
@@ -77,10 +97,19 @@ def compile_query(spec: LanguageSpec, query_text: str) -> CompiledLanguage:
         for index in range(query.pattern_count)
         if query.pattern_settings(index).get("receiver")
     }
+    # Settings read once here: `pattern_settings` builds a new dict at each call.
+    settings = [query.pattern_settings(index) for index in range(query.pattern_count)]
     return CompiledLanguage(
         spec, language, query, overload_patterns, set_receivers,
         frozenset(spec.leading_annotation_types), frozenset(spec.leading_modifier_lists),
         keywords_of(language), frozenset(spec.position_lists),
+        set_names={
+            index: str(found["name"]) for index, found in enumerate(settings) if found.get("name")
+        },
+        following_extents=frozenset(
+            index for index, found in enumerate(settings) if found.get("extent") == "following"
+        ),
+        test_paths=spec.test_path_regex,
     )
 
 

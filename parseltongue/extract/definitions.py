@@ -142,11 +142,20 @@ def declaration_start(
     `@Component`; the language file's `leading_annotation_types` and `leading_modifier_lists`)
     and comments: an entity starts at its own keyword line, like those whose decorators are
     siblings (Rust, Python)."""
-    child = node.child(0) if node.child_count else None
-    if child is None or (
-        child.type not in annotation_types and child.type not in modifier_lists
-    ):
+    if not annotation_types and not modifier_lists:
         return node.start_byte, node.start_point[0]
+    child = node.child(0) if node.child_count else None
+    child_type = child.type if child is not None else ""
+    if child_type not in annotation_types and child_type not in modifier_lists:
+        return node.start_byte, node.start_point[0]
+    if child_type in modifier_lists and child is not None and child.child_count:
+        # Most modifier lists start with a keyword (`public`), where the entity starts: read
+        # that one child before listing them all.
+        first = child.child(0)
+        if first is not None and (
+            first.type not in annotation_types and "comment" not in first.type
+        ):
+            return first.start_byte, first.start_point[0]
     while child is not None and (
         child.type in annotation_types or child.type in modifier_lists
         or "comment" in child.type

@@ -102,8 +102,18 @@ class FileExtractor:
         # Where each callback parameter's binding ends: the callback's end.
         self.callback_extents: list[CallbackExtent] = []
         self.markers: list[Node] = []
+        # The definitions in (start, -end) order and each one's container (`collect`).
+        self.ordered: list[Definition] = []
+        self.parents: list[int] = []
 
     def run(self, replaced: bool) -> FileExtraction:
+        """The file's extraction."""
+        self.collect()
+        return self.finish(replaced)
+
+    def collect(self) -> int:
+        """Collect the matches and order the definitions; how many entities the file has
+        (its definitions and its module), known before any record is made."""
         self._collect_matches()
         ordered = sorted(self.definitions.values(), key=lambda d: (d.start_byte, -d.end_byte))
         parents = parent_indexes(ordered)
@@ -111,13 +121,20 @@ class FileExtractor:
             ordered, parents, self.bindings = merge_overloads(
                 ordered, parents, self.compiled.overload_patterns, self.bindings
             )
+        self.ordered, self.parents = ordered, parents
+        return len(ordered) + 1
+
+    def finish(self, replaced: bool) -> FileExtraction:
+        """The extraction of what `collect` collected."""
+        ordered, parents = self.ordered, self.parents
         module_record = self._module_record()
         records = self._entity_records(ordered, parents, module_record)
         references = reference_records(
             self.spec, self.source, self.references, self.bindings, self.member_bindings,
             self.callback_extents, ordered, parents, records, module_record.key,
         )
-        return FileExtraction(
+        # A NamedTuple's own constructor is Python code: the tuple is made directly.
+        return tuple.__new__(FileExtraction, (
             self.path,
             self.spec.name,
             STATUS_INGESTED,
@@ -129,7 +146,8 @@ class FileExtractor:
             module_record.end_line,
             (module_record, *records),
             tuple(references),
-        )
+            (),
+        ))
 
     # ---- matches ------------------------------------------------------------------------
 
@@ -142,6 +160,12 @@ class FileExtractor:
         add_reference = self.references.append
         separator = self.spec.scope_separator
         source = self.source
+        transparent_types = self.spec.transparent_types
+        set_receivers = self.compiled.set_receivers
+        position_lists = self.compiled.position_lists
+        add_definition = self._add_definition
+        add_binding = self.bindings.append
+        add_member_binding = self.member_bindings.append
         for pattern_index, captures in QueryCursor(self.compiled.query).matches(self.root):
             pattern_role = roles.get(pattern_index)
             if pattern_role is None:
@@ -159,9 +183,13 @@ class FileExtractor:
                 # most matches, and a Python call costs as much as the rest of a line here.
                 if name_nodes:
                     name_node = name_nodes[0]
-                    if kind in _DECLARED_TYPES and self.spec.transparent_types:
-                        name_node = unwrapped_type(name_node, self.spec.transparent_types)
                     name = source[name_node.start_byte:name_node.end_byte].decode()
+                    # Only a wrapper's name is unwrapped: the name is checked first.
+                    if transparent_types and name in transparent_types and (
+                        kind in _DECLARED_TYPES
+                    ):
+                        name_node = unwrapped_type(name_node, transparent_types)
+                        name = source[name_node.start_byte:name_node.end_byte].decode()
                     if len(name) > 1 and name[0] in _QUOTES and name[-1] == name[0]:
                         name = name[1:-1]
                 else:
@@ -178,18 +206,16 @@ class FileExtractor:
                     )
                 elif "callback" in captures:
                     # A type a function declares for a parameter of a callback it takes.
-                    receiver_text = declared_position(
-                        name_node, main_node, self.compiled.position_lists
-                    )
+                    receiver_text = declared_position(name_node, main_node, position_lists)
                 else:
-                    receiver_text = self.compiled.set_receivers.get(pattern_index, "")
+                    receiver_text = set_receivers.get(pattern_index, "")
                 scope = captures.get("scope")
                 add_reference((
                     main_node.start_byte, kind, name, name_node.start_point[0] + 1, receiver_text,
                     _unquoted(short_text(source, scope[0])) if scope else "", "", None,
                 ))
             elif role == ROLE_DEFINITION:
-                self._add_definition(pattern_index, kind, main_node, captures)
+                add_definition(pattern_index, kind, main_node, captures)
             elif role == ROLE_BINDING:
                 name_node = captures["name"][0]
                 # Without `@type`, the name is declared again with a type not known here;
@@ -197,15 +223,16 @@ class FileExtractor:
                 type_nodes = captures.get("type")
                 if type_nodes:
                     type_node = type_nodes[0]
-                    if self.spec.transparent_types:
-                        type_node = unwrapped_type(type_node, self.spec.transparent_types)
+                    if transparent_types and source[
+                        type_node.start_byte:type_node.end_byte
+                    ].decode() in transparent_types:
+                        type_node = unwrapped_type(type_node, transparent_types)
                     type_text = short_text(source, type_node)
                 elif "callback" in captures:
                     # A callback's parameter: what the callee declares at its position.
                     callee = captures["result"][0]
                     type_text = callback_parameter_type(
-                        short_text(source, callee), name_node, callee.parent,
-                        self.compiled.position_lists,
+                        short_text(source, callee), name_node, callee.parent, position_lists,
                     ) if callee.parent is not None else ""
                     callback = captures["callback"][0]
                     self.callback_extents.append((
@@ -219,7 +246,7 @@ class FileExtractor:
                     type_text = VALUE + short_text(source, captures["value"][0])
                 else:
                     type_text = ""
-                (self.member_bindings if kind == _MEMBER_BINDING else self.bindings).append((
+                (add_member_binding if kind == _MEMBER_BINDING else add_binding)((
                     main_node.start_byte,
                     source[name_node.start_byte:name_node.end_byte].decode(),
                     name_node.start_point[0] + 1,
@@ -240,27 +267,29 @@ class FileExtractor:
         body = captures.get("body")
         name_nodes = captures.get("name")
         if name_nodes:
-            name = _unquoted(" ".join(_text(self.source, name_nodes[0]).split()))
+            name_node = name_nodes[0]
+            name = self.source[name_node.start_byte:name_node.end_byte].decode("utf-8", "replace")
+            if not name.isidentifier():
+                name = _unquoted(" ".join(name.split()))
             if name in self.compiled.keywords and inside_error(node):
                 return  # a confused parse's junk: `switch (x) {` read as a method `switch`
         else:
             # A pattern may name what has no name node: `(#set! name "Companion")`.
-            name = self.compiled.query.pattern_settings(pattern_index).get("name") or ""
-        header_end = body[0].start_byte if body else node.end_byte
+            name = self.compiled.set_names.get(pattern_index, "")
         end_byte = node.end_byte
-        if not body and self.compiled.query.pattern_settings(pattern_index).get(
-            "extent"
-        ) == "following":
+        header_end = body[0].start_byte if body else end_byte
+        if not body and pattern_index in self.compiled.following_extents:
             # `namespace A\B;` (PHP, C#) holds what follows it, up to the next one of its kind.
             sibling = node.next_sibling
             while sibling is not None and sibling.type != node.type:
                 end_byte = sibling.end_byte
                 sibling = sibling.next_sibling
         scope = captures.get("scope")
-        self.definitions[span] = Definition(
-            node.start_byte, end_byte, header_end, kind, name,
-            _unquoted(short_text(self.source, scope[0])) if scope else "", node, pattern_index,
-        )
+        # A NamedTuple's own constructor is Python code: the tuple is made directly.
+        self.definitions[span] = tuple.__new__(Definition, (
+            span[0], end_byte, header_end, kind, name,
+            _unquoted(short_text(self.source, scope[0])) if scope else "", node, pattern_index, (),
+        ))
 
     def _module_record(self) -> EntityRecord:
         """The file's own module entity: the `from_key` of top-level references."""
@@ -269,11 +298,16 @@ class FileExtractor:
         line_count = self.root.end_point[0] + (1 if self.root.end_point[1] else 0)
         # An empty qualified name in the key hash cannot collide with any definition's.
         key = self.keys.key("module", name, "", 0)
-        reason = path_test_reason(self.spec, self.path) or ""
-        return EntityRecord(
-            key, self.path, "module", _entity_class(reason), self.spec.name, name, qualified,
-            1, max(line_count, 1), self.path, "", _EMPTY_CONTENT_HASH, "", reason,
+        test_paths = self.compiled.test_paths
+        reason = (
+            path_test_reason(self.spec, self.path) or ""
+            if test_paths is None or test_paths.search(self.path) else ""
         )
+        return tuple.__new__(EntityRecord, (
+            key, self.path, "module", _TEST_CLASS if reason else _CODE_CLASS, self.spec.name,
+            name, qualified, 1, max(line_count, 1), self.path, "", _EMPTY_CONTENT_HASH, "",
+            reason,
+        ))
 
     def _entity_records(
         self, ordered: list[Definition], parents: list[int], module: EntityRecord
@@ -288,7 +322,10 @@ class FileExtractor:
         source = self.source
         path = self.path
         language = self.spec.name
-        key_of = self.keys.key
+        semantic_path = self.keys.semantic_path
+        key_prefix = f"{language}:"
+        annotation_types = self.compiled.annotation_types
+        modifier_lists = self.compiled.modifier_lists
         blake2b = hashlib.blake2b
         make_record = tuple.__new__  # a NamedTuple's own constructor is Python code, 3x slower
         module_reason = module.test_reason
@@ -297,7 +334,8 @@ class FileExtractor:
         records: list[EntityRecord] = []
         for index, definition in enumerate(ordered):
             _, end_byte, header_end, kind, name, scope, node, _, overloads = definition
-            parent = records[parents[index]] if parents[index] >= 0 else None
+            parent_index = parents[index]
+            parent = records[parent_index] if parent_index >= 0 else None
             entity_type = ENTITY_TYPE_FOR_KIND.get(kind, kind)
             if entity_type == "fn" and (scope or (
                 parent and parent.entity_type in METHOD_CONTAINER_TYPES
@@ -315,9 +353,7 @@ class FileExtractor:
             reason = module_reason or marker_reasons.get(index, "")
             if not reason and parent and parent.test_reason:
                 reason = f"inside test {parent.qualified_name}"
-            start_byte, start_row = declaration_start(
-                node, self.compiled.annotation_types, self.compiled.modifier_lists
-            )
+            start_byte, start_row = declaration_start(node, annotation_types, modifier_lists)
             code_bytes = source[start_byte:end_byte]
             code = code_bytes.decode("utf-8")
             # The signature: the declaration up to its body, or its first line when bodiless;
@@ -332,12 +368,24 @@ class FileExtractor:
             else:
                 first_newline = code.find("\n")
                 signature = (code if first_newline < 0 else code[:first_newline]).rstrip()
+            # The key, as `_KeyBuilder.key` makes it (inlined: it runs once per definition).
+            key_hash = int.from_bytes(blake2b(
+                f"{path}\x00{qualified}\x00{ordinal}".encode(), digest_size=8
+            ).digest(), "big") % 10_000_000_000
+            safe_name = name if name.isidentifier() else sanitize_key_component(name)
+            if end_byte == node.end_byte:
+                # A node that ends with its newline (a C `#define`) ends on the line before.
+                end_row, end_column = node.end_point
+                end_line = end_row if end_column == 0 and end_row > node.start_point[0] else (
+                    end_row + 1
+                )
+            else:
+                end_line = source.count(b"\n", 0, end_byte - 1) + 1
             records.append(make_record(EntityRecord, (
-                key_of(entity_type, name, qualified, ordinal),
+                f"{key_prefix}{entity_type}:{safe_name or '_anonymous'}:{semantic_path}:"
+                f"T{key_hash}",
                 path, entity_type, _TEST_CLASS if reason else _CODE_CLASS, language, name,
-                qualified, start_row + 1,
-                _end_line(node) if end_byte == node.end_byte
-                else source.count(b"\n", 0, end_byte - 1) + 1,
+                qualified, start_row + 1, end_line,
                 signature[:MAX_SIGNATURE_TEXT],
                 code,
                 # The same digest as `content_hash_of(code)`: the bytes are already valid UTF-8.
@@ -378,17 +426,6 @@ def _unquoted(name: str) -> str:
     if len(name) > 1 and name[0] in _QUOTES and name[-1] == name[0]:
         return name[1:-1]
     return name
-
-
-def _end_line(node: Node) -> int:
-    """The 1-based last line of a node; one that ends with its newline (a C `#define`)
-    ends on the line before."""
-    row, column = node.end_point
-    return row if column == 0 and row > node.start_point[0] else row + 1
-
-
-def _entity_class(test_reason: str) -> str:
-    return EntityClass.TEST.value if test_reason else EntityClass.CODE.value
 
 
 # The module entity's code is not stored again: its hash is that of "".

@@ -11,7 +11,7 @@ import threading
 
 from tree_sitter import Parser
 
-from parseltongue.extract.compiled import CompiledLanguage, compile_language
+from parseltongue.extract.compiled import CompiledLanguage, compiled_for
 from parseltongue.extract.extractor import FileExtractor, syntax_error_count
 from parseltongue.extract.records import (
     DEFAULT_LIMITS,
@@ -61,7 +61,7 @@ def extract_source(
     if isinstance(language, CompiledLanguage):
         spec, compiled = language.spec, language
     else:
-        spec, compiled = language, compile_language(language)
+        spec, compiled = language, compiled_for(language)
     no_query = "" if compiled is not None else (
         f"no query file {spec.query_file!r} for language {spec.name} yet"
     )
@@ -76,18 +76,21 @@ def extract_source(
             return FileExtractor(relative_path, source, compiled, tree.root_node).run(replaced)
     # What a syntax error cost the top level is parsed again (recovery.py); the extractor
     # reads the new tree over the file's own bytes, since offsets are unchanged.
-    # The recovered tree is kept only where it loses no definition.
+    # The recovered tree is kept only where it loses no definition; the definitions are
+    # counted before any record is made, so only the tree kept gets its records.
     errors = syntax_error_count(tree.root_node)
     recovery = recover(parser, source, tree)
     with _COLLECTOR_PAUSE:
-        extraction = FileExtractor(relative_path, source, compiled, tree.root_node).run(replaced)
-        lines = error_lines(tree.root_node)
+        extractor = FileExtractor(relative_path, source, compiled, tree.root_node)
+        entity_count = extractor.collect()
+        lines = None
         if recovery.tree is not tree:
-            recovered = FileExtractor(
-                relative_path, source, compiled, recovery.tree.root_node
-            ).run(replaced)
-            if len(recovered.entities) >= len(extraction.entities):
-                extraction, lines = recovered, recovery.error_lines
+            recovered = FileExtractor(relative_path, source, compiled, recovery.tree.root_node)
+            if recovered.collect() >= entity_count:
+                extractor, lines = recovered, recovery.error_lines
+        extraction = extractor.finish(replaced)
+        if lines is None:
+            lines = error_lines(tree.root_node)
     return extraction._replace(syntax_error_count=errors, syntax_error_lines=lines)
 
 

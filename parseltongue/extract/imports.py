@@ -21,13 +21,21 @@ def raw_import(
     module = captures.get("module")
     scope = captures.get("scope")
     alias = captures.get("alias")
-    parts = [short_text(source, nodes[0]) for nodes in (module, scope) if nodes]
-    if module and name_nodes and module[0].start_byte < name_node.start_byte < module[0].end_byte:
-        # `@module` spans the whole path and `@name` ends it (Kotlin `a.b.C`, whose grammar has
-        # no node for `a.b`): the module is the text before the name.
-        head = source[module[0].start_byte:name_node.start_byte]
-        parts[0] = "".join(head.decode("utf-8", "replace").split()).rstrip(".:\\/")
-    module_path = separator.join(part for part in parts if part)
+    module_path = ""
+    if module:
+        module_node = module[0]
+        if name_nodes and module_node.start_byte < name_node.start_byte < module_node.end_byte:
+            # `@module` spans the whole path and `@name` ends it (Kotlin `a.b.C`, whose grammar
+            # has no node for `a.b`): the module is the text before the name.
+            head = source[module_node.start_byte:name_node.start_byte]
+            module_path = "".join(head.decode("utf-8", "replace").split()).rstrip(".:\\/")
+        else:
+            module_path = short_text(source, module_node)
+    if scope:
+        # The module path and the scope, joined when both are there.
+        scope_text = short_text(source, scope[0])
+        if scope_text:
+            module_path = f"{module_path}{separator}{scope_text}" if module_path else scope_text
     return (
         main_node.start_byte, kind,
         source[name_node.start_byte:name_node.end_byte].decode() if name_nodes else "",

@@ -155,7 +155,20 @@ def extraction_entities(extraction: FileExtraction) -> list[CodeEntity]:
 
 def short_text(source: bytes, node: Node) -> str:
     """A node's text on one line, cut at MAX_CONTEXT_TEXT (receivers can be whole call chains)."""
-    raw = source[node.start_byte:node.end_byte]
+    start, end = node.start_byte, node.end_byte
+    if end - start > _LONG_TEXT:
+        # A long text (a callback written as a receiver) is shortened from its head: the
+        # spaces folded in a prefix are a prefix of those folded in the whole, so a prefix
+        # folded long enough gives the same cut; a character the prefix's end splits
+        # decodes as one replacement character past the cut.
+        head = " ".join(source[start:start + _LONG_TEXT].decode("utf-8", "replace").split())
+        if len(head) > MAX_CONTEXT_TEXT + 1:
+            return head[:MAX_CONTEXT_TEXT]
+    raw = source[start:end]
     if len(raw) > MAX_CONTEXT_TEXT or b"\n" in raw:
         return " ".join(raw.decode("utf-8", "replace").split())[:MAX_CONTEXT_TEXT]
     return raw.decode("utf-8", "replace")
+
+
+# How many bytes of a long text are folded first to find its first MAX_CONTEXT_TEXT characters.
+_LONG_TEXT = 4 * MAX_CONTEXT_TEXT

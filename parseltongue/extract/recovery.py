@@ -6,9 +6,11 @@ is lost (a TypeScript file with one unknown construct near its top kept 7 of its
 Recovery blanks the damaged top-level stretch (its bytes become spaces, its line breaks
 stay, so every offset and line is unchanged) from the first loose token or top-level ERROR
 node to the next line that starts a statement at column 0, and parses again; a few rounds
-at most, and only while each round leaves less damage. The extractor then reads the new
-tree over the file's own bytes. An error inside a statement (a class body, a function) is
-tree-sitter's own local recovery, kept as it is.
+at most, the tree with the least damage kept. Each round parses incrementally (the blank is
+an edit of the same length), and a round whose stretch is blank already ends them (the text
+would not change). The extractor then reads the new tree over the file's own bytes. An
+error inside a statement (a class body, a function) is tree-sitter's own local recovery,
+kept as it is.
 
 Definitions named after a keyword of the grammar (`function`, `case`, `switch`) inside an
 error are junk of a confused parse (a `switch (x) {` read as a method): the extractor drops
@@ -24,10 +26,13 @@ from typing import NamedTuple
 from tree_sitter import Language, Node, Parser, Tree
 
 MAX_ROUNDS = 8
-# A line starting with one of these closes a construct, or is a preprocessor line (C, C#:
-# `#if` at column 0 inside a class): no statement starts there.
-_CLOSERS = frozenset(b")]}>#")
+# A line that starts at column 0; and one that starts a statement there, not with a closing
+# bracket or a preprocessor `#` (C, C#: `#if` at column 0 inside a class).
+_LINE_AT_COLUMN_0 = re.compile(rb"\n[^ \t\r\n]")
+_STATEMENT_LINE = re.compile(rb"\n[^ \t\r\n)\]}>#]")
 _WORD = re.compile(r"[A-Za-z_]\w*")
+# Blanking keeps line breaks and makes every other byte a space (one C call per stretch).
+_BLANKED = bytes(byte if byte in b"\r\n" else 0x20 for byte in range(256))
 
 
 class Recovery(NamedTuple):
@@ -74,9 +79,20 @@ def recover(parser: Parser, source: bytes, tree: Tree) -> Recovery:
         if stretch is None:
             break
         start, end = stretch
-        text[start:end] = bytes(b if b in b"\r\n" else 0x20 for b in text[start:end])
+        before = text[start:end]
+        blank = before.translate(_BLANKED)
         blanked.append((start, end))
-        current = parser.parse(bytes(text))
+        if blank == before:
+            # Blank already: the text is unchanged, so parsing it again would give the same
+            # tree, the same stretch and the same damage in every round left.
+            break
+        text[start:end] = blank
+        # Parsed again incrementally: the blanked stretch is an edit of the same length, and
+        # tree-sitter reuses what lies outside it (a copy is edited: the tree before is kept).
+        edited = current.copy()
+        start_point, end_point = _point(text, start), _point(text, end)
+        edited.edit(start, end, end, start_point, end_point, end_point)
+        current = parser.parse(bytes(text), edited)
         damage = _damage(current.root_node, text)
         if damage < best_damage:
             best, best_damage = current, damage
@@ -171,25 +187,15 @@ def _line_start(text: bytes | bytearray, position: int) -> int:
 
 def _next_line_at_column_0(text: bytes | bytearray, position: int) -> int:
     """The offset of the first line after `position` that starts with no space."""
-    at = text.find(b"\n", position)
-    while at >= 0:
-        first = text[at + 1] if at + 1 < len(text) else None
-        if first is not None and first not in b" \t\r\n":
-            return at + 1
-        at = text.find(b"\n", at + 1)
-    return len(text)
+    found = _LINE_AT_COLUMN_0.search(text, position)
+    return found.start() + 1 if found else len(text)
 
 
 def _next_statement_line(text: bytes | bytearray, position: int) -> int:
     """The offset of the first line after `position` that starts at column 0 with neither
     a space nor a closing bracket (the end of the text if none)."""
-    at = text.find(b"\n", position)
-    while at >= 0:
-        first = text[at + 1] if at + 1 < len(text) else None
-        if first is not None and first not in b" \t\r\n" and first not in _CLOSERS:
-            return at + 1
-        at = text.find(b"\n", at + 1)
-    return len(text)
+    found = _STATEMENT_LINE.search(text, position)
+    return found.start() + 1 if found else len(text)
 
 
 def _error_nodes(root: Node) -> list[Node]:
@@ -204,6 +210,12 @@ def _error_nodes(root: Node) -> list[Node]:
         if node.has_error:
             pending.extend(reversed(node.children))
     return found
+
+
+def _point(text: bytes | bytearray, offset: int) -> tuple[int, int]:
+    """(row, byte column) of an offset."""
+    line_start = text.rfind(b"\n", 0, offset) + 1
+    return text.count(b"\n", 0, line_start), offset - line_start
 
 
 def _line_of(source: bytes | bytearray, offset: int) -> int:

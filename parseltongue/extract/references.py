@@ -4,6 +4,8 @@ receiver type, the bases' order, and the names bindings and members are given.""
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
+from functools import cache
 from operator import itemgetter
 
 from tree_sitter import Node
@@ -31,6 +33,12 @@ _LINE_OF = itemgetter(3)
 _RETURNS = "returns"
 
 
+@cache
+def _self_prefixes(self_words: Iterable[str]) -> tuple[str, ...]:
+    """`self.`, `this.`: how a receiver naming a member of the object starts."""
+    return tuple(f"{word}." for word in self_words)
+
+
 def reference_records(
     spec: LanguageSpec,
     source: bytes,
@@ -56,8 +64,8 @@ def reference_records(
         )
     member_types = find_member_types(
         member_bindings, starts, ordered, parents, scopes, binding_types
-    )
-    self_prefixes = tuple(f"{word}." for word in spec.self_words)
+    ) if member_bindings or binding_types else {}
+    self_prefixes = _self_prefixes(spec.self_words)
     # Index -1 (no containing definition) is the file's module entity.
     owner_keys = [record.key for record in records]
     owner_keys.append(module_key)
@@ -68,6 +76,10 @@ def reference_records(
         references, spec.import_style, spec.self_words
     ) if chains else NO_CONTEXT
     self_types = spec.self_types
+    # Most receivers are no name a binding here gives (`System.out`, `this`): one set lookup
+    # skips the walk through their scopes.
+    bound_names = {name for _, name in binding_types}
+    bound_names.discard("")
     base_starts: list[tuple[int, int]] = []  # (index in results, start byte) of bases
     for start_byte, kind, name, line, receiver, scope, alias, node in references:
         if kind == "extends":
@@ -82,7 +94,7 @@ def reference_records(
                 receiver_type = typed_receiver(
                     receiver, scopes, binding_types, owner, line, start_byte, context
                 )
-        elif receiver and binding_types:
+        elif receiver in bound_names:
             receiver_type = scopes.local_type(
                 binding_types, owner, receiver, line, start_byte
             )
