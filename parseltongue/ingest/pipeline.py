@@ -53,7 +53,6 @@ from parseltongue.resolve import (
     ResolutionInputs,
     TargetedUpdate,
     collector_paused,
-    keep_out_of_collections,
     resolve_everything,
 )
 from parseltongue.storage import CozoDbStorage
@@ -229,15 +228,11 @@ class CodebaseStreamer(Closing):
                 # indexes them as they arrive (the collector paused: the index is millions
                 # of acyclic objects, traversed again at every collection otherwise).
                 inputs = ResolutionInputs() if targeted else ResolutionInputs.indexing()
-                with collector_paused() if targeted is None else nullcontext():
+                with collector_paused(keep=True) if targeted is None else nullcontext():
                     write_everything(
                         self._storage, self.config, to_parse, 1 if few else jobs, summary,
                         progress, inputs, parse_cluster,
                     )
-                if targeted is None:
-                    # Out of the collector's reach before it runs again: its first collection
-                    # would traverse every object the index was built from (~0.25 s).
-                    keep_out_of_collections()
                 self._stored.write_stamps(plan, summary, seen_at_ns)
                 current_phase = PHASE_RESOLVING
                 resolve_started = time.perf_counter()
@@ -309,19 +304,17 @@ class CodebaseStreamer(Closing):
         rows written, or the kept ones adjusted by a targeted update)."""
         batch_rows = self.config.write_batch_rows or 20_000
         if targeted is None:
-            with collector_paused():
+            with collector_paused(keep=True):
                 index = inputs.index()
                 resolution = resolve_everything(self._storage, index, batch_rows)
-            keep_out_of_collections()
             totals = index.totals(resolution.edges, resolution.unresolved)
             self._cache.kept = KeptIndex(index, resolution.coupling, totals)
             summary.entities_resolved = len(index.references)
             return totals
         index = targeted.index
         index.add_rows(inputs.entities, inputs.containment, inputs.module_paths, inputs.references)
-        with collector_paused():
+        with collector_paused(keep=True):
             effect = targeted.resolve_affected(batch_rows)
-        keep_out_of_collections()
         summary.entities_resolved = effect.resolved_entities
         effect.coupling_changes.write(self._storage)
         old_names = [(row.key, row.name, row.file_path) for row in targeted.old_entities]

@@ -33,7 +33,6 @@ from parseltongue.resolve.rows import EdgeRow, EntityRow, RawReference, Unresolv
 from parseltongue.resolve.stored import (
     ResolutionInputs,
     collector_paused,
-    keep_out_of_collections,
     load_codebase_index,
     pack_unresolved,
     resolve_everything,
@@ -54,7 +53,6 @@ __all__ = [
     "UnresolvedRow",
     "UpdateEffect",
     "collector_paused",
-    "keep_out_of_collections",
     "load_codebase_index",
     "pack_unresolved",
     "resolve_everything",

@@ -28,7 +28,6 @@ from parseltongue.resolve.rows import (
 from parseltongue.resolve.stored import (
     UnresolvedPack,
     collector_paused,
-    keep_out_of_collections,
     line_start,
     load_codebase_index,
     pack_unresolved,
@@ -70,7 +69,7 @@ class ResolutionCache:
         """What the database holds now: kept, or read back (with its totals, counted unless
         given)."""
         if self.kept is None or generation is None or generation != self.generation:
-            with collector_paused(), ThreadPoolExecutor(max_workers=1) as pool:
+            with collector_paused(keep=True), ThreadPoolExecutor(max_workers=1) as pool:
                 # Read while the index is built (Cozo runs without the GIL).
                 coupling_rows = [
                     pool.submit(lambda name: storage.run_named_table(name).rows, name)
@@ -78,7 +77,6 @@ class ResolutionCache:
                 ]
                 index = load_codebase_index(storage)
                 coupling = CouplingDegrees(*(rows.result() for rows in coupling_rows))
-            keep_out_of_collections()
             totals = totals or storage.run_named("ingestion_totals")[0]
             self.kept = KeptIndex(index, coupling, totals)
             self.generation = generation
