@@ -351,3 +351,18 @@ def test_impact_benchmark_runs_on_a_tiny_corpus(tiny_corpus: Path, tmp_path: Pat
     assert "| impact after ingestion | 2 |" in (tmp_path / f"{name}-impact.md").read_text()
     # The benchmark edits a copy: the corpus itself is as it was.
     assert (tiny_corpus / "src" / "lib.rs").read_text() == RUST_LIB
+
+
+def test_thread_cpu_accounts_an_ingestion_by_thread_and_write(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    from bench.thread_cpu import measured_run
+
+    figures = measured_run(
+        ["pt01", str(tiny_corpus), "--db", f"rocksdb:{tmp_path / 'db'}", "--jobs", "1"]
+    )
+    assert figures["wall"] > 0
+    assert figures["parent"] >= figures["main_thread"] > 0
+    # Every write query that had rows was timed: the three files' entities and edges.
+    assert {"put_entities", "put_edges", "put_source_files"} <= figures["writes"].keys()
+    assert all(seconds >= 0 for seconds in figures["writes"].values())
