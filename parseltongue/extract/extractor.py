@@ -322,8 +322,7 @@ class FileExtractor:
         source = self.source
         path = self.path
         language = self.spec.name
-        semantic_path = self.keys.semantic_path
-        key_prefix = f"{language}:"
+        key_of = self.keys.key
         annotation_types = self.compiled.annotation_types
         modifier_lists = self.compiled.modifier_lists
         blake2b = hashlib.blake2b
@@ -368,11 +367,6 @@ class FileExtractor:
             else:
                 first_newline = code.find("\n")
                 signature = (code if first_newline < 0 else code[:first_newline]).rstrip()
-            # The key, as `_KeyBuilder.key` makes it (inlined: it runs once per definition).
-            key_hash = int.from_bytes(blake2b(
-                f"{path}\x00{qualified}\x00{ordinal}".encode(), digest_size=8
-            ).digest(), "big") % 10_000_000_000
-            safe_name = name if name.isidentifier() else sanitize_key_component(name)
             if end_byte == node.end_byte:
                 # A node that ends with its newline (a C `#define`) ends on the line before.
                 end_row, end_column = node.end_point
@@ -382,8 +376,7 @@ class FileExtractor:
             else:
                 end_line = source.count(b"\n", 0, end_byte - 1) + 1
             records.append(make_record(EntityRecord, (
-                f"{key_prefix}{entity_type}:{safe_name or '_anonymous'}:{semantic_path}:"
-                f"T{key_hash}",
+                key_of(entity_type, name, qualified, ordinal),
                 path, entity_type, _TEST_CLASS if reason else _CODE_CLASS, language, name,
                 qualified, start_row + 1, end_line,
                 signature[:MAX_SIGNATURE_TEXT],
